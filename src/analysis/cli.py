@@ -1,0 +1,108 @@
+"""The ``rakor`` command: sample data, cleaning, estimation, briefs and verification.
+
+Exit codes: 0 success; 1 a notebook or the code failed (the message names the notebook, the cell
+and the error, and the executed notebook is kept); 2 bad input the user can fix (the message names
+the file, row, column and value). A user's mistake never ends in a Python traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from analysis.errors import PipelineError, RakorInputError
+
+
+def _add_common(p: argparse.ArgumentParser, *, raw: bool = False) -> None:
+    from analysis import config
+
+    if raw:
+        p.add_argument("--raw", type=Path, required=True, help="folder with one subfolder per source")
+    p.add_argument("--processed", type=Path, default=config.PROCESSED_DIR,
+                   help="folder for the processed tables (default: data/processed)")
+
+
+def _add_brief_options(p: argparse.ArgumentParser) -> None:
+    from analysis import config
+
+    p.add_argument("--period", help="YYYY-MM of the rakor (default: the latest period in the data)")
+    p.add_argument("--out", type=Path, default=config.REPORTS_DIR,
+                   help="folder for the reports (default: reports/); briefs go to OUT/<period>/")
+    p.add_argument("--kecamatan", nargs="+", metavar="CODE",
+                   help="only these kecamatan (Kemendagri codes such as 64.74.01)")
+    p.add_argument("--jobs", type=int, default=None, help="briefs rendered in parallel (default: cores)")
+    p.add_argument("--lang", choices=["id", "en"], default="id", help="language of the briefs")
+    p.add_argument("--no-pdf", action="store_true", help="HTML only (faster)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rakor",
+        description="Poverty and stunting figures with confidence intervals, and per-kecamatan rakor briefs.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("sample-data", help="write the synthetic Bontang sample data set")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--seed", type=int, default=2025)
+
+    p = sub.add_parser("clean", help="read, validate and pseudonymise the raw exports (01_clean)")
+    _add_common(p, raw=True)
+
+    p = sub.add_parser("estimate", help="z-scores, prevalence and poverty with CIs (02_estimate)")
+    _add_common(p)
+    p.add_argument("--period", help="YYYY-MM (default: the latest period in the data)")
+    p.add_argument("--out", type=Path, default=None, help=argparse.SUPPRESS)
+
+    p = sub.add_parser("brief", help="render the briefs from the estimates (03, 04)")
+    _add_common(p)
+    _add_brief_options(p)
+
+    p = sub.add_parser("run", help="the whole pipeline: clean → estimate → briefs")
+    _add_common(p, raw=True)
+    _add_brief_options(p)
+
+    p = sub.add_parser("verify", help="re-run a report from its manifest and list every figure that differs")
+    p.add_argument("report_dir", type=Path, help="reports/<period>")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except RakorInputError as exc:
+        print(f"rakor: {exc}", file=sys.stderr)
+        return 2
+    except PipelineError as exc:
+        print(f"rakor: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("rakor: interrupted", file=sys.stderr)
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from analysis import pipeline
+
+    if args.command == "sample-data":
+        pipeline.make_sample_data(args.out, args.seed)
+    elif args.command == "clean":
+        pipeline.run_clean(args.raw, args.processed)
+    elif args.command == "estimate":
+        pipeline.run_estimate(args.processed, period=args.period)
+    elif args.command == "brief":
+        pipeline.run_briefs(args.processed, period=args.period, out=args.out, kecamatan=args.kecamatan,
+                            jobs=args.jobs, lang=args.lang, pdf=not args.no_pdf)
+    elif args.command == "run":
+        pipeline.run_all(args.raw, args.processed, period=args.period, out=args.out,
+                         kecamatan=args.kecamatan, jobs=args.jobs, lang=args.lang, pdf=not args.no_pdf)
+    elif args.command == "verify":
+        differences = pipeline.verify(args.report_dir)
+        return 0 if not differences else 1
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
