@@ -1,0 +1,944 @@
+"""Per-source cleaning of agency exports into the processed tables of ``docs/data_model.md``.
+
+``clean_all(raw_dir, processed_dir)`` reads every file of every source folder present under
+``raw_dir`` (``eppgbm/``, ``dtsen/``, ``susenas/``, ``pendataan_rt/``, ``program/``), parses
+and validates each value, maps area names to Kemendagri codes, replaces NIK, No. KK and names by
+keyed pseudonyms and writes:
+
+- one table per source (``eppgbm.parquet``, ``dtsen_member.parquet``, ``dtsen_family.parquet``,
+  ``susenas.parquet``, ``pendataan_rt.parquet``, ``program.parquet``);
+- ``intake.parquet`` (one row per file: rows in, kept, rejected), ``rejects.parquet`` (every
+  rejected row with the column, value and reason; a row with several problems has several
+  reject rows), ``corrections.parquet`` (area names corrected by alias or fuzzy match);
+- ``restricted/identity.parquet`` (pseudonym -> NIK, No. KK, name, address, birth date), read
+  only by the restricted verification worklists.
+
+Nothing is lost: for every file ``rows_in = rows_kept + rows_rejected`` (checked), and every row
+not kept is in the rejects with a reason. Values in the rejects that identify a person (NIK,
+No. KK, names, addresses) are written as their pseudonym (``key:<hex>``), never in clear.
+
+Rules (each is a reason code in ``rejects.reason``)
+---------------------------------------------------
+- ``missing_value``: a value the table cannot do without is empty (see each source below).
+- ``invalid_number``, ``invalid_date``, ``ambiguous_date``, ``invalid_sex``, ``invalid_yes_no``,
+  ``invalid_period``, ``invalid_code``, ``invalid_rt``: a value that cannot be read (parsers in
+  :mod:`analysis.io`; dates are never guessed).
+- ``unknown_kelurahan``/``unknown_kecamatan``/``ambiguous_*``/``kelurahan_not_in_kecamatan``:
+  area names (:mod:`analysis.wilayah`).
+- ``implausible_weight``/``implausible_height``: outside what a unit conversion can explain.
+  Height above 300 is read as millimetres (÷10) and weight above 200 as grams (÷1000); after that a
+  height outside 30–150 cm or a weight outside 0.5–60 kg is rejected (e.g. 180 cm: neither cm of a
+  child nor mm).
+- ``measure_date_in_future``, ``measure_before_birth`` (e-PPGBM).
+- ``invalid_desil`` (not a whole number 1–10), ``invalid_value`` (negative or zero where that
+  is impossible), ``unknown_programme`` (not a programme of ``settings.yml``).
+- ``duplicate``: see each source; the value says which row was kept.
+
+An invalid NIK is flagged (``nik_valid = False``) and kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis import config, schemas
+from analysis.errors import RakorInputError
+from analysis.identifiers import normalise_identifier, pseudonymise, validate_kk, validate_nik
+from analysis.io import (
+    TABLE_SUFFIXES,
+    RawTable,
+    parse_bool,
+    parse_date,
+    parse_number,
+    parse_period,
+    parse_sex,
+    read_table,
+    take_str,
+)
+from analysis.wilayah import Gazetteer, gazetteer
+
+__all__ = ["CleanResult", "clean_all", "clean_source", "SOURCES", "TABLES"]
+
+#: Sources cleaned, in order, and the processed tables each one writes.
+SOURCES = {
+    "eppgbm": ["eppgbm"],
+    "dtsen": ["dtsen_member", "dtsen_family"],
+    "susenas": ["susenas"],
+    "pendataan_rt": ["pendataan_rt"],
+    "program": ["program"],
+}
+TABLES = [t for ts in SOURCES.values() for t in ts]
+
+# Unit conversion and plausibility bounds for children under five (see module docstring).
+HEIGHT_MM_ABOVE = 300.0
+WEIGHT_G_ABOVE = 200.0
+HEIGHT_RANGE_CM = (30.0, 150.0)
+WEIGHT_RANGE_KG = (0.5, 60.0)
+
+#: Columns holding personal data: their values go to the rejects only as pseudonyms.
+PII_COLUMNS = {"nik": "nik", "nik_ortu": "nik", "nik_kepala": "nik", "no_kk": "kk",
+               "nama": "name", "nama_ortu": "name", "nama_kepala": "name", "alamat": "name"}
+
+_POSITION = {
+    "l": "l", "terlentang": "l", "telentang": "l", "berbaring": "l", "tidur": "l",
+    "lying": "l", "recumbent": "l", "pb": "l", "panjang badan": "l",
+    "h": "h", "berdiri": "h", "standing": "h", "tb": "h", "tinggi badan": "h",
+}
+_STATUS = {
+    "terverifikasi": "terverifikasi", "sudah": "terverifikasi", "sudah diverifikasi": "terverifikasi",
+    "sudah verifikasi": "terverifikasi", "valid": "terverifikasi", "ya": "terverifikasi",
+    "diverifikasi": "terverifikasi", "terverifikasi valid": "terverifikasi",
+    "belum": "belum", "belum diverifikasi": "belum", "belum verifikasi": "belum",
+    "proses": "belum", "menunggu": "belum",
+    "tidak memenuhi": "tidak_memenuhi", "tidak layak": "tidak_memenuhi",
+    "tidak memenuhi kriteria": "tidak_memenuhi", "tidak valid": "tidak_memenuhi",
+    "ditolak": "tidak_memenuhi",
+}
+
+
+@dataclass
+class CleanResult:
+    """What :func:`clean_all` produced.
+
+    Attributes
+    ----------
+    tables
+        Processed table name -> DataFrame (only the sources present).
+    intake, rejects, corrections, identity
+        The bookkeeping tables (``identity`` is restricted: never show or log it).
+    missing_sources
+        Sources of ``config/sources.yml`` with no file under ``raw_dir``.
+    notes
+        Plain-language notes (unit conversions, ignored files, rows flagged but kept).
+    written
+        Table name -> path written (empty when ``write=False``).
+    """
+
+    tables: dict[str, pd.DataFrame]
+    intake: pd.DataFrame
+    rejects: pd.DataFrame
+    corrections: pd.DataFrame
+    identity: pd.DataFrame
+    missing_sources: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    written: dict[str, Path] = field(default_factory=dict)
+
+    def summary(self) -> pd.DataFrame:
+        """Per source: files, rows in/kept/rejected and the three most frequent reject reasons."""
+        if self.intake.empty:
+            return pd.DataFrame(columns=["source", "files", "rows_in", "rows_kept",
+                                         "rows_rejected", "top_reasons"])
+        agg = self.intake.groupby("source", sort=False).agg(
+            files=("file", "size"), rows_in=("rows_in", "sum"), rows_kept=("rows_kept", "sum"),
+            rows_rejected=("rows_rejected", "sum")).reset_index()
+        top = (self.rejects.groupby(["source", "reason"]).size().rename("n").reset_index()
+               .sort_values(["source", "n"], ascending=[True, False]))
+        text = top.groupby("source").apply(
+            lambda g: ", ".join(f"{r} ({n})" for r, n in zip(g["reason"].head(3), g["n"].head(3),
+                                                               strict=True)),
+            include_groups=False).rename("top_reasons")
+        return agg.merge(text, on="source", how="left", validate="1:1")
+
+
+# --------------------------------------------------------------------------------------------
+# One file at work
+# --------------------------------------------------------------------------------------------
+
+
+class _Work:
+    """A raw table being parsed, with the problems found so far (row positions, not copies)."""
+
+    def __init__(self, raw: RawTable, source: str, gaz: Gazetteer, today: dt.date):
+        self.raw, self.source, self.gaz, self.today = raw, source, gaz, today
+        self.df = raw.data
+        self.n = len(self.df)
+        # (row positions, canonical column, reason, value: None = the cell's text,
+        #  a Series aligned with the table, or an array with one value per position)
+        self.problems: list[tuple[np.ndarray, str, str, Any]] = []
+        self.corrections: list[pd.DataFrame] = []
+        self.notes: list[str] = []
+
+    # -- bookkeeping --------------------------------------------------------------------------
+    def has(self, col: str) -> bool:
+        return col in self.df.columns
+
+    def text(self, col: str) -> pd.Series:
+        if col in self.df.columns:
+            return self.df[col]
+        return pd.Series(None, index=self.df.index, dtype="str")
+
+    def reject(self, mask: pd.Series | np.ndarray, col: str, reason: str,
+               value: pd.Series | None = None) -> None:
+        m = np.asarray(mask, dtype=bool)
+        if m.any():
+            self.problems.append((np.flatnonzero(m), col, reason, value))
+
+    def reject_reasons(self, reason: pd.Series, col: str) -> None:
+        """Record a parser's per-row reasons (one reject per distinct reason)."""
+        r = reason.astype(object)
+        present = reason.notna().to_numpy()
+        if not present.any():
+            return
+        for code in pd.unique(r[present]):
+            self.reject((r == code).to_numpy() & present, col, str(code))
+
+    def require(self, cols: Iterable[str]) -> None:
+        for c in cols:
+            self.reject(self.text(c).isna(), c, "missing_value")
+
+    def rejected_mask(self) -> np.ndarray:
+        m = np.zeros(self.n, dtype=bool)
+        for idx, *_ in self.problems:
+            m[idx] = True
+        return m
+
+    def rejects_frame(self, key: bytes | None = None) -> pd.DataFrame:
+        frames = []
+        src_row = self.df["source_row"].to_numpy()
+        for idx, col, reason, value in self.problems:
+            if value is None:
+                val = self.text(col).iloc[idx]
+                if col in PII_COLUMNS:
+                    hashed = pseudonymise(val, PII_COLUMNS[col], key=key)
+                    val = ("key:" + hashed).where(hashed.notna(), None)
+            elif isinstance(value, np.ndarray):
+                val = value  # already one value per rejected row, in the order of idx
+            else:
+                val = value.iloc[idx]
+            frames.append(pd.DataFrame({
+                "row": src_row[idx], "column": self.raw.columns.get(col, col),
+                "value": np.asarray(val, dtype=object), "reason": reason}))
+        if not frames:
+            return pd.DataFrame({"row": pd.Series([], dtype="int64"), "column": [], "value": [],
+                                 "reason": []})
+        return pd.concat(frames, ignore_index=True)
+
+    # -- parsing ------------------------------------------------------------------------------
+    def number(self, col: str, *, grouping: bool = False) -> pd.Series:
+        v, r = parse_number(self.text(col), grouping=grouping)
+        self.reject_reasons(r, col)
+        return v
+
+    def date(self, col: str) -> pd.Series:
+        v, r = parse_date(self.text(col), today=self.today)
+        self.reject_reasons(r, col)
+        return v
+
+    def sex(self, col: str) -> pd.Series:
+        v, r = parse_sex(self.text(col))
+        self.reject_reasons(r, col)
+        return v
+
+    def boolean(self, col: str) -> pd.Series:
+        v, r = parse_bool(self.text(col))
+        self.reject_reasons(r, col)
+        return v
+
+    def rt(self, col: str, *, required: bool = False) -> pd.Series:
+        """RT/RW numbers as three-digit strings ("RT 5", "05", "005" -> "005")."""
+        t = self.text(col)
+        digits = _distinct(t, lambda u: u.str.extract(r"^(?:R[TW]\.?\s*)?0*(\d{1,3})$",
+                                                      flags=re.IGNORECASE)[0].str.zfill(3))
+        bad = t.notna() & digits.isna()
+        if required:
+            self.reject(bad, col, "invalid_rt")
+        elif bad.any():
+            self.notes.append(f"{self.raw.label}: {int(bad.sum())} unreadable {col} values left empty")
+        return digits
+
+    def period(self, fallback: pd.Series | None = None) -> pd.Series:
+        """``YYYY-MM``: the Periode column, else a period in the file name (``..._202502...``),
+        else ``fallback`` (e.g. the measurement month)."""
+        out = pd.Series(None, index=self.df.index, dtype="str")
+        if self.has("period"):
+            v, r = parse_period(self.text("period"), today=self.today)
+            self.reject_reasons(r, "period")
+            out = v
+        from_name = period_from_name(self.raw.path.stem)
+        if from_name is not None:
+            out = out.fillna(from_name)
+        if fallback is not None:
+            out = out.fillna(fallback)
+        return out.astype("str")
+
+    def areas(self) -> tuple[pd.Series, pd.Series]:
+        """(kecamatan_code, kelurahan_code); the kecamatan is derived from the kelurahan when absent."""
+        kec_code = None
+        if self.has("kecamatan"):
+            m = self.gaz.match(self.text("kecamatan"), "kecamatan")
+            self.reject_reasons(m.reason, "kecamatan")
+            self._corrections(m.corrections, "kecamatan")
+            kec_code = m.code
+        m = self.gaz.match(self.text("kelurahan"), "kelurahan", kecamatan_code=kec_code)
+        self.reject_reasons(m.reason.where(m.reason != "kelurahan_not_in_kecamatan"), "kelurahan")
+        self.reject(m.reason == "kelurahan_not_in_kecamatan", "kelurahan",
+                    "kelurahan_not_in_kecamatan",
+                    self.text("kelurahan") + " / " + self.text("kecamatan").fillna(""))
+        self._corrections(m.corrections, "kelurahan")
+        kel = m.code
+        kec = kel.map(self.gaz.parent).astype("str")
+        return kec, kel
+
+    def _corrections(self, corr: pd.DataFrame, col: str) -> None:
+        if not corr.empty:
+            self.corrections.append(corr.assign(source=self.source, column=col))
+
+    def keys(self, col: str, kind: str, key: bytes) -> pd.Series:
+        return pseudonymise(self.text(col), kind, key=key)
+
+
+def period_from_name(stem: str) -> str | None:
+    """A period written in a file name: ``dtsen_2025-01``, ``eppgbm 202502``, ``program_feb_2025``."""
+    m = re.search(r"(?<!\d)(20\d{2})[-_ .]?(0[1-9]|1[0-2])(?!\d)", stem)
+    if m:
+        return f"{m.group(1)}-{m.group(2)}"
+    m = re.search(r"([A-Za-z]{3,9})[-_ .]?(20\d{2})(?!\d)", stem)
+    if m:
+        v, _ = parse_period(pd.Series([f"{m.group(1)} {m.group(2)}"], dtype="str"))
+        if v.notna().iloc[0]:
+            return str(v.iloc[0])
+    return None
+
+
+def _distinct(s: pd.Series, func) -> pd.Series:
+    """``func`` (str Series -> str Series) applied once per distinct value of ``s``."""
+    codes, uniques = pd.factorize(s.astype("str"), use_na_sentinel=True)
+    out = func(pd.Series(np.asarray(uniques, dtype=object), dtype="str"))
+    return take_str(out.astype(object).where(out.notna(), None), codes, s.index)
+
+
+def _collapse(text: pd.Series) -> pd.Series:
+    return _distinct(text, lambda u: u.str.lower().str.replace(r"[^a-z0-9]+", " ", regex=True)
+                     .str.strip())
+
+
+def _month(dates: pd.Series) -> pd.Series:
+    """``YYYY-MM`` of dates (formatted once per distinct month)."""
+    y = dates.dt.year.to_numpy(dtype=float, na_value=np.nan)
+    m = dates.dt.month.to_numpy(dtype=float, na_value=np.nan)
+    code = np.where(np.isnan(y), -1, np.nan_to_num(y) * 12 + np.nan_to_num(m) - 1).astype(np.int64)
+    uniq, inv = np.unique(code, return_inverse=True)
+    labels = [f"{u // 12:04d}-{u % 12 + 1:02d}" if u >= 0 else None for u in uniq]
+    return take_str(labels, inv.reshape(-1), dates.index)
+
+
+# --------------------------------------------------------------------------------------------
+# Sources
+# --------------------------------------------------------------------------------------------
+
+
+def _clean_eppgbm(w: _Work, key: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """e-PPGBM: one row per child measurement.
+
+    Required values: sex, birth and measurement dates, kelurahan, and at least one of weight and
+    height; a child needs a NIK or a name (for the key). ``child_key`` is the pseudonym of the
+    NIK when it is usable as a key (16 digits, plausible region; see
+    ``identifiers.KEY_USABLE_REASONS``), else of name | birth date | sex | kelurahan
+    (kind ``child``). ``parent_key`` is the pseudonym of NIK Ortu when usable, else of Nama Ortu
+    (kind ``name``). ``family_key`` is the pseudonym of a valid No. KK, else empty. ``age_days`` is the number
+    of days from birth to measurement. ``period`` is the Periode column, else the measurement
+    month. ``oedema`` missing means no oedema recorded (False).
+    """
+    w.require(["sex", "birth_date", "measure_date", "kelurahan"])
+    sex = w.sex("sex")
+    birth = w.date("birth_date")
+    meas = w.date("measure_date")
+    today = np.datetime64(w.today, "ns")
+    w.reject(meas > today, "measure_date", "measure_date_in_future")
+    w.reject(meas < birth, "measure_date", "measure_before_birth")
+
+    weight = w.number("weight_kg")
+    grams = weight > WEIGHT_G_ABOVE
+    weight = weight.where(~grams, weight / 1000.0)
+    height = w.number("height_cm")
+    mm = height > HEIGHT_MM_ABOVE
+    height = height.where(~mm, height / 10.0)
+    if grams.any() or mm.any():
+        w.notes.append(f"{w.raw.label}: {int(grams.sum())} weights read as grams, "
+                       f"{int(mm.sum())} heights read as millimetres")
+    w.reject(~weight.between(*WEIGHT_RANGE_KG) & weight.notna(), "weight_kg", "implausible_weight")
+    w.reject(~height.between(*HEIGHT_RANGE_CM) & height.notna(), "height_cm", "implausible_height")
+    w.reject(w.text("weight_kg").isna() & w.text("height_cm").isna(), "weight_kg", "missing_value")
+
+    kec, kel = w.areas()
+    nik = normalise_identifier(w.text("nik"))
+    nikcheck = validate_nik(nik, sex=sex, birth_date=birth)
+    usable = _usable_nik(nikcheck)
+    w.reject(~usable & w.text("nama").isna(), "nik", "missing_value")
+    child = pseudonymise(nik.where(usable), "nik", key=key)
+    need = child.isna() & w.text("nama").notna()
+    if need.any():
+        fallback = (w.text("nama")[need] + "|" + birth[need].dt.strftime("%Y-%m-%d").fillna("")
+                    + "|" + sex[need].astype("str").fillna("") + "|" + kel[need].fillna(""))
+        child[need] = pseudonymise(fallback, "child", key=key)
+
+    pos_text = _collapse(w.text("measure_position"))
+    measure = pos_text.map(_POSITION).astype("str")
+    w.reject(pos_text.notna() & measure.isna(), "measure_position", "invalid_code")
+    oedema = w.boolean("oedema").fillna(False).astype(bool)
+
+    nik_ortu = normalise_identifier(w.text("nik_ortu"))
+    parent = pseudonymise(nik_ortu.where(_usable_nik(validate_nik(nik_ortu))), "nik", key=key)
+    parent = parent.fillna(w.keys("nama_ortu", "name", key))
+    kk = normalise_identifier(w.text("no_kk"))
+    kk_ok = validate_kk(kk)["kk_valid"]
+    n_kk = int((kk.notna() & ~kk_ok).sum())
+    if n_kk:
+        w.notes.append(f"{w.raw.label}: {n_kk} No. KK invalid (family_key left empty)")
+    family = pseudonymise(kk.where(kk_ok), "kk", key=key)
+
+    period = w.period(fallback=_month(meas))
+    age = (meas - birth).dt.days
+    out = pd.DataFrame({
+        "period": period, "child_key": child, "family_key": family,
+        "parent_key": parent, "name_key": w.keys("nama", "name", key),
+        "nik_valid": nikcheck["nik_valid"].astype(bool), "sex": sex,
+        "birth_date": birth, "measure_date": meas, "age_days": age,
+        "weight_kg": weight.astype(float), "height_cm": height.astype(float), "measure": measure,
+        "oedema": oedema, "kecamatan_code": kec, "kelurahan_code": kel,
+        "posyandu": w.text("posyandu"), "rt": w.rt("rt"), "rw": w.rt("rw"),
+    })
+    n_bad = int((~nikcheck["nik_valid"] & nik.notna()).sum())
+    if n_bad:
+        w.notes.append(f"{w.raw.label}: {n_bad} NIK flagged invalid (kept, nik_valid=False)")
+    ident = pd.DataFrame({"key": child, "nik": nik, "no_kk": normalise_identifier(w.text("no_kk")),
+                          "nama": w.text("nama"), "alamat": w.text("alamat"), "birth_date": birth})
+    ident_parent = pd.DataFrame({"key": parent, "nik": nik_ortu, "no_kk": ident["no_kk"],
+                                 "nama": w.text("nama_ortu"), "alamat": w.text("alamat"),
+                                 "birth_date": pd.Series(pd.NaT, index=w.df.index, dtype="datetime64[ns]")})
+    names = _ident(out["name_key"], w.text("nama"))
+    return out, pd.concat([ident, ident_parent, names], ignore_index=True)
+
+
+def _ident(key: pd.Series, nama: pd.Series, nik: pd.Series | None = None,
+           kk: pd.Series | None = None, alamat: pd.Series | None = None,
+           birth: pd.Series | None = None) -> pd.DataFrame:
+    """Rows of the restricted identity table: pseudonym -> who it is."""
+    none = pd.Series(None, index=key.index, dtype="str")
+    return pd.DataFrame({
+        "key": key, "nik": none if nik is None else nik, "no_kk": none if kk is None else kk,
+        "nama": nama, "alamat": none if alamat is None else alamat,
+        "birth_date": (pd.Series(pd.NaT, index=key.index, dtype="datetime64[ns]")
+                       if birth is None else birth)})
+
+
+def _usable_nik(check: pd.DataFrame) -> pd.Series:
+    from analysis.identifiers import KEY_USABLE_REASONS
+
+    return (check["nik_valid"] | check["nik_reason"].isin(KEY_USABLE_REASONS)).astype(bool)
+
+
+def _clean_dtsen(w: _Work, key: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """DTSEN/P3KE/DTKS: one row per family member.
+
+    Required values: No. KK and NIK (the keys), kelurahan, desil (a whole number 1–10). An
+    invalid NIK is flagged; No. KK structure problems are counted in the notes.
+    """
+    w.require(["no_kk", "nik", "kelurahan", "desil"])
+    sex = w.sex("sex") if w.has("sex") else pd.Series(pd.NA, index=w.df.index, dtype="Int64")
+    birth = w.date("birth_date") if w.has("birth_date") else pd.Series(
+        pd.NaT, index=w.df.index, dtype="datetime64[ns]")
+    desil = w.number("desil")
+    w.reject(desil.notna() & ~(desil.between(1, 10) & (desil % 1 == 0)), "desil", "invalid_desil")
+    kec, kel = w.areas()
+    nik = normalise_identifier(w.text("nik"))
+    kk = normalise_identifier(w.text("no_kk"))
+    nikcheck = validate_nik(nik, sex=sex, birth_date=birth)
+    kkcheck = validate_kk(kk)
+    n_kk = int((~kkcheck["kk_valid"] & kk.notna()).sum())
+    if n_kk:
+        w.notes.append(f"{w.raw.label}: {n_kk} No. KK with an invalid structure (kept)")
+    flags = {c: (w.boolean(c) if w.has(c) else pd.Series(pd.NA, index=w.df.index, dtype="boolean"))
+             for c in ("penerima_pkh", "penerima_bpnt", "penerima_pbi", "resiko_stunting")}
+    person = pseudonymise(nik, "nik", key=key)
+    family = pseudonymise(kk, "kk", key=key)
+    out = pd.DataFrame({
+        "period": w.period(), "person_key": person, "family_key": family,
+        "name_key": w.keys("nama", "name", key), "nik_valid": nikcheck["nik_valid"].astype(bool),
+        "sex": sex.astype("Int64"), "birth_date": birth, "hubungan": w.text("hubungan"),
+        "kecamatan_code": kec, "kelurahan_code": kel, "rt": w.rt("rt"), "rw": w.rt("rw"),
+        "desil": desil.round().astype("Int64"), **flags,
+    })
+    ident = pd.DataFrame({"key": person, "nik": nik, "no_kk": kk, "nama": w.text("nama"),
+                          "alamat": w.text("alamat"), "birth_date": birth})
+    head = _collapse(w.text("hubungan")).str.contains("kepala").fillna(False).astype(bool)
+    ident_fam = ident.loc[head].assign(key=family[head])
+    names = _ident(out["name_key"], w.text("nama"))
+    return out, pd.concat([ident, ident_fam, names], ignore_index=True)
+
+
+def _clean_susenas(w: _Work, key: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Household survey: one row per household. Every required column needs a value; weight
+    and household size must be positive, expenditure not negative (money: "1.250.000" is
+    1 250 000)."""
+    w.require(["hh_id", "strata", "psu", "weight", "hh_size", "expenditure_pc", "kelurahan"])
+    weight = w.number("weight")
+    size = w.number("hh_size")
+    exp = w.number("expenditure_pc", grouping=True)
+    w.reject(weight.notna() & (weight <= 0), "weight", "invalid_value")
+    w.reject(size.notna() & ((size < 1) | (size % 1 != 0)), "hh_size", "invalid_value")
+    w.reject(exp.notna() & (exp < 0), "expenditure_pc", "invalid_value")
+    kec, kel = w.areas()
+    out = pd.DataFrame({
+        "period": w.period(), "hh_id": w.text("hh_id"), "strata": w.text("strata"),
+        "psu": w.text("psu"), "weight_hh": weight, "hh_size": size.round().astype("Int64"),
+        "expenditure_pc_idr_month": exp, "kecamatan_code": kec, "kelurahan_code": kel,
+    })
+    return out, pd.DataFrame()
+
+
+def _clean_pendataan(w: _Work, key: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """RT self-listing: one row per listed household.
+
+    Required values: kelurahan, RT, the four criteria (Ya/Tidak), and a No. KK or a head's name:
+    without a No. KK the ``family_key`` is the pseudonym (kind ``household``) of head name |
+    kelurahan | RT. An empty verification status means not yet verified (``belum``).
+    """
+    crit = [f"kriteria_{i}" for i in range(1, 5)]
+    w.require(["kelurahan", "rt", *crit])
+    # Households without a family card are exactly those a listing must not lose: they are keyed
+    # by head name | kelurahan | RT instead; only a row with neither KK nor name is unusable.
+    w.reject(w.text("no_kk").isna() & w.text("nama_kepala").isna(), "no_kk", "missing_value")
+    k = {c: w.boolean(c) for c in crit}
+    listing = w.date("tanggal_pendataan") if w.has("tanggal_pendataan") else pd.Series(
+        pd.NaT, index=w.df.index, dtype="datetime64[ns]")
+    status_text = _collapse(w.text("status_verifikasi"))
+    status = status_text.map(_STATUS).astype("str")
+    w.reject(status_text.notna() & status.isna(), "status_verifikasi", "invalid_code")
+    status = status.fillna("belum")
+    kec, kel = w.areas()
+    kk = normalise_identifier(w.text("no_kk"))
+    family = pseudonymise(kk, "kk", key=key)
+    rt = w.rt("rt", required=True)
+    need = family.isna() & w.text("nama_kepala").notna()
+    if need.any():
+        family[need] = pseudonymise(w.text("nama_kepala")[need] + "|" + kel[need].fillna("") + "|"
+                                    + rt[need].fillna(""), "household", key=key)
+        w.notes.append(f"{w.raw.label}: {int(need.sum())} households without No. KK keyed by "
+                       "head name, kelurahan and RT")
+    head = w.keys("nik_kepala", "nik", key)
+    kb = {c: v.fillna(False).astype(bool) for c, v in k.items()}
+    out = pd.DataFrame({
+        "period": w.period(fallback=_month(listing)),
+        "family_key": family, "head_key": head, "name_key": w.keys("nama_kepala", "name", key),
+        "kecamatan_code": kec, "kelurahan_code": kel, "rt": rt,
+        "rw": w.rt("rw"), **kb, "n_criteria": sum(v.astype("int64") for v in kb.values()),
+        "listing_date": listing, "verification_status": status,
+    })
+    nik_kepala = normalise_identifier(w.text("nik_kepala"))
+    ident = pd.concat([
+        _ident(family, w.text("nama_kepala"), nik_kepala, kk, w.text("alamat")),
+        _ident(head, w.text("nama_kepala"), nik_kepala, kk, w.text("alamat")),
+        _ident(out["name_key"], w.text("nama_kepala")),
+    ], ignore_index=True)
+    return out, ident
+
+
+def _programme_keys() -> dict[str, str]:
+    table = {}
+    for p in config.settings().get("programmes", []):
+        for name in (p["key"], p.get("label_id", ""), p.get("label_en", "")):
+            if name:
+                table[re.sub(r"[^a-z0-9]+", "", str(name).lower())] = p["key"]
+    return table
+
+
+def _clean_program(w: _Work, key: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Programme lists: one row per beneficiary, programme and period.
+
+    Required values: programme (a key or label of ``settings.yml: programmes``), NIK (the key),
+    kelurahan. Amounts are money ("Rp 300.000" is 300 000).
+    """
+    w.require(["program", "nik", "kelurahan"])
+    prog_text = w.text("program").str.lower().str.replace(r"[^a-z0-9]+", "", regex=True)
+    programme = prog_text.map(_programme_keys()).astype("str")
+    w.reject(w.text("program").notna() & programme.isna(), "program", "unknown_programme")
+    amount = w.number("nominal", grouping=True) if w.has("nominal") else pd.Series(
+        np.nan, index=w.df.index)
+    w.reject(amount.notna() & (amount < 0), "nominal", "invalid_value")
+    kec, kel = w.areas()
+    nik = normalise_identifier(w.text("nik"))
+    person = pseudonymise(nik, "nik", key=key)
+    out = pd.DataFrame({
+        "period": w.period(), "programme": programme, "person_key": person,
+        "family_key": w.keys("no_kk", "kk", key), "name_key": w.keys("nama", "name", key),
+        "kecamatan_code": kec, "kelurahan_code": kel, "rt": w.rt("rt"), "amount_idr": amount,
+    })
+    kk = normalise_identifier(w.text("no_kk"))
+    ident = pd.concat([
+        _ident(person, w.text("nama"), nik, kk, w.text("alamat")),
+        _ident(out["family_key"], w.text("nama"), nik, kk, w.text("alamat")),
+        _ident(out["name_key"], w.text("nama")),
+    ], ignore_index=True)
+    return out, ident
+
+
+_CLEANERS = {"eppgbm": _clean_eppgbm, "dtsen": _clean_dtsen, "susenas": _clean_susenas,
+             "pendataan_rt": _clean_pendataan, "program": _clean_program}
+
+
+# --------------------------------------------------------------------------------------------
+# Duplicates (across all files of a source)
+# --------------------------------------------------------------------------------------------
+
+
+def _mark_duplicates(df: pd.DataFrame, keys: list[str], order: list[str],
+                     key_column: str) -> pd.DataFrame:
+    """Rejects for rows sharing ``keys`` with a row that sorts after them by ``order``.
+
+    ``df`` holds ``_file`` (label), ``_pos`` (row position in its file), ``source_row`` and
+    ``_seq`` (file order, then row order). The row kept per group is the last by ``order``
+    (missing first) then ``_seq``; the others are returned as (``_file``, ``_pos``, column,
+    value, reason), the value naming the row kept.
+    """
+    empty = pd.DataFrame(columns=["_file", "_pos", "column", "value", "reason"])
+    need = [k for k in keys if k != "period"]  # a missing period is a value of its own
+    sub = df.loc[df[need].notna().all(axis=1), list(dict.fromkeys(
+        [*keys, *order, "_seq", "_file", "_pos", "source_row"]))]
+    if sub.empty:
+        return empty
+    gid = sub.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
+    sort_keys = [sub["_seq"].to_numpy()]
+    for c in reversed(order):
+        v = sub[c]
+        arr = (v.to_numpy(dtype="datetime64[ns]").astype(np.int64) if v.dtype.kind == "M"
+               else v.to_numpy(dtype=float, na_value=-np.inf))
+        sort_keys.append(arr)  # NaT is the smallest int64: a missing date sorts first
+    sort_keys.append(gid)
+    perm = np.lexsort(sort_keys)
+    g = gid[perm]
+    last = np.r_[g[1:] != g[:-1], True]  # last row of each group in sorted order
+    if last.all():
+        return empty
+    kept_of_group = np.empty(gid.max() + 1, dtype=np.int64)
+    kept_of_group[g[last]] = perm[last]
+    lost = perm[~last]
+    kept = kept_of_group[gid[lost]]
+    value = ("kept: " + sub["_file"].to_numpy(dtype=object)[kept] + " row "
+             + sub["source_row"].to_numpy()[kept].astype(str).astype(object))
+    return pd.DataFrame({"_file": sub["_file"].to_numpy(dtype=object)[lost],
+                         "_pos": sub["_pos"].to_numpy()[lost], "column": key_column,
+                         "value": value, "reason": "duplicate"})
+
+
+def _duplicates(source: str, df: pd.DataFrame) -> pd.DataFrame:
+    if source == "eppgbm":
+        # Same child, same round: keep the latest measurement date, then the last row.
+        return _mark_duplicates(df, ["child_key", "period"], ["measure_date"], "nik")
+    if source == "dtsen":
+        # Same family (No. KK) and period in two files: keep the family's rows of the file
+        # holding most of its members (ties: the last file by name); the rows of the other
+        # files are duplicates. Then the same person twice in a family: keep the last row.
+        fam = df.dropna(subset=["family_key"])
+        counts = (fam.groupby(["family_key", "period", "_fileno"], dropna=False).size()
+                  .rename("_n").reset_index()
+                  .sort_values(["_n", "_fileno"], kind="stable"))
+        best = counts.drop_duplicates(["family_key", "period"], keep="last")
+        files = df.drop_duplicates("_fileno").set_index("_fileno")["_file"]
+        best = best.assign(_file_kept=best["_fileno"].map(files).to_numpy())
+        chosen = fam.merge(best[["family_key", "period", "_fileno", "_file_kept"]],
+                           on=["family_key", "period"], how="left", suffixes=("", "_best"),
+                           validate="m:1")
+        chosen.index = fam.index
+        other = chosen.loc[chosen["_fileno"] != chosen["_fileno_best"]]
+        out = []
+        if not other.empty:
+            out.append(pd.DataFrame({"_file": other["_file"], "_pos": other["_pos"],
+                                     "column": "no_kk",
+                                     "value": "same family kept from " + other["_file_kept"],
+                                     "reason": "duplicate"}))
+        rest = df.drop(index=other.index)
+        out.append(_mark_duplicates(rest, ["person_key", "family_key", "period"], [], "nik"))
+        return pd.concat(out, ignore_index=True)
+    if source == "susenas":
+        return _mark_duplicates(df, ["hh_id", "period"], [], "hh_id")
+    if source == "pendataan_rt":
+        return _mark_duplicates(df, ["family_key", "period"], ["listing_date"], "no_kk")
+    if source == "program":
+        return _mark_duplicates(df, ["programme", "person_key", "period"], [], "nik")
+    raise ValueError(source)
+
+
+def _derive_family(members: pd.DataFrame) -> pd.DataFrame:
+    """DTSEN family table: areas, RT/RW and desil of the head's row (else the first member's),
+    member count, and a programme flag true when any member's is."""
+    head = _collapse(members["hubungan"]).str.contains("kepala").fillna(False).astype(bool)
+    m = members.assign(_head=~head)  # heads sort first
+    m = m.sort_values(["_head", "_seq"], kind="stable")
+    keys = ["period", "family_key"]
+    first = m.groupby(keys, dropna=False, sort=True).agg(
+        kecamatan_code=("kecamatan_code", "first"), kelurahan_code=("kelurahan_code", "first"),
+        rt=("rt", "first"), rw=("rw", "first"), desil=("desil", "first"),
+        n_members=("person_key", "size"))
+    flags = m.groupby(keys, dropna=False, sort=True)[
+        ["penerima_pkh", "penerima_bpnt", "penerima_pbi", "resiko_stunting"]].max()
+    fam = first.join(flags, validate="1:1").reset_index()
+    fam["desil"] = fam["desil"].astype("int64")
+    fam["n_members"] = fam["n_members"].astype("int64")
+    for c in ("penerima_pkh", "penerima_bpnt", "penerima_pbi", "resiko_stunting"):
+        fam[c] = fam[c].astype("boolean")
+    for c in ("period", "family_key", "kecamatan_code", "kelurahan_code", "rt", "rw"):
+        fam[c] = fam[c].astype("str")
+    return fam[schemas.columns_of("dtsen_family")]
+
+
+# --------------------------------------------------------------------------------------------
+# Driver
+# --------------------------------------------------------------------------------------------
+
+_DTYPES = {
+    "eppgbm": {"sex": "int64", "age_days": "int64"},
+    "dtsen_member": {"desil": "int64", "sex": "Int64"},
+    "susenas": {"hh_size": "int64"},
+    "pendataan_rt": {"n_criteria": "int64"},
+}
+
+
+def _finalise(table: str, df: pd.DataFrame) -> pd.DataFrame:
+    df = df[schemas.columns_of(table)].reset_index(drop=True)
+    for c, col in schemas.PROCESSED[table].columns.items():
+        want = _DTYPES.get(table, {}).get(c)
+        if want:
+            df[c] = df[c].astype(want)
+        elif str(col.dtype) == "str":
+            df[c] = df[c].astype("str")
+        elif str(col.dtype) == "datetime64[ns]":
+            df[c] = df[c].astype("datetime64[ns]")
+        elif str(col.dtype) == "float64":
+            df[c] = df[c].astype("float64")
+        elif str(col.dtype) == "int64":
+            df[c] = df[c].astype("int64")
+    return df
+
+
+def list_files(folder: Path) -> tuple[list[Path], list[Path]]:
+    """(table files, other files) of a source folder, sorted by name; hidden and Excel lock files
+    (``~$...``) are skipped."""
+    files, other = [], []
+    for p in sorted(folder.iterdir()) if folder.is_dir() else []:
+        if not p.is_file() or p.name.startswith((".", "~$")):
+            continue
+        (files if p.suffix.lower() in TABLE_SUFFIXES else other).append(p)
+    return files, other
+
+
+def clean_source(source: str, files: list[Path], *, gaz: Gazetteer | None = None,
+                 today: dt.date | None = None, key: bytes | None = None,
+                 source_cfg: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Clean the files of one source.
+
+    Returns
+    -------
+    dict with ``tables`` (name -> DataFrame), ``intake``, ``rejects``, ``corrections``,
+    ``identity`` and ``notes``.
+
+    Raises
+    ------
+    RakorInputError
+        One message for all files of the source that cannot be used at all.
+    """
+    from analysis.identifiers import pseudonym_key
+
+    gaz = gaz or gazetteer()
+    today = today or dt.date.today()
+    key = key if key is not None else pseudonym_key()
+    cfg = source_cfg or config.sources()[source]
+    errors, works, outs, idents = [], [], [], []
+    for fileno, path in enumerate(files):
+        label = f"{path.parent.name}/{path.name}"
+        try:
+            raw = read_table(path, cfg, source=source, label=label)
+        except RakorInputError as exc:
+            errors.append(str(exc))
+            continue
+        schemas.raw_schema(source, cfg).validate(raw.data)  # strings + source_row, as read
+        w = _Work(raw, source, gaz, today)
+        out, ident = _CLEANERS[source](w, key)
+        out = out.assign(source_file=label, source_row=raw.data["source_row"].to_numpy(),
+                         _file=label, _fileno=fileno, _pos=np.arange(w.n))
+        works.append(w)
+        outs.append(out)
+        if not ident.empty:
+            idents.append(ident.assign(source=source).dropna(subset=["key"]))
+    if errors:
+        raise RakorInputError("\n".join(errors))
+
+    # Rows with a problem are out; duplicates are judged among the remaining rows of all files.
+    kept_parts = [o.loc[~w.rejected_mask()] for w, o in zip(works, outs, strict=True)]
+    if kept_parts:
+        alive = pd.concat(kept_parts, ignore_index=True)
+        alive["_seq"] = np.arange(len(alive))
+        dups = _duplicates(source, alive)
+        for w in works:
+            d = dups.loc[dups["_file"] == w.raw.label]
+            for col, g in d.groupby("column", sort=False):
+                w.problems.append((g["_pos"].to_numpy(dtype=np.int64), str(col), "duplicate",
+                                   g["value"].to_numpy(dtype=object)))
+    intake_rows, kept_frames, rejects_parts = [], [], []
+    for w, o in zip(works, outs, strict=True):
+        bad = w.rejected_mask()
+        kept = o.loc[~bad]
+        rej = w.rejects_frame(key)
+        rows_rejected, rows_kept = int(bad.sum()), len(kept)
+        # Nothing lost: every row read is either kept or rejected (with a reason).
+        if rows_kept + rows_rejected != w.raw.rows_in or rej["row"].nunique() != rows_rejected:
+            raise RuntimeError(f"row accounting failed for {w.raw.label}: {w.raw.rows_in} in, "
+                               f"{rows_kept} kept + {rows_rejected} rejected, "
+                               f"{rej['row'].nunique()} rows in the rejects")
+        periods = kept["period"].dropna()
+        intake_rows.append({
+            "source": source, "file": w.raw.label, "sha256": w.raw.sha256,
+            "rows_in": w.raw.rows_in, "rows_kept": rows_kept, "rows_rejected": rows_rejected,
+            "period_min": periods.min() if len(periods) else None,
+            "period_max": periods.max() if len(periods) else None,
+            "columns_unused": "; ".join(w.raw.unused) or None,
+        })
+        kept_frames.append(kept)
+        rejects_parts.append(rej.assign(source=source, file=w.raw.label))
+    kept_all = (pd.concat(kept_frames, ignore_index=True) if kept_frames else pd.DataFrame())
+    tables: dict[str, pd.DataFrame] = {}
+    if source == "dtsen":
+        kept_all["_seq"] = np.arange(len(kept_all))
+        tables["dtsen_member"] = _finalise("dtsen_member", kept_all)
+        tables["dtsen_family"] = _derive_family(kept_all) if len(kept_all) else schemas.empty("dtsen_family")
+    else:
+        tables[SOURCES[source][0]] = (_finalise(SOURCES[source][0], kept_all) if len(kept_all)
+                                      else schemas.empty(SOURCES[source][0]))
+    corr = [c for w in works for c in w.corrections]
+    return {
+        "tables": tables,
+        "intake": pd.DataFrame(intake_rows),
+        "rejects": pd.concat(rejects_parts, ignore_index=True) if rejects_parts else None,
+        "corrections": pd.concat(corr, ignore_index=True) if corr else None,
+        "identity": pd.concat(idents, ignore_index=True) if idents else None,
+        "notes": [n for w in works for n in w.notes],
+    }
+
+
+def _aggregate_corrections(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    if not parts:
+        return schemas.empty("corrections")
+    c = pd.concat(parts, ignore_index=True)
+    c = c.groupby(["source", "column", "value", "corrected_to", "code", "method"],
+                  as_index=False, sort=True).agg(score=("score", "min"), n_rows=("n_rows", "sum"))
+    return c[schemas.columns_of("corrections")].astype(
+        {"source": "str", "column": "str", "value": "str", "corrected_to": "str", "code": "str",
+         "method": "str", "score": "float64", "n_rows": "int64"})
+
+
+def clean_all(raw_dir: str | Path, processed_dir: str | Path | None = None, *,
+              today: dt.date | None = None, write: bool = True,
+              gaz: Gazetteer | None = None) -> CleanResult:
+    """Clean every source folder present under ``raw_dir`` and write the processed tables.
+
+    Parameters
+    ----------
+    raw_dir
+        Folder with one subfolder per source (``eppgbm/``, ``dtsen/``, ...; see
+        ``config/sources.yml``). A source with no file is noted in ``missing_sources``.
+    processed_dir
+        Where the tables are written (``intake.parquet``, ``rejects.parquet``,
+        ``corrections.parquet``, one table per source, ``restricted/identity.parquet``).
+        Tables of sources absent from this run are removed, so that no stale table remains.
+    today
+        Reference date for "measurement in the future" and two-digit years (default: today).
+    write
+        Set False to only return the tables.
+    gaz
+        Gazetteer (default: package CSV + config aliases + config threshold).
+
+    Returns
+    -------
+    CleanResult
+
+    Raises
+    ------
+    RakorInputError
+        When ``raw_dir`` has no source folder, or a file cannot be used at all (empty, not a
+        table, binary, required columns missing). The message names every such file, what is
+        wrong, what was expected and the closest header found.
+    """
+    raw_dir = Path(raw_dir)
+    if not raw_dir.is_dir():
+        raise RakorInputError(f"raw data folder {raw_dir} does not exist; expected a folder with "
+                              "subfolders eppgbm/, dtsen/, susenas/, pendataan_rt/, program/")
+    from analysis.identifiers import pseudonym_key
+
+    cfg_all = config.sources()
+    gaz = gaz or gazetteer()
+    today = today or dt.date.today()
+    key = pseudonym_key()
+    results, missing, notes, errors = {}, [], [], []
+    for source in SOURCES:
+        cfg = cfg_all[source]
+        files, other = list_files(raw_dir / cfg["folder"])
+        for p in other:
+            notes.append(f"{cfg['folder']}/{p.name} ignored (not .csv/.tsv/.xlsx)")
+        if not files:
+            missing.append(source)
+            continue
+        try:
+            results[source] = clean_source(source, files, gaz=gaz, today=today, key=key,
+                                           source_cfg=cfg)
+        except RakorInputError as exc:
+            errors.append(str(exc))
+    if errors:
+        n = sum(e.count("\n") + 1 for e in errors)
+        head = f"{n} file(s) in {raw_dir} cannot be used:\n" if n > 1 else ""
+        raise RakorInputError(head + "\n".join(errors))
+    if not results:
+        raise RakorInputError(
+            f"no data files found in {raw_dir}; expected CSV/XLSX files in one or more of the "
+            f"subfolders {', '.join(c['folder'] + '/' for c in cfg_all.values())}")
+
+    # Load inputs -> process -> save outputs.
+    tables = {t: df for r in results.values() for t, df in r["tables"].items()}
+    intake = pd.concat([r["intake"] for r in results.values()], ignore_index=True)
+    intake = intake.astype({"source": "str", "file": "str", "sha256": "str", "rows_in": "int64",
+                            "rows_kept": "int64", "rows_rejected": "int64", "period_min": "str",
+                            "period_max": "str", "columns_unused": "str"})
+    rej = [r["rejects"] for r in results.values() if r["rejects"] is not None]
+    rejects = (pd.concat(rej, ignore_index=True) if rej else schemas.empty("rejects"))
+    rejects = rejects[schemas.columns_of("rejects")].astype(
+        {"source": "str", "file": "str", "row": "int64", "column": "str", "value": "str",
+         "reason": "str"}).sort_values(["source", "file", "row"], kind="stable", ignore_index=True)
+    corrections = _aggregate_corrections([r["corrections"] for r in results.values()
+                                          if r["corrections"] is not None])
+    ids = [r["identity"] for r in results.values() if r["identity"] is not None]
+    identity = (pd.concat(ids, ignore_index=True).drop_duplicates(["key", "source"])
+                if ids else schemas.empty("identity"))
+    identity = identity[schemas.columns_of("identity")].reset_index(drop=True).astype(
+        {"key": "str", "nik": "str", "no_kk": "str", "nama": "str", "alamat": "str",
+         "birth_date": "datetime64[ns]", "source": "str"})
+    for r in results.values():
+        notes.extend(r["notes"])
+    if missing:
+        notes.append("no files for: " + ", ".join(missing))
+
+    result = CleanResult(tables=tables, intake=intake, rejects=rejects, corrections=corrections,
+                         identity=identity, missing_sources=missing, notes=notes)
+    checked = {"intake": intake, "rejects": rejects, "corrections": corrections, **tables}
+    for name, df in checked.items():
+        schemas.check(df, name)
+    schemas.check(identity, "identity")
+    if write and processed_dir is not None:
+        out = Path(processed_dir)
+        (out / "restricted").mkdir(parents=True, exist_ok=True)
+        for name, df in checked.items():
+            path = out / f"{name}.parquet"
+            df.to_parquet(path, index=False)
+            result.written[name] = path
+        for stale in set(TABLES) - set(tables):
+            (out / f"{stale}.parquet").unlink(missing_ok=True)
+        path = out / "restricted" / "identity.parquet"
+        identity.to_parquet(path, index=False)
+        result.written["identity"] = path
+    return result

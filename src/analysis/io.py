@@ -1,0 +1,825 @@
+"""Reading agency exports (CSV/XLSX) as they arrive, and parsing their values.
+
+Reading keeps every value as a string: :func:`read_table` finds the header row (below any title
+rows), maps headers to canonical names through the aliases of ``config/sources.yml`` and records,
+for every data row, the row number a person sees when opening the file. Parsing happens later,
+column by column, with the vectorised parsers of this module (:func:`parse_number`,
+:func:`parse_date`, :func:`parse_sex`, :func:`parse_bool`, :func:`parse_period`), which return the
+parsed values and, for every value that could not be read, a short reason. A parser never guesses:
+an ambiguous or impossible value gets a reason and becomes a reject in :mod:`analysis.clean`.
+
+Parsers work on the distinct values of a column (a register of a million rows holds a few thousand
+distinct dates or weights), so their cost grows with the number of distinct values, not rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io as _io
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz
+
+from analysis.errors import RakorInputError
+
+__all__ = [
+    "RawTable",
+    "read_table",
+    "normalise_header",
+    "parse_number",
+    "parse_date",
+    "parse_sex",
+    "parse_bool",
+    "parse_period",
+    "TABLE_SUFFIXES",
+    "take_str",
+]
+
+#: File suffixes read as tables; other files in a source folder are ignored (and noted). An
+#: old binary ``.xls`` is recognised and stops with a message asking for ``.xlsx``/``.csv``.
+TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xlsm", ".xls")
+#: How many non-empty rows at the top of a file/sheet are searched for the header.
+HEADER_SEARCH_ROWS = 15
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+@dataclass
+class RawTable:
+    """One agency file as read: strings only, headers mapped to canonical names.
+
+    Attributes
+    ----------
+    data
+        One row per non-empty data row; one column per canonical name found (values are stripped
+        strings, missing where the cell is empty) plus ``source_row``, the 1-based row number a
+        person sees when opening the file (title and header rows counted).
+    path
+        The file read.
+    label
+        ``<source folder>/<file name>``, used in messages and in the rejects table.
+    header_row
+        1-based row number of the (last) header row.
+    columns
+        Canonical name -> original header as written in the file.
+    unused
+        Headers present in the file but not used (not in the source's aliases, or repeated).
+    sheet, encoding, delimiter
+        Where and how the table was read (sheet for XLSX, encoding/delimiter for CSV).
+    n_empty_rows
+        Empty rows below the header (skipped; not data).
+    sha256
+        Hash of the file's bytes (which exact file was read).
+    """
+
+    data: pd.DataFrame
+    path: Path
+    label: str
+    header_row: int
+    columns: dict[str, str]
+    unused: list[str] = field(default_factory=list)
+    sheet: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    n_empty_rows: int = 0
+    sha256: str = ""
+
+    @property
+    def rows_in(self) -> int:
+        """Number of data rows (non-empty rows below the header)."""
+        return len(self.data)
+
+
+# --------------------------------------------------------------------------------------------
+# Header matching
+# --------------------------------------------------------------------------------------------
+
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_PARENS = re.compile(r"\([^)]*\)")
+
+
+def normalise_header(text: Any) -> str:
+    """Lower-case, punctuation and repeated spaces removed: ``" Tgl. Lahir "`` -> ``"tgl lahir"``."""
+    if text is None or (isinstance(text, float) and np.isnan(text)):
+        return ""
+    return _NON_ALNUM.sub(" ", str(text).lower()).strip()
+
+
+def _alias_table(source_cfg: dict[str, Any]) -> dict[str, str]:
+    """Normalised alias -> canonical name, for all required and optional columns of a source."""
+    table: dict[str, str] = {}
+    aliases = source_cfg.get("aliases", {}) or {}
+    columns = list(source_cfg.get("required", [])) + list(source_cfg.get("optional", []))
+    for canon in columns:
+        for alias in [canon, *aliases.get(canon, [])]:
+            table.setdefault(normalise_header(alias), canon)
+    return table
+
+
+def _match_header_cell(cell: str, table: dict[str, str]) -> str | None:
+    norm = normalise_header(cell)
+    if not norm:
+        return None
+    if norm in table:
+        return table[norm]
+    # "Berat (kg)" -> "Berat": a unit in brackets does not change the column.
+    bare = normalise_header(_PARENS.sub(" ", str(cell)))
+    return table.get(bare) if bare else None
+
+
+def _map_header(cells: list[str], table: dict[str, str]) -> dict[str, int]:
+    """Canonical name -> column position; the leftmost header wins when a name repeats."""
+    found: dict[str, int] = {}
+    for pos, cell in enumerate(cells):
+        canon = _match_header_cell(cell, table)
+        if canon is not None and canon not in found:
+            found[canon] = pos
+    return found
+
+
+def _combine_rows(upper: list[str], lower: list[str], table: dict[str, str]) -> list[str]:
+    """A two-row header (merged group cells above sub-headers) as one row of best labels."""
+    width = max(len(upper), len(lower))
+    upper = list(upper) + [""] * (width - len(upper))
+    lower = list(lower) + [""] * (width - len(lower))
+    # A merged group cell exported to CSV leaves its label in the first column only.
+    filled, last = [], ""
+    for cell in upper:
+        last = cell if cell else last
+        filled.append(cell if cell else last)
+    out = []
+    for up, low, up_f in zip(upper, lower, filled, strict=True):
+        candidates = [low, f"{up_f} {low}".strip(), up] if low else [up]
+        chosen = next((c for c in candidates if c and _match_header_cell(c, table)), None)
+        out.append(chosen if chosen is not None else (low or up))
+    return out
+
+
+def _score(mapping: dict[str, int], required: list[str]) -> tuple[int, int]:
+    return (sum(c in mapping for c in required), len(mapping))
+
+
+@dataclass
+class _Header:
+    index: int  # 0-based index in the rows list of the last header row
+    cells: list[str]
+    mapping: dict[str, int]
+    score: tuple[int, int]
+
+
+def _find_header(rows: list[list[str]], source_cfg: dict[str, Any]) -> _Header | None:
+    """Best-matching header among the first non-empty rows (single or two-row header)."""
+    table = _alias_table(source_cfg)
+    required = list(source_cfg.get("required", []))
+    candidates = [i for i, r in enumerate(rows) if any(c for c in r)][:HEADER_SEARCH_ROWS]
+    best: _Header | None = None
+    for i in candidates:
+        cells = rows[i]
+        mapping = _map_header(cells, table)
+        options = [_Header(i, cells, mapping, _score(mapping, required))]
+        for up, low in ((i - 1, i), (i, i + 1)):
+            if up >= 0 and low < len(rows) and any(rows[up]) and any(rows[low]):
+                comb = _combine_rows(rows[up], rows[low], table)
+                m = _map_header(comb, table)
+                options.append(_Header(low, comb, m, _score(m, required)))
+        for opt in options:
+            if opt.score[1] and (best is None or opt.score > best.score):
+                best = opt
+    return best
+
+
+def _closest(missing: str, headers: list[str], source_cfg: dict[str, Any]) -> str | None:
+    aliases = [missing, *(source_cfg.get("aliases", {}) or {}).get(missing, [])]
+    best, best_score = None, 0.0
+    for h in headers:
+        nh = normalise_header(h)
+        if not nh:
+            continue
+        s = max(fuzz.ratio(nh, normalise_header(a)) for a in aliases)
+        if s > best_score:
+            best, best_score = h, s
+    return best if best_score >= 50 else None
+
+
+def _missing_message(label: str, missing: list[str], header: _Header, source: str,
+                     source_cfg: dict[str, Any]) -> str:
+    used = set(header.mapping.values())
+    free = [c for i, c in enumerate(header.cells) if i not in used and c]
+    parts = []
+    for col in missing:
+        aliases = (source_cfg.get("aliases", {}) or {}).get(col, [])
+        shown = aliases[0] if aliases else col
+        closest = _closest(col, free, source_cfg)
+        near = f"closest: '{closest}'" if closest else "no similar header"
+        parts.append(
+            f"column '{col}' ({shown}) not found in {label} (header on row {header.index + 1}); "
+            f"expected one of {', '.join(repr(a) for a in aliases) or repr(col)}; {near} — "
+            f"add an alias in config/sources.yml under {source}.aliases.{col}"
+        )
+    return "; ".join(parts)
+
+
+# --------------------------------------------------------------------------------------------
+# Reading files
+# --------------------------------------------------------------------------------------------
+
+
+def _decode(raw: bytes, label: str) -> tuple[str, str]:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16"), "utf-16"
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        # cp1252 (Excel on Windows "CSV"); bytes it leaves undefined are read as latin-1.
+        try:
+            return raw.decode("cp1252"), "cp1252"
+        except UnicodeDecodeError:
+            return raw.decode("latin-1"), "latin-1"
+
+
+def _sniff_delimiter(lines: list[str]) -> str:
+    """The delimiter giving the most lines with the same (>1) number of fields."""
+    best, best_key = ",", (-1, -1)
+    for d in _DELIMITERS:
+        counts = [len(next(csv.reader([ln], delimiter=d))) for ln in lines if ln.strip()]
+        counts = [c for c in counts if c > 1]
+        if not counts:
+            continue
+        mode = max(set(counts), key=counts.count)
+        key = (counts.count(mode), mode)
+        if key > best_key:
+            best, best_key = d, key
+    return best
+
+
+def _is_binary(raw: bytes) -> bool:
+    head = raw[:8192]
+    return b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff"))
+
+
+def _read_csv(raw: bytes, path: Path, label: str, source: str, cfg: dict[str, Any]) -> RawTable:
+    text, encoding = _decode(raw, label)
+    head_lines = text[:200_000].splitlines()[: HEADER_SEARCH_ROWS * 3]
+    delim = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(head_lines)
+    rows = [[c.strip() for c in next(csv.reader([ln], delimiter=delim), [])] for ln in head_lines]
+    header = _find_header(rows, cfg)
+    if header is None:
+        raise RakorInputError(_no_header_message(label, rows, source, cfg))
+    ncols = max(len(header.cells), max((len(r) for r in rows), default=0))
+    read = dict(
+        sep=delim, header=None, skiprows=header.index + 1, dtype=str, keep_default_na=False,
+        na_filter=False, skip_blank_lines=False, quotechar='"', engine="c",
+    )
+    df = _read_body(raw, text, encoding, delim, header.index + 1, ncols, read)
+    first_row = header.index + 2  # 1-based row number of the first line below the header
+    return _finish(df, first_row, path, label, header, source, cfg, None, encoding, delim)
+
+
+def _read_body(raw: bytes, text: str, encoding: str, delim: str, skip: int, ncols: int,
+               read: dict[str, Any]) -> pd.DataFrame:
+    """All rows below the header as strings, one row per CSV record (empty lines included).
+
+    The multi-threaded pyarrow reader is tried first; a file it rejects (ragged rows,
+    whitespace-only lines) is read again by pandas' C parser, which tolerates them.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    body = raw[3:] if encoding == "utf-8-sig" else raw if encoding == "utf-8" else text.encode()
+    names = [str(i) for i in range(ncols)]
+    try:
+        tbl = pcsv.read_csv(
+            _io.BytesIO(body),
+            read_options=pcsv.ReadOptions(skip_rows=skip, column_names=names),
+            parse_options=pcsv.ParseOptions(delimiter=delim, ignore_empty_lines=False,
+                                            newlines_in_values=True),
+            convert_options=pcsv.ConvertOptions(
+                column_types={n: pa.string() for n in names}, strings_can_be_null=False,
+                quoted_strings_can_be_null=False),
+        )
+        df = tbl.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get)
+        df.columns = range(ncols)
+        return df
+    except (pa.ArrowInvalid, pa.ArrowException):
+        pass
+    try:
+        return pd.read_csv(_io.StringIO(text), names=list(range(ncols)), **read)
+    except pd.errors.ParserError:
+        # A data row wider than the header: count the widest row, then read again.
+        width = max(len(r) for r in csv.reader(_io.StringIO(text), delimiter=delim))
+        return pd.read_csv(_io.StringIO(text), names=list(range(width)), **read)
+
+
+def _cell_to_str(v: Any) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if np.isnan(v):
+            return None
+        if v.is_integer() and abs(v) < 1e17:
+            return str(int(v))
+        return repr(v)
+    if isinstance(v, dt.datetime):
+        if v.time() == dt.time(0):
+            return v.date().isoformat()
+        return v.isoformat(sep=" ")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return str(v)
+
+
+def _sheet_rows(values: list[list[Any]], merges) -> list[list[str]]:
+    """Cell values as stripped strings, with merged ranges filled from their top-left cell.
+
+    ``merges`` are python-calamine's ``((first_row, first_col), (last_row, last_col))``, zero-based
+    and inclusive; a merged header cell ("Tanggal" over "Lahir" and "Pengukuran") keeps its value
+    in the top-left cell only, so it is copied over the range before the header is matched.
+    """
+    rows = [[(c.strip() if isinstance(c, str) else "") for c in (_cell_to_str(v) for v in r)]
+            for r in values]
+    for (r0, c0), (r1, c1) in merges or ():
+        if r0 >= len(rows):
+            continue
+        top = rows[r0]
+        value = top[c0] if c0 < len(top) else ""
+        for r in range(r0, min(r1 + 1, len(rows))):
+            row = rows[r]
+            if len(row) <= c1:
+                row.extend([""] * (c1 + 1 - len(row)))
+            for c in range(c0, c1 + 1):
+                row[c] = value
+    return rows
+
+
+def _read_xlsx(path: Path, label: str, source: str, cfg: dict[str, Any]) -> RawTable:
+    # python-calamine (Rust) reads a 5,000-row export in tens of milliseconds; openpyxl took
+    # seconds, most of the intake time of the sample data.
+    from python_calamine import CalamineWorkbook
+
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+        sheets = list(wb.sheet_names)
+    except Exception as exc:  # the reader raises several types for a damaged workbook
+        raise RakorInputError(
+            f"{label} cannot be opened as an Excel workbook ({type(exc).__name__}); "
+            "expected an .xlsx file saved by Excel or LibreOffice — open and save it again as .xlsx or .csv"
+        ) from None
+    best = None
+    for name in sheets:
+        ws = wb.get_sheet_by_name(name)
+        rows = _sheet_rows(ws.to_python(skip_empty_area=False), ws.merged_cell_ranges)
+        header = _find_header(rows[: HEADER_SEARCH_ROWS * 3], cfg)
+        if header is not None and (best is None or header.score > best[1].score):
+            best = (name, header, rows)
+    if best is None:
+        raise RakorInputError(
+            f"no header row found in {label} (sheets: {', '.join(sheets) or 'none'}); "
+            f"expected headers such as {_expected_examples(cfg)} in the first {HEADER_SEARCH_ROWS} rows"
+        )
+    title, header, rows = best
+    body = rows[header.index + 1:]
+    width = max([len(header.cells), *(len(r) for r in body)]) if body else len(header.cells)
+    df = pd.DataFrame([r + [""] * (width - len(r)) for r in body], columns=range(width), dtype=object)
+    return _finish(df, header.index + 2, path, label, header, source, cfg, title, None, None)
+
+
+def _expected_examples(cfg: dict[str, Any]) -> str:
+    aliases = cfg.get("aliases", {}) or {}
+    ex = [repr((aliases.get(c) or [c])[0]) for c in cfg.get("required", [])]
+    return ", ".join(ex)
+
+
+def _no_header_message(label: str, rows: list[list[str]], source: str, cfg: dict[str, Any]) -> str:
+    # The file's own cells are not quoted: without a header they may be personal data.
+    return (
+        f"no header row found in {label}: none of the first {HEADER_SEARCH_ROWS} rows has a known "
+        f"column name for source '{source}'; expected headers such as {_expected_examples(cfg)}"
+        " — check the file is the right export, or add aliases in config/sources.yml"
+    )
+
+
+def _finish(df: pd.DataFrame, first_row: int, path: Path, label: str, header: _Header,
+            source: str, cfg: dict[str, Any], sheet: str | None, encoding: str | None,
+            delim: str | None) -> RawTable:
+    required = list(cfg.get("required", []))
+    missing = [c for c in required if c not in header.mapping]
+    if missing:
+        raise RakorInputError(_missing_message(label, missing, header, source, cfg))
+    source_row = np.arange(first_row, first_row + len(df), dtype=np.int64)
+    cols = {}
+    for canon, pos in header.mapping.items():
+        if pos < df.shape[1]:
+            s = df[pos].astype("str").str.strip()
+            cols[canon] = s.where(s != "", None)
+        else:
+            cols[canon] = pd.Series([None] * len(df), dtype="str")
+    # A row is empty when every cell is empty, used columns or not.
+    stripped = df.astype("str").apply(lambda c: c.str.strip().fillna("") != "")
+    nonempty = stripped.any(axis=1).to_numpy() if len(df) else np.zeros(0, bool)
+    out = pd.DataFrame(cols, index=pd.RangeIndex(len(df)))
+    for c in out.columns:
+        out[c] = out[c].astype("str")
+    out["source_row"] = source_row
+    out = out.loc[nonempty].reset_index(drop=True)
+    used = set(header.mapping.values())
+    unused = [c for i, c in enumerate(header.cells) if i not in used and c]
+    if out.empty:
+        raise RakorInputError(
+            f"{label} has a header (row {header.index + 1}) but no data rows; "
+            "expected one row per record below the header — export the data again"
+        )
+    return RawTable(
+        data=out, path=path, label=label, header_row=header.index + 1,
+        columns={c: header.cells[p] for c, p in header.mapping.items()}, unused=unused,
+        sheet=sheet, encoding=encoding, delimiter=delim, n_empty_rows=int((~nonempty).sum()),
+    )
+
+
+def read_table(path: str | Path, source_cfg: dict[str, Any], *, source: str | None = None,
+               label: str | None = None) -> RawTable:
+    """Read one CSV/XLSX export of an agency into a :class:`RawTable` of strings.
+
+    Parameters
+    ----------
+    path
+        The file (``.csv``, ``.tsv`` or ``.xlsx``/``.xlsm``; a workbook saved with a ``.csv``
+        name is recognised by its content).
+    source_cfg
+        The source's entry of ``config/sources.yml`` (``required``, ``optional``, ``aliases``).
+    source
+        Name of the source, for messages (default: ``source_cfg["folder"]``).
+    label
+        How the file is named in messages and rejects (default ``<folder>/<file name>``).
+
+    Returns
+    -------
+    RawTable
+
+    Raises
+    ------
+    RakorInputError
+        When the file cannot be used at all: empty, binary or not a table, no header row,
+        required columns missing (the message names the closest header), or no data rows.
+
+    Notes
+    -----
+    Encodings: UTF-8 with or without BOM, UTF-16 with BOM, else cp1252. Delimiters ``,`` ``;``
+    tab ``|`` are sniffed from the first lines. The header is the row (or pair of rows, for merged
+    group headers) among the first 15 non-empty rows that matches the most required, then most
+    known, column names; rows above it are titles. In a workbook the sheet whose header matches
+    best is used, and merged cells take the value of their top-left cell.
+    """
+    path = Path(path)
+    source = source or source_cfg.get("folder", "")
+    label = label or f"{path.parent.name}/{path.name}"
+    if not path.is_file():
+        raise RakorInputError(f"{label} does not exist or is not a file")
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise RakorInputError(f"{label} is empty (0 data rows); expected a CSV or XLSX export with a header row")
+    digest = hashlib.sha256(raw).hexdigest()
+    if raw[:4] == b"PK\x03\x04" and zipfile.is_zipfile(_io.BytesIO(raw)):
+        table = _read_xlsx(path, label, source, source_cfg)
+        table.sha256 = digest
+        return table
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        raise RakorInputError(
+            f"{label} has an Excel name but is not an Excel workbook; expected an .xlsx file — "
+            "open it and save it again as .xlsx or .csv"
+        )
+    if raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise RakorInputError(
+            f"{label} is an old Excel 97-2003 (.xls) workbook, which cannot be read; "
+            "expected .xlsx or .csv — open it in Excel and save it as .xlsx"
+        )
+    if _is_binary(raw):
+        raise RakorInputError(
+            f"{label} is not a table (binary content); expected a CSV or XLSX export with a header row"
+        )
+    table = _read_csv(raw, path, label, source, source_cfg)
+    table.sha256 = digest
+    return table
+
+
+# --------------------------------------------------------------------------------------------
+# Parsers (vectorised; each works on the distinct values of a column)
+# --------------------------------------------------------------------------------------------
+
+
+def _by_distinct(s: pd.Series, func: Callable[[pd.Series], tuple[pd.Series, pd.Series]],
+                 ) -> tuple[np.ndarray, pd.Series]:
+    """Apply ``func`` (values -> (parsed, reason)) to the distinct non-missing values of ``s``."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    u = pd.Series(np.asarray(uniques, dtype=object), dtype="str")
+    parsed, reason = func(u)
+    return codes, parsed, reason
+
+
+def take_str(values: Any, codes: np.ndarray, index: pd.Index) -> pd.Series:
+    """``values[codes]`` as a string Series (code -1 -> missing), without a per-row Python step."""
+    arr = pd.array(np.asarray(values, dtype=object), dtype="str")
+    return pd.Series(arr.take(np.asarray(codes, dtype=np.int64), allow_fill=True), index=index)
+
+
+def _expand(codes: np.ndarray, values: pd.Series, index: pd.Index, dtype, fill) -> pd.Series:
+    if dtype == "str":
+        return take_str(values.astype(object).where(values.notna(), None), codes, index)
+    arr = np.asarray(values)
+    if len(arr) == 0:
+        return pd.Series(fill, index=index, dtype=dtype)
+    taken = arr[np.where(codes >= 0, codes, 0)]
+    out = pd.Series(taken, index=index).astype(dtype)
+    out[codes < 0] = fill
+    return out
+
+
+def _expand_reason(codes: np.ndarray, reason: pd.Series, index: pd.Index) -> pd.Series:
+    r = reason.astype(object).where(reason.notna(), None)
+    return take_str(r, codes, index)
+
+
+_NUM_PLAIN = r"[+-]?\d+(?:\.\d+)?"
+_NUM_COMMA_DEC = r"[+-]?\d+,\d+"
+_NUM_DOT_THOU = r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?"
+_NUM_COMMA_THOU = r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?"
+
+
+def _parse_number_distinct(u: pd.Series, grouping: bool) -> tuple[pd.Series, pd.Series]:
+    t = u.str.replace(r"[\s\u00a0]+", "", regex=True).str.replace(r"^(?i:rp)\.?", "", regex=True)
+    out = pd.Series(np.nan, index=u.index)
+    norm = pd.Series(None, index=u.index, dtype="str")
+    dot_thou = t.str.fullmatch(_NUM_DOT_THOU)
+    plain = t.str.fullmatch(_NUM_PLAIN)
+    if grouping:
+        # Money: "300.000" is three hundred thousand rupiah.
+        plain = plain & ~dot_thou
+    norm[plain] = t[plain]
+    comma_dec = ~plain & t.str.fullmatch(_NUM_COMMA_DEC)
+    norm[comma_dec] = t[comma_dec].str.replace(",", ".", regex=False)
+    dt_ = ~plain & ~comma_dec & dot_thou
+    norm[dt_] = t[dt_].str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    ct_ = ~plain & ~comma_dec & ~dt_ & t.str.fullmatch(_NUM_COMMA_THOU)
+    norm[ct_] = t[ct_].str.replace(",", "", regex=False)
+    ok = norm.notna()
+    out[ok] = pd.to_numeric(norm[ok], errors="coerce").astype(float)
+    reason = pd.Series(None, index=u.index, dtype="str")
+    reason[~ok] = "invalid_number"
+    return out, reason
+
+
+def parse_number(s: pd.Series, *, grouping: bool = False) -> tuple[pd.Series, pd.Series]:
+    """Parse numbers as Indonesian exports write them.
+
+    Parameters
+    ----------
+    s
+        Strings (missing values stay missing, with no reason).
+    grouping
+        For money and counts: a dot followed by groups of three digits is a thousands separator
+        ("300.000" -> 300000). Otherwise a single dot is a decimal point ("85.3" -> 85.3).
+
+    Returns
+    -------
+    values : Series of float
+    reason : Series of str, ``"invalid_number"`` where a value is present but not a number.
+
+    Notes
+    -----
+    Accepted: ``85``, ``85.3`` and ``85,3`` (a single comma is a decimal comma, the Indonesian
+    convention, so ``1,234`` is 1.234), ``1.234,5`` and ``1.234.567`` (dots as thousands
+    separators in groups of three), ``1,234.5`` and ``1,234,567`` (commas as thousands separators
+    with a dot decimal), an optional leading ``Rp`` and spaces. Anything else is invalid.
+    """
+    codes, parsed, reason = _by_distinct(s, lambda u: _parse_number_distinct(u, grouping))
+    return (_expand(codes, parsed, s.index, float, np.nan), _expand_reason(codes, reason, s.index))
+
+
+_MONTHS = {
+    "jan": 1, "januari": 1, "january": 1, "feb": 2, "februari": 2, "pebruari": 2, "february": 2,
+    "peb": 2, "mar": 3, "maret": 3, "march": 3, "apr": 4, "april": 4, "mei": 5, "may": 5,
+    "jun": 6, "juni": 6, "june": 6, "jul": 7, "juli": 7, "july": 7, "agu": 8, "agt": 8,
+    "agus": 8, "agustus": 8, "aug": 8, "august": 8, "sep": 9, "sept": 9, "september": 9,
+    "okt": 10, "oct": 10, "oktober": 10, "october": 10, "nov": 11, "nop": 11, "november": 11,
+    "nopember": 11, "des": 12, "dec": 12, "desember": 12, "december": 12,
+}
+_RE_ISO = r"(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})"
+_RE_DMY = r"(?P<d>\d{1,2})[-/.](?P<m>\d{1,2})[-/.](?P<y>\d{4}|\d{2})"
+_RE_DMONY = r"(?P<d>\d{1,2})[-/. ]+(?P<mon>[A-Za-z]+)\.?[-/. ]+(?P<y>\d{4}|\d{2})"
+_RE_YMD8 = r"(?P<y>(?:19|20)\d{2})(?P<m>\d{2})(?P<d>\d{2})"
+_RE_SERIAL = r"(?P<n>\d{5})(?:\.\d+)?"
+_EXCEL_EPOCH = np.datetime64("1899-12-30")
+
+
+def _pivot_year(y: pd.Series, two_digit: pd.Series, today: dt.date) -> pd.Series:
+    y = y.copy()
+    yy = y[two_digit]
+    y[two_digit] = np.where(2000 + yy <= today.year, 2000 + yy, 1900 + yy)
+    return y
+
+
+def _ymd_to_date(y: pd.Series, m: pd.Series, d: pd.Series) -> pd.Series:
+    frame = pd.DataFrame({"year": y, "month": m, "day": d}).astype("float")
+    ok = frame.notna().all(axis=1)
+    out = pd.Series(pd.NaT, index=y.index, dtype="datetime64[ns]")
+    if ok.any():
+        f = frame[ok].astype("int64")
+        out[ok] = pd.to_datetime(f, errors="coerce").astype("datetime64[ns]")
+    return out
+
+
+def _parse_date_distinct(u: pd.Series, today: dt.date) -> tuple[pd.Series, pd.Series]:
+    t = u.str.replace(r"(?:[ T]00:00(?::00(?:\.0+)?)?)$", "", regex=True).str.strip()
+    out = pd.Series(pd.NaT, index=u.index, dtype="datetime64[ns]")
+    reason = pd.Series(None, index=u.index, dtype="str")
+    done = pd.Series(False, index=u.index)
+
+    iso = t.str.fullmatch(_RE_ISO) | t.str.fullmatch(_RE_YMD8)
+    if iso.any():
+        parts = t[iso].str.extract(f"^(?:{_RE_ISO}|{_RE_YMD8.replace('?P<', '?P<x')})$")
+        y = parts["y"].fillna(parts["xy"]).astype(float)
+        m = parts["m"].fillna(parts["xm"]).astype(float)
+        d = parts["d"].fillna(parts["xd"]).astype(float)
+        out[iso] = _ymd_to_date(y, m, d)
+        done |= iso
+
+    dmy = ~done & t.str.fullmatch(_RE_DMY)
+    dmon = ~done & ~dmy & t.str.fullmatch(_RE_DMONY)
+    if dmon.any():
+        p = t[dmon].str.extract(f"^{_RE_DMONY}$")
+        mon = p["mon"].str.lower().map(_MONTHS)
+        y = p["y"].astype(float)
+        y = _pivot_year(y, p["y"].str.len() == 2, today)
+        out[dmon] = _ymd_to_date(y, mon.astype(float), p["d"].astype(float))
+        done |= dmon
+    if dmy.any():
+        p = t[dmy].str.extract(f"^{_RE_DMY}$")
+        d, m = p["d"].astype(float), p["m"].astype(float)
+        y = _pivot_year(p["y"].astype(float), p["y"].str.len() == 2, today)
+        # Day-first is the Indonesian order. A value only readable month-first (02/15/2024)
+        # shows that the column mixes orders: then every value whose day and month are both
+        # <= 12 and differ could be either date, and is rejected as ambiguous.
+        month_first = (m > 12) & (d <= 12)
+        ambiguous = (d <= 12) & (m <= 12) & (d != m) & bool(month_first.any())
+        parsed = _ymd_to_date(y, m, d)
+        parsed[ambiguous] = pd.NaT
+        out[dmy] = parsed
+        amb_idx = ambiguous[ambiguous].index
+        reason[amb_idx] = "ambiguous_date"
+        done |= dmy
+
+    serial = ~done & t.str.fullmatch(_RE_SERIAL)
+    if serial.any():
+        n = t[serial].str.extract(f"^{_RE_SERIAL}$")["n"].astype("int64")
+        out[serial] = (_EXCEL_EPOCH + n.to_numpy().astype("timedelta64[D]")).astype("datetime64[ns]")
+        done |= serial
+
+    bad = out.isna() & reason.isna()
+    reason[bad] = "invalid_date"
+    return out, reason
+
+
+def parse_date(s: pd.Series, *, today: dt.date | None = None) -> tuple[pd.Series, pd.Series]:
+    """Parse dates as Indonesian exports write them; never guess an ambiguous one.
+
+    Parameters
+    ----------
+    s
+        Strings of one column of one file (the ambiguity rule looks at the whole column).
+    today
+        Reference date for two-digit years (default: today).
+
+    Returns
+    -------
+    values : Series of datetime64[ns]
+    reason : Series of str: ``"invalid_date"`` (impossible or unreadable, e.g. 31/02/2024,
+        2024 alone) or ``"ambiguous_date"``.
+
+    Notes
+    -----
+    Accepted forms: ``yyyy-mm-dd`` (also with ``/`` or ``.``, and with a ``00:00:00`` time),
+    ``yyyymmdd``, ``dd/mm/yyyy`` and ``d-m-yy`` (separators ``/ - .``), ``15 Feb 2024`` and
+    ``15-Agustus-2024`` (Indonesian or English month names), and Excel day serials of five digits
+    (10000–99999, i.e. 1927–2173, in the 1900 date system: serial 45337 is 2024-02-15).
+
+    Rules: day-month-year is the order (Indonesian convention). A value that is impossible in
+    that order (month > 12 as in ``02/15/2024``, day 31 in a 30-day month, 29/02 in a non-leap
+    year) is ``invalid_date``; it is never swapped. If a column contains such a month-first value,
+    the column's order is in doubt and every value with day and month both <= 12 and different
+    becomes ``ambiguous_date``. A two-digit year yy is 20yy when that is not after the current
+    year, else 19yy.
+    """
+    today = today or dt.date.today()
+    codes, parsed, reason = _by_distinct(s, lambda u: _parse_date_distinct(u, today))
+    return (_expand(codes, parsed, s.index, "datetime64[ns]", pd.NaT),
+            _expand_reason(codes, reason, s.index))
+
+
+_SEX = {
+    "l": 1, "lk": 1, "laki": 1, "laki laki": 1, "lakilaki": 1, "pria": 1, "1": 1, "m": 1,
+    "male": 1, "p": 2, "pr": 2, "perempuan": 2, "wanita": 2, "2": 2, "f": 2, "female": 2,
+}
+
+
+def parse_sex(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Sex codes to 1 (male) / 2 (female).
+
+    Accepted (any case, spaces and hyphens ignored): L, LK, Laki-laki, Pria, 1, M, Male ->
+    1; P, PR, Perempuan, Wanita, 2, F, Female -> 2. Other values get ``"invalid_sex"``.
+
+    Returns
+    -------
+    values : Series of Int64, reason : Series of str
+    """
+    def f(u: pd.Series) -> tuple[pd.Series, pd.Series]:
+        key = u.str.lower().str.replace(r"[^a-z0-9]+", " ", regex=True).str.strip()
+        key = key.str.replace(r"^(\d)(?: 0+)?$", r"\1", regex=True)  # "1.0" from a workbook
+        v = key.map(_SEX)
+        r = pd.Series(np.where(v.isna(), "invalid_sex", None), index=u.index, dtype="str")
+        return v.astype("Float64"), r
+
+    codes, parsed, reason = _by_distinct(s, f)
+    return _expand(codes, parsed, s.index, "Int64", pd.NA), _expand_reason(codes, reason, s.index)
+
+
+_BOOL = {
+    "ya": True, "y": True, "yes": True, "1": True, "true": True, "benar": True, "ada": True,
+    "iya": True, "v": True, "tidak": False, "tdk": False, "n": False, "no": False, "0": False,
+    "false": False, "salah": False, "tidak ada": False, "bukan": False, "-": False,
+}
+
+
+def parse_bool(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Ya/Tidak answers to booleans.
+
+    Accepted (any case): Ya, Y, Yes, Iya, Ada, Benar, 1, TRUE, V -> True; Tidak, Tdk, N, No,
+    Tidak Ada, Bukan, Salah, 0, FALSE, "-" -> False. "T" and "F" are not accepted (T may mean
+    "Tidak" or "True"). Other values get ``"invalid_yes_no"``.
+
+    Returns
+    -------
+    values : Series of boolean (nullable), reason : Series of str
+    """
+    def f(u: pd.Series) -> tuple[pd.Series, pd.Series]:
+        key = u.str.lower().str.replace(r"[\s_]+", " ", regex=True).str.strip().str.rstrip(".")
+        v = key.map(_BOOL)
+        r = pd.Series(np.where(v.isna(), "invalid_yes_no", None), index=u.index, dtype="str")
+        return v.astype("boolean"), r
+
+    codes, parsed, reason = _by_distinct(s, f)
+    return _expand(codes, parsed, s.index, "boolean", pd.NA), _expand_reason(codes, reason, s.index)
+
+
+def parse_period(s: pd.Series, *, today: dt.date | None = None) -> tuple[pd.Series, pd.Series]:
+    """A data round as ``"YYYY-MM"``.
+
+    Accepted: ``2025-02``, ``2025/2``, ``02/2025``, ``02-2025``, ``Februari 2025``, ``Feb-25``
+    (month name and two-digit year) and any full date accepted by :func:`parse_date` (its month).
+    Others get ``"invalid_period"``.
+
+    Returns
+    -------
+    values : Series of str, reason : Series of str
+    """
+    today = today or dt.date.today()
+
+    def f(u: pd.Series) -> tuple[pd.Series, pd.Series]:
+        t = u.str.strip()
+        y = pd.Series(np.nan, index=u.index)
+        m = pd.Series(np.nan, index=u.index)
+        p = t.str.extract(r"^(?P<y>\d{4})[-/.](?P<m>\d{1,2})$")
+        y, m = y.fillna(p["y"].astype(float)), m.fillna(p["m"].astype(float))
+        p = t.str.extract(r"^(?P<m>\d{1,2})[-/.](?P<y>\d{4})$")
+        y, m = y.fillna(p["y"].astype(float)), m.fillna(p["m"].astype(float))
+        p = t.str.extract(r"^(?P<mon>[A-Za-z]+)\.?[-/. ]+(?P<y>\d{4}|\d{2})$")
+        mon = p["mon"].str.lower().map(_MONTHS).astype(float)
+        py = p["y"].astype(float)
+        py = _pivot_year(py, p["y"].str.len() == 2, today)
+        y, m = y.fillna(py.where(mon.notna())), m.fillna(mon)
+        need = y.isna() | m.isna()
+        if need.any():
+            d, _ = _parse_date_distinct(t[need], today)
+            y[need] = d.dt.year.astype(float)
+            m[need] = d.dt.month.astype(float)
+        ok = y.notna() & m.between(1, 12)
+        out = pd.Series(None, index=u.index, dtype="str")
+        out[ok] = (y[ok].astype(int).astype(str) + "-"
+                   + m[ok].astype(int).astype(str).str.zfill(2))
+        r = pd.Series(np.where(ok, None, "invalid_period"), index=u.index, dtype="str")
+        return out, r
+
+    codes, parsed, reason = _by_distinct(s, f)
+    return _expand(codes, parsed, s.index, "str", None), _expand_reason(codes, reason, s.index)

@@ -1,0 +1,165 @@
+"""Pandera schemas: the shape of every raw and processed table, declared once.
+
+Processed tables follow ``docs/data_model.md`` exactly; :func:`check` validates a table before it
+is written. Raw tables (as read by :func:`analysis.io.read_table`) are strings plus
+``source_row``; :func:`raw_schema` builds their schema from ``config/sources.yml``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+
+__all__ = ["PROCESSED", "IDENTITY", "check", "raw_schema", "columns_of", "empty"]
+
+_KEY = r"[0-9a-f]{16}"
+_PERIOD = r"\d{4}-(0[1-9]|1[0-2])"
+_KEC = r"64\.74\.\d{2}"
+_KEL = r"64\.74\.\d{2}\.\d{4}"
+
+
+def _s(nullable: bool = False, regex: str | None = None, isin: list | None = None) -> pa.Column:
+    checks = []
+    if regex:
+        checks.append(pa.Check.str_matches(f"^(?:{regex})$"))
+    if isin:
+        checks.append(pa.Check.isin(isin))
+    return pa.Column("str", checks=checks, nullable=nullable)
+
+
+def _key(nullable: bool = True) -> pa.Column:
+    return _s(nullable, _KEY)
+
+
+def _i(nullable: bool = False, ge: int | None = None, le: int | None = None,
+       dtype: str = "int64") -> pa.Column:
+    checks = []
+    if ge is not None:
+        checks.append(pa.Check.ge(ge))
+    if le is not None:
+        checks.append(pa.Check.le(le))
+    return pa.Column(dtype, checks=checks, nullable=nullable)
+
+
+def _f(nullable: bool = True, ge: float | None = None, le: float | None = None) -> pa.Column:
+    checks = []
+    if ge is not None:
+        checks.append(pa.Check.ge(ge))
+    if le is not None:
+        checks.append(pa.Check.le(le))
+    return pa.Column("float64", checks=checks, nullable=nullable)
+
+
+def _d(nullable: bool = True) -> pa.Column:
+    return pa.Column("datetime64[ns]", nullable=nullable)
+
+
+def _schema(name: str, columns: dict[str, pa.Column]) -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(columns, name=name, strict=True, ordered=True, coerce=False)
+
+
+_ORIGIN = {"source_file": _s(), "source_row": _i(ge=1)}
+
+INTAKE = _schema("intake", {
+    "source": _s(), "file": _s(), "sha256": _s(regex=r"[0-9a-f]{64}"),
+    "rows_in": _i(ge=0), "rows_kept": _i(ge=0), "rows_rejected": _i(ge=0),
+    "period_min": _s(True, _PERIOD), "period_max": _s(True, _PERIOD), "columns_unused": _s(True),
+})
+REJECTS = _schema("rejects", {
+    "source": _s(), "file": _s(), "row": _i(ge=1), "column": _s(True), "value": _s(True),
+    "reason": _s(),
+})
+CORRECTIONS = _schema("corrections", {
+    "source": _s(), "column": _s(), "value": _s(), "corrected_to": _s(), "code": _s(),
+    "method": _s(isin=["alias", "fuzzy"]), "score": _f(False, 0, 100), "n_rows": _i(ge=1),
+})
+EPPGBM = _schema("eppgbm", {
+    "period": _s(False, _PERIOD), "child_key": _key(False), "family_key": _key(),
+    "parent_key": _key(), "name_key": _key(), "nik_valid": pa.Column("bool"),
+    "sex": _i(False, 1, 2),
+    "birth_date": _d(False), "measure_date": _d(False), "age_days": _i(ge=0),
+    "weight_kg": _f(True, 0, 200), "height_cm": _f(True, 0, 300),
+    "measure": _s(True, isin=["l", "h"]), "oedema": pa.Column("bool"),
+    "kecamatan_code": _s(False, _KEC), "kelurahan_code": _s(False, _KEL),
+    "posyandu": _s(True), "rt": _s(True), "rw": _s(True), **_ORIGIN,
+})
+_FLAGS = {c: pa.Column("boolean", nullable=True)
+          for c in ("penerima_pkh", "penerima_bpnt", "penerima_pbi", "resiko_stunting")}
+DTSEN_MEMBER = _schema("dtsen_member", {
+    "period": _s(True, _PERIOD), "person_key": _key(False), "family_key": _key(False),
+    "name_key": _key(), "nik_valid": pa.Column("bool"), "sex": _i(True, 1, 2, "Int64"),
+    "birth_date": _d(), "hubungan": _s(True), "kecamatan_code": _s(False, _KEC),
+    "kelurahan_code": _s(False, _KEL), "rt": _s(True), "rw": _s(True),
+    "desil": _i(False, 1, 10), **_FLAGS, **_ORIGIN,
+})
+DTSEN_FAMILY = _schema("dtsen_family", {
+    "period": _s(True, _PERIOD), "family_key": _key(False), "kecamatan_code": _s(False, _KEC),
+    "kelurahan_code": _s(False, _KEL), "rt": _s(True), "rw": _s(True), "desil": _i(False, 1, 10),
+    "n_members": _i(ge=1), **_FLAGS,
+})
+SUSENAS = _schema("susenas", {
+    "period": _s(True, _PERIOD), "hh_id": _s(), "strata": _s(), "psu": _s(),
+    "weight_hh": _f(False, 0), "hh_size": _i(ge=1), "expenditure_pc_idr_month": _f(False, 0),
+    "kecamatan_code": _s(False, _KEC), "kelurahan_code": _s(False, _KEL), **_ORIGIN,
+})
+PENDATAAN_RT = _schema("pendataan_rt", {
+    "period": _s(True, _PERIOD), "family_key": _key(False), "head_key": _key(),
+    "name_key": _key(), "kecamatan_code": _s(False, _KEC), "kelurahan_code": _s(False, _KEL),
+    "rt": _s(), "rw": _s(True),
+    **{f"kriteria_{i}": pa.Column("bool") for i in range(1, 5)},
+    "n_criteria": _i(ge=0, le=4), "listing_date": _d(),
+    "verification_status": _s(isin=["terverifikasi", "belum", "tidak_memenuhi"]), **_ORIGIN,
+})
+PROGRAM = _schema("program", {
+    "period": _s(True, _PERIOD), "programme": _s(), "person_key": _key(False),
+    "family_key": _key(), "name_key": _key(), "kecamatan_code": _s(False, _KEC),
+    "kelurahan_code": _s(False, _KEL), "rt": _s(True), "amount_idr": _f(True, 0), **_ORIGIN,
+})
+#: ``restricted/identity.parquet``: pseudonym -> the person, for verification worklists only.
+IDENTITY = _schema("identity", {
+    "key": _key(False), "nik": _s(True), "no_kk": _s(True), "nama": _s(True), "alamat": _s(True),
+    "birth_date": _d(), "source": _s(),
+})
+
+#: Table name (file stem under ``data/processed/``) -> schema.
+PROCESSED: dict[str, pa.DataFrameSchema] = {
+    "intake": INTAKE, "rejects": REJECTS, "corrections": CORRECTIONS, "eppgbm": EPPGBM,
+    "dtsen_member": DTSEN_MEMBER, "dtsen_family": DTSEN_FAMILY, "susenas": SUSENAS,
+    "pendataan_rt": PENDATAAN_RT, "program": PROGRAM,
+}
+
+
+def columns_of(table: str) -> list[str]:
+    """Column names of a processed table, in order."""
+    schema = IDENTITY if table == "identity" else PROCESSED[table]
+    return list(schema.columns)
+
+
+def empty(table: str) -> pd.DataFrame:
+    """An empty table with the schema's columns and dtypes."""
+    schema = IDENTITY if table == "identity" else PROCESSED[table]
+    return pd.DataFrame({c: pd.Series([], dtype=col.dtype.type) for c, col in schema.columns.items()})
+
+
+def check(df: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Validate a processed table against its schema (all failures reported at once).
+
+    Raises
+    ------
+    pandera.errors.SchemaErrors
+        A failure here is a bug in the cleaning code, not a user mistake.
+    """
+    schema = IDENTITY if table == "identity" else PROCESSED[table]
+    return schema.validate(df, lazy=True)
+
+
+def raw_schema(source: str, source_cfg: dict[str, Any]) -> pa.DataFrameSchema:
+    """Schema of a raw table as read: required columns (strings, may be empty), optional ones,
+    and ``source_row`` (1-based row number in the file)."""
+    cols: dict[str, pa.Column] = {c: pa.Column("str", nullable=True) for c in source_cfg["required"]}
+    cols.update({c: pa.Column("str", nullable=True, required=False)
+                 for c in source_cfg.get("optional", [])})
+    cols["source_row"] = _i(ge=1)
+    return pa.DataFrameSchema(cols, name=f"raw_{source}", strict=True)

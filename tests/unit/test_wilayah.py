@@ -1,0 +1,85 @@
+"""Area names to Kemendagri codes (analysis.wilayah)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analysis import wilayah
+from analysis.wilayah import Gazetteer
+
+
+@pytest.fixture(scope="module")
+def gaz():
+    return Gazetteer(threshold=88)
+
+
+def s(*values):
+    return pd.Series(list(values), dtype="str")
+
+
+def test_gazetteer_content(gaz):
+    # DOMAIN.md §2: 3 kecamatan, 15 kelurahan.
+    assert len(gaz.kecamatan) == 3 and len(gaz.kelurahan) == 15
+    assert gaz.name("64.74.01.1003") == "Lok Tuan"
+    assert gaz.parent["64.74.02.1006"] == "64.74.02"
+
+
+def test_exact_alias_fuzzy_and_rejects(gaz):
+    v = s("Lok Tuan", "API-API ", "Kel. Guntung", "Loktuan", "Tj. Laut", "Tanjung Laut Indh",
+          "Bontang", "xyz", None)
+    m = gaz.match(v)
+    assert m.code.tolist()[:6] == ["64.74.01.1003", "64.74.01.1006", "64.74.01.1004",
+                                   "64.74.01.1003", "64.74.02.1001", "64.74.02.1006"]
+    assert m.reason.tolist()[6:8] == ["unknown_kelurahan", "unknown_kelurahan"]
+    assert pd.isna(m.code.iloc[8]) and pd.isna(m.reason.iloc[8])  # missing stays missing
+    c = m.corrections.set_index("value")
+    assert c.loc["Loktuan", "method"] == "alias" and c.loc["Loktuan", "corrected_to"] == "Lok Tuan"
+    assert c.loc["Tanjung Laut Indh", "method"] == "fuzzy"
+    # Indel ratio: 2*17 matching chars / (17 + 18) = 97.14
+    assert c.loc["Tanjung Laut Indh", "score"] == pytest.approx(200 * 17 / 35)
+    assert "API-API " not in c.index  # a normalised exact match is not a correction
+
+
+def test_threshold_is_a_reject_not_a_guess():
+    # "satimpu" vs "satimpo": 6 common characters, Indel ratio 2*6/(7+7) = 85.7
+    assert Gazetteer(threshold=85).match(s("Satimpu")).code.iloc[0] == "64.74.02.1004"
+    assert Gazetteer(threshold=88).match(s("Satimpu")).reason.iloc[0] == "unknown_kelurahan"
+
+
+def test_ambiguous_names():
+    g = Gazetteer(threshold=50)
+    # Equally far from "Berbas Tengah" and "Berbas Pantai".
+    r = g.match(s("Berbas"))
+    assert r.reason.iloc[0] == "ambiguous_kelurahan" and pd.isna(r.code.iloc[0])
+
+
+def test_kelurahan_checked_against_kecamatan(gaz):
+    m = gaz.match(s("Kanaan", "Kanaan"), kecamatan_code=s("64.74.03", "64.74.01"))
+    assert m.code.tolist()[0] == "64.74.03.1003" and pd.isna(m.code.iloc[1])
+    assert m.reason.iloc[1] == "kelurahan_not_in_kecamatan"
+
+
+def test_kecamatan(gaz):
+    m = gaz.match(s("Btg Utara", "BONTANG SELATAN", "Kec. Bontang Barat", "Bontang"), "kecamatan")
+    assert m.code.tolist()[:3] == ["64.74.01", "64.74.02", "64.74.03"]
+    assert m.reason.iloc[3] == "unknown_kecamatan"
+
+
+def test_fuzzy_once_per_distinct_name(gaz, monkeypatch):
+    calls = []
+    real = wilayah.fuzz.ratio
+
+    class Counting:
+        @staticmethod
+        def ratio(a, b):
+            calls.append(a)
+            return real(a, b)
+
+    monkeypatch.setattr(wilayah, "fuzz", Counting)
+    v = s(*(["Tanjung Laut Indh"] * 5000 + ["Guntung"] * 5000 + ["Bontang"] * 3))
+    m = gaz.match(v)
+    assert set(calls) == {"tanjung laut indh", "bontang"}
+    assert len(calls) == 2 * 15  # each distinct unmatched name against the 15 kelurahan
+    c = m.corrections.set_index("value")
+    assert c.loc["Tanjung Laut Indh", "n_rows"] == 5000
