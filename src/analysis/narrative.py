@@ -1,0 +1,565 @@
+"""Numbers and sentences of the briefs, in Bahasa Indonesia (default) or English.
+
+Every figure a sentence shows is formatted from the estimates-table row it is given (the brief
+computes nothing); :func:`parse_numbers` reads the numbers back so tests can check each one
+against the table.
+
+Indonesian conventions (PUEBI/EYD, BPS publications): decimal comma and thousands dot
+(``18,2%``, ``12.345``), ``Rp391.000``, ``IK 95%: 15,1–21,7`` (*interval kepercayaan*), month
+names ``Agustus 2024``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis.errors import RakorInputError
+
+LANGS = ("id", "en")
+MINUS = "\u2212"  # typographic minus sign
+DASH = "\u2013"  # en dash for ranges
+
+MONTHS = {
+    "id": ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+           "September", "Oktober", "November", "Desember"],
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"],
+}
+MONTHS_SHORT = {
+    "id": ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"],
+    "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+}
+MISSING = {"id": "t.a.", "en": "n/a"}  # tidak tersedia / not available
+
+
+def _check_lang(lang: str) -> str:
+    if lang not in LANGS:
+        raise RakorInputError(f"language must be one of {', '.join(LANGS)}; got {lang!r}")
+    return lang
+
+
+def _is_missing(x: Any) -> bool:
+    if x is None:
+        return True
+    if x is pd.NA or x is pd.NaT:
+        return True
+    try:
+        # NaN, and ±inf (a CV of a zero estimate): neither can be shown as a number
+        return bool(x != x) or abs(float(x)) == float("inf")
+    except (TypeError, ValueError):
+        return False
+
+
+def _round_half_up(x: float, decimals: int) -> Decimal:
+    """Round like a person does (0.5 up, away from zero), from the shortest repr of ``x``."""
+    try:
+        d = Decimal(repr(float(x)))
+    except (InvalidOperation, ValueError) as exc:  # pragma: no cover - guarded by callers
+        raise RakorInputError(f"cannot format {x!r} as a number") from exc
+    return d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def fmt_number(x: Any, decimals: int = 1, lang: str = "id", signed: bool = False) -> str:
+    """Format a number with the language's decimal and thousands separators.
+
+    Parameters
+    ----------
+    x
+        The number; missing (None, NaN, pd.NA) gives ``"t.a."`` / ``"n/a"``.
+    decimals
+        Digits after the decimal separator (rounded half up).
+    lang
+        ``"id"`` (``1.234,5``) or ``"en"`` (``1,234.5``).
+    signed
+        Prefix ``+`` for positive values (a minus sign is always shown for negative ones).
+    """
+    _check_lang(lang)
+    if _is_missing(x):
+        return MISSING[lang]
+    d = _round_half_up(x, decimals)
+    if d == 0:
+        d = abs(d)  # no "-0,0"
+    text = f"{abs(d):,.{decimals}f}"  # en style: 1,234.5
+    if lang == "id":
+        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    if d < 0:
+        text = MINUS + text
+    elif signed and d > 0:
+        text = "+" + text
+    return text
+
+
+def fmt_int(x: Any, lang: str = "id") -> str:
+    """Whole number with thousands separators: ``fmt_int(12345, "id") == "12.345"``."""
+    return fmt_number(x, 0, lang)
+
+
+def fmt_int_series(values: pd.Series, lang: str = "id") -> pd.Series:
+    """Vectorised :func:`fmt_int` for a column of counts (missing stays missing)."""
+    _check_lang(lang)
+    num = pd.to_numeric(values, errors="coerce")
+    rounded = np.sign(num) * np.floor(num.abs() + 0.5)  # half up, away from zero
+    text = rounded.abs().astype("Int64").astype("string")
+    text = text.str.replace(r"\B(?=(\d{3})+$)", "." if lang == "id" else ",", regex=True)
+    text = text.where(~(rounded < 0), MINUS + text)
+    return text.astype("object").where(num.notna(), None)
+
+
+def fmt_pct(p: Any, lang: str = "id", decimals: int = 1, signed: bool = False) -> str:
+    """A proportion (0–1) as a percentage: ``fmt_pct(0.182, "id") == "18,2%"``."""
+    if _is_missing(p):
+        return MISSING[_check_lang(lang)]
+    return fmt_number(float(p) * 100, decimals, lang, signed=signed) + "%"
+
+
+def fmt_ci(low: Any, high: Any, lang: str = "id", decimals: int = 1, level: int = 95,
+           percent: bool = True) -> str:
+    """A confidence interval: ``"IK 95%: 15,1–21,7"`` (id) or ``"95% CI: 15.1–21.7"`` (en).
+
+    ``low`` and ``high`` are proportions (0–1) when ``percent`` is true (shown as percentage
+    points without the % sign), otherwise plain numbers. When the lower bound is negative
+    (a change), the bounds are joined by a word ("hingga" / "to") instead of a dash.
+    """
+    _check_lang(lang)
+    scale = 100.0 if percent else 1.0
+    lo = MISSING[lang] if _is_missing(low) else fmt_number(float(low) * scale, decimals, lang)
+    hi = MISSING[lang] if _is_missing(high) else fmt_number(float(high) * scale, decimals, lang)
+    sep = DASH
+    if lo.startswith(MINUS) or hi.startswith(MINUS):
+        sep = " hingga " if lang == "id" else " to "
+    prefix = f"IK {level}%" if lang == "id" else f"{level}% CI"
+    return f"{prefix}: {lo}{sep}{hi}"
+
+
+def fmt_pp(change: Any, lang: str = "id", decimals: int = 1, signed: bool = True) -> str:
+    """A change of a proportion in percentage points: ``fmt_pp(-0.021) == "−2,1 poin"``.
+
+    ``change`` is on the 0–1 scale (a difference of two proportions). With ``signed=False``
+    the magnitude only (for sentences that say "turun"/"naik").
+    """
+    _check_lang(lang)
+    if _is_missing(change):
+        return MISSING[lang]
+    value = float(change) * 100
+    if not signed:
+        value = abs(value)
+    unit = "poin" if lang == "id" else ("point" if _round_half_up(abs(value), decimals) == 1
+                                          else "points")
+    return f"{fmt_number(value, decimals, lang, signed=signed)} {unit}"
+
+
+_IDR_SCALES = {
+    "id": [(1e12, "triliun"), (1e9, "miliar"), (1e6, "juta"), (1e3, "ribu")],
+    "en": [(1e12, "trillion"), (1e9, "billion"), (1e6, "million"), (1e3, "thousand")],
+}
+
+
+def fmt_idr(amount: Any, lang: str = "id", compact: bool = False, decimals: int = 1) -> str:
+    """Rupiah: ``"Rp391.000"`` (id), ``"IDR 391,000"`` (en); ``compact`` gives ``"Rp391 ribu"``.
+
+    Compact form uses the largest of ribu/juta/miliar/triliun not above the amount, with
+    ``decimals`` digits (trailing zeros dropped): ``fmt_idr(1_250_000, compact=True) == "Rp1,25 juta"``
+    with ``decimals=2``.
+    """
+    _check_lang(lang)
+    if _is_missing(amount):
+        return MISSING[lang]
+    prefix = "Rp" if lang == "id" else "IDR "
+    value = float(amount)
+    sign = MINUS if value < 0 else ""
+    value = abs(value)
+    if compact:
+        for scale, word in _IDR_SCALES[lang]:
+            if value >= scale:
+                num = fmt_number(value / scale, decimals, lang)
+                dec = "," if lang == "id" else "."
+                if dec in num:
+                    num = num.rstrip("0").rstrip(dec)
+                return f"{sign}{prefix}{num} {word}"
+    return f"{sign}{prefix}{fmt_int(value, lang)}"
+
+
+_PERIOD_RE = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def fmt_period(period: Any, lang: str = "id", short: bool = False) -> str:
+    """A period ``"YYYY-MM"`` as words: ``fmt_period("2024-08") == "Agustus 2024"``."""
+    _check_lang(lang)
+    if _is_missing(period):
+        return MISSING[lang]
+    text = str(period)[:7]
+    m = _PERIOD_RE.match(text)
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise RakorInputError(f"period must be written YYYY-MM (e.g. 2024-08); got {period!r}")
+    names = MONTHS_SHORT if short else MONTHS
+    return f"{names[lang][int(m.group(2)) - 1]} {m.group(1)}"
+
+
+_NUM_RE = {
+    "id": re.compile(r"[+\u2212-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?|[+\u2212-]?\d+(?:,\d+)?"),
+    "en": re.compile(r"[+\u2212-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[+\u2212-]?\d+(?:\.\d+)?"),
+}
+
+
+def parse_numbers(text: str, lang: str = "id") -> list[float]:
+    """Every number written in ``text``, as floats, in order (the inverse of the formatters).
+
+    Percentages come back in percent (``"18,2%"`` → 18.2); ranges ``15,1–21,7`` give two numbers;
+    years ("2024") and the "95" of "IK 95%" are numbers too — callers pick what they check.
+    """
+    _check_lang(lang)
+    out = []
+    for tok in _NUM_RE[lang].findall(text.replace(DASH, " ")):
+        tok = tok.replace(MINUS, "-")
+        tok = tok.replace(".", "").replace(",", ".") if lang == "id" else tok.replace(",", "")
+        out.append(float(tok))
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# Labels
+# ----------------------------------------------------------------------------------------------
+
+_LABELS: dict[str, dict[str, dict[str, str]]] = {
+    "id": {
+        "indicator": {
+            "stunting": "stunting",
+            "severe_stunting": "stunting berat (sangat pendek)",
+            "wasting": "wasting (gizi kurang dan gizi buruk)",
+            "underweight": "berat badan kurang (underweight)",
+            "poverty_p0": "kemiskinan",
+            "poverty_p1": "indeks kedalaman kemiskinan (P1)",
+            "poverty_p2": "indeks keparahan kemiskinan (P2)",
+            "extreme_poverty_p0": "kemiskinan ekstrem",
+            "extreme_poverty_count": "penduduk miskin ekstrem",
+            "dtsen_desil1_families": "keluarga desil 1 DTSEN",
+            "rt_extreme_candidates": "calon keluarga miskin ekstrem hasil pendataan RT",
+            "stunting_count": "balita stunting",
+            "children_measured": "balita diukur",
+        },
+        "subject": {  # the subject of a prevalence sentence; {label} = indicator label
+            "default": "Prevalensi {label}",
+            "poverty_p0": "Persentase penduduk miskin",
+            "extreme_poverty_p0": "Persentase penduduk miskin ekstrem",
+        },
+        "reliability": {"reliable": "andal", "caution": "hati-hati", "unreliable": "tidak andal"},
+        "header": {
+            "area_name": "Wilayah", "kecamatan": "Kecamatan", "kelurahan": "Kelurahan",
+            "indicator": "Indikator", "period": "Periode", "data_period": "Periode data",
+            "n": "Jumlah diukur/sampel", "n_weighted": "Jumlah tertimbang",
+            "estimate": "Perkiraan", "count": "Jumlah", "prevalence": "Prevalensi (%)",
+            "ci": "IK 95%", "ci_low": "Batas bawah", "ci_high": "Batas atas",
+            "se": "Galat baku", "deff": "Efek desain", "method": "Metode", "source": "Sumber",
+            "reliability": "Keandalan", "rank": "Peringkat", "change": "Perubahan (poin)",
+            "target": "Target", "reason": "Alasan", "rows": "Baris",
+        },
+        "text": {
+            "city": "Kota", "target": "Target", "source": "Sumber", "ci95": "IK 95%",
+            "figure": "Gambar", "table": "Tabel", "page": "Halaman", "of": "dari",
+            "suppressed_note": "<5: jumlah 1–4 disembunyikan untuk melindungi data pribadi; "
+                               "*: disembunyikan agar sel kecil tidak dapat dihitung dari total.",
+            "synthetic_banner": "DATA SINTETIS — bukan data sebenarnya; hanya untuk uji coba.",
+            "unreliable_marker": "tidak andal",
+            "not_available": "data tidak tersedia",
+        },
+    },
+    "en": {
+        "indicator": {
+            "stunting": "stunting",
+            "severe_stunting": "severe stunting",
+            "wasting": "wasting",
+            "underweight": "underweight",
+            "poverty_p0": "poverty",
+            "poverty_p1": "poverty gap index (P1)",
+            "poverty_p2": "poverty severity index (P2)",
+            "extreme_poverty_p0": "extreme poverty",
+            "extreme_poverty_count": "people in extreme poverty",
+            "dtsen_desil1_families": "DTSEN decile-1 families",
+            "rt_extreme_candidates": "extreme-poverty candidates from the RT listing",
+            "stunting_count": "stunted children",
+            "children_measured": "children measured",
+        },
+        "subject": {
+            "default": "{Label} prevalence",
+            "poverty_p0": "Poverty rate",
+            "extreme_poverty_p0": "Extreme poverty rate",
+        },
+        "reliability": {"reliable": "reliable", "caution": "use with caution",
+                        "unreliable": "unreliable"},
+        "header": {
+            "area_name": "Area", "kecamatan": "Kecamatan", "kelurahan": "Kelurahan",
+            "indicator": "Indicator", "period": "Period", "data_period": "Data period",
+            "n": "Measured/sample size", "n_weighted": "Weighted count",
+            "estimate": "Estimate", "count": "Count", "prevalence": "Prevalence (%)",
+            "ci": "95% CI", "ci_low": "Lower bound", "ci_high": "Upper bound",
+            "se": "Standard error", "deff": "Design effect", "method": "Method",
+            "source": "Source", "reliability": "Reliability", "rank": "Rank",
+            "change": "Change (points)", "target": "Target", "reason": "Reason", "rows": "Rows",
+        },
+        "text": {
+            "city": "City", "target": "Target", "source": "Source", "ci95": "95% CI",
+            "figure": "Figure", "table": "Table", "page": "Page", "of": "of",
+            "suppressed_note": "<5: counts of 1–4 hidden to protect personal data; "
+                               "*: hidden so that a small cell cannot be derived from the total.",
+            "synthetic_banner": "SYNTHETIC DATA — not real data; for testing only.",
+            "unreliable_marker": "unreliable",
+            "not_available": "data not available",
+        },
+    },
+}
+
+
+def labels(lang: str = "id") -> dict[str, dict[str, str]]:
+    """Labels of a language: ``indicator``, ``subject``, ``reliability``, ``header``, ``text``.
+
+    Returns a deep copy; e.g. ``labels("id")["reliability"]["caution"] == "hati-hati"``.
+    """
+    _check_lang(lang)
+    return {k: dict(v) for k, v in _LABELS[lang].items()}
+
+
+def indicator_label(indicator: str, lang: str = "id") -> str:
+    """Name of an indicator (falls back to the key with underscores as spaces)."""
+    return _LABELS[_check_lang(lang)]["indicator"].get(indicator, str(indicator).replace("_", " "))
+
+
+def reliability_label(code: Any, lang: str = "id") -> str:
+    """``reliable``/``caution``/``unreliable`` → "andal"/"hati-hati"/"tidak andal" (empty if missing)."""
+    if _is_missing(code):
+        return ""
+    return _LABELS[_check_lang(lang)]["reliability"].get(str(code), str(code))
+
+
+def _get(row: Any, key: str, default: Any = None) -> Any:
+    if row is None:
+        return default
+    try:
+        value = row[key]
+    except (KeyError, IndexError, TypeError):
+        return default
+    return default if _is_missing(value) else value
+
+
+def _capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _subject(indicator: str | None, label: str | None, lang: str) -> str:
+    lab = label or indicator_label(indicator or "", lang)
+    template = _LABELS[lang]["subject"].get(indicator if label is None else "", None) \
+        or _LABELS[lang]["subject"]["default"]
+    return _capitalise(template.format(label=lab, Label=_capitalise(lab)))
+
+
+def _is_count(row: Any) -> bool:
+    return str(_get(row, "unit", "proportion")) == "count"
+
+
+def _fmt_value(value: Any, row: Any, lang: str) -> str:
+    return fmt_int(value, lang) if _is_count(row) else fmt_pct(value, lang)
+
+
+def _significance(change: Mapping | None, row: Any, previous_row: Any, lang: str,
+                  alpha: float) -> str:
+    """Clause on statistical significance of a change (empty if nothing to judge it by)."""
+    sig_words = {
+        "id": ("perubahan bermakna secara statistik", "perubahan tidak bermakna secara statistik",
+               "selang kepercayaan kedua periode tumpang tindih; kemaknaan perubahan belum diuji"),
+        "en": ("the change is statistically significant",
+               "the change is not statistically significant",
+               "the confidence intervals of the two periods overlap; the change was not tested"),
+    }[lang]
+    if change is not None:
+        p = _get(change, "p_value")
+        if p is not None:
+            return sig_words[0] if float(p) < alpha else sig_words[1]
+        lo, hi = _get(change, "ci_low"), _get(change, "ci_high")
+        if lo is not None and hi is not None:
+            return sig_words[0] if (float(lo) > 0 or float(hi) < 0) else sig_words[1]
+        return ""
+    lo1, hi1 = _get(row, "ci_low"), _get(row, "ci_high")
+    lo0, hi0 = _get(previous_row, "ci_low"), _get(previous_row, "ci_high")
+    if None in (lo1, hi1, lo0, hi0):
+        return ""
+    if float(lo1) > float(hi0) or float(hi1) < float(lo0):
+        return sig_words[0]  # non-overlapping 95% CIs imply a significant difference
+    return sig_words[2]  # overlap does not imply "not significant"
+
+
+def _reliability_sentence(row: Any, lang: str) -> str:
+    rel = _get(row, "reliability")
+    if rel == "unreliable":
+        return (" Angka ini tidak andal (galat relatif besar); gunakan hanya sebagai petunjuk."
+                if lang == "id" else
+                " This figure is unreliable (large relative error); use it only as an indication.")
+    if rel == "caution":
+        return (" Angka ini perlu ditafsirkan dengan hati-hati." if lang == "id"
+                else " Interpret this figure with caution.")
+    return ""
+
+
+def prevalence_sentence(row: Any, previous_row: Any = None, indicator_label: str | None = None,
+                        lang: str = "id", change: Mapping | None = None, alpha: float = 0.05,
+                        subject: str | None = None) -> str:
+    """One sentence on an estimate, its 95% CI and its change since the previous period.
+
+    Parameters
+    ----------
+    row
+        An estimates-table row (Series or mapping) with ``estimate, ci_low, ci_high`` and
+        optionally ``indicator, unit, data_period/period, reliability, suppressed``.
+    previous_row
+        The same indicator and area at the previous data period; its ``estimate`` and
+        ``data_period`` (or ``period``) give the "turun 2,1 poin dari Agustus 2024" clause.
+    indicator_label
+        Name of the indicator; default from :func:`labels` by ``row["indicator"]``.
+    lang
+        ``"id"`` or ``"en"``.
+    change
+        The change between periods from the estimates table (``diff, ci_low, ci_high, p_value``):
+        its ``diff`` is the change shown; significance is ``p_value < alpha``, else a CI of the
+        difference that excludes 0. Without it, non-overlapping CIs of the two rows mean a
+        significant change and overlapping ones are said to be untested (overlap is not proof of
+        no difference).
+    alpha
+        Significance level for ``p_value``.
+    subject
+        Replace the whole subject phrase ("Prevalensi stunting").
+
+    Returns
+    -------
+    str
+        e.g. "Prevalensi stunting 18,2% (IK 95%: 15,1–21,7), turun 2,1 poin dari Agustus 2024;
+        perubahan tidak bermakna secara statistik."
+    """
+    _check_lang(lang)
+    subj = subject or _subject(_get(row, "indicator"), indicator_label, lang)
+    if bool(_get(row, "suppressed", False)):
+        return (f"{subj} tidak ditampilkan (jumlah kurang dari 5, untuk melindungi data pribadi)."
+                if lang == "id" else
+                f"{subj} is not shown (fewer than 5 cases, to protect personal data).")
+    est = _get(row, "estimate")
+    if est is None:
+        return f"{subj}: {_LABELS[lang]['text']['not_available']}."
+    text = f"{subj} {_fmt_value(est, row, lang)}"
+    lo, hi = _get(row, "ci_low"), _get(row, "ci_high")
+    if lo is not None and hi is not None:
+        text += f" ({fmt_ci(lo, hi, lang, percent=not _is_count(row))})"
+    diff = None
+    if change is not None and _get(change, "diff") is not None:
+        diff = float(_get(change, "diff"))
+    elif previous_row is not None and _get(previous_row, "estimate") is not None:
+        diff = float(est) - float(_get(previous_row, "estimate"))
+    if diff is not None:
+        prev_period = _get(previous_row, "data_period") or _get(previous_row, "period") \
+            or _get(change, "previous_period")
+        since = ""
+        if prev_period is not None:
+            since = f" dari {fmt_period(prev_period, lang)}" if lang == "id" \
+                else f" from {fmt_period(prev_period, lang)}"
+        shown = fmt_int(abs(diff), lang) if _is_count(row) else fmt_pp(diff, lang, signed=False)
+        zero = (_round_half_up(diff, 0) if _is_count(row) else _round_half_up(diff * 100, 1)) == 0
+        if zero:
+            text += (", tidak berubah" if lang == "id" else ", unchanged") + since
+        else:
+            word = {("id", True): "naik", ("id", False): "turun",
+                    ("en", True): "up", ("en", False): "down"}[(lang, diff > 0)]
+            text += f", {word} {shown}{since}"
+        sig = _significance(change, row, previous_row, lang, alpha)
+        if sig:
+            text += f"; {sig}"
+    return text + "." + _reliability_sentence(row, lang)
+
+
+def zero_target_sentence(row: Any, area_label: str | None = None, indicator_label: str | None = None,
+                         lang: str = "id", unit_noun: str | None = None, target: float = 0) -> str:
+    """Progress of an area towards a zero target (the focus kelurahan's zero extreme poverty).
+
+    A count (``unit == "count"``) meets the target when it is 0. A proportion with estimate 0
+    still has an upper confidence bound: the target is judged on that bound (DOMAIN.md §8), so
+    a zero estimate with a positive upper bound is "not yet confirmed".
+
+    Parameters
+    ----------
+    row
+        Estimates-table row: ``estimate`` (and ``ci_high`` for proportions), optionally
+        ``area_name, indicator, unit, data_period, suppressed``.
+    area_label
+        Area name; default ``row["area_name"]``.
+    indicator_label
+        Default from :func:`labels` by ``row["indicator"]`` ("penduduk miskin ekstrem").
+    unit_noun
+        Optional noun put before the label of a count ("keluarga").
+    target
+        The target value in the row's unit (0 for "zero extreme poverty").
+    """
+    _check_lang(lang)
+    L = _LABELS[lang]
+    ind = _get(row, "indicator", "")
+    area = area_label or _get(row, "area_name", "")
+    label = indicator_label or _indicator_label(ind, lang)
+    what = f"{unit_noun} {label}" if unit_noun else label
+    period = _get(row, "data_period") or _get(row, "period")
+    when = f" ({fmt_period(period, lang)})" if period is not None else ""
+    head = f"{area}: " if area else ""
+    est = _get(row, "estimate")
+    if _is_count(row):
+        if bool(_get(row, "suppressed", False)):
+            return (f"{head}masih ada <5 {what}{when}; target nol belum tercapai."
+                    if lang == "id" else
+                    f"{head}fewer than 5 {what} remain{when}; the zero target is not yet met.")
+        if est is None:
+            return f"{head}{L['text']['not_available']}."
+        if float(est) <= target:
+            return (f"{head}target nol tercapai: tidak ada {label} yang tercatat{when}."
+                    if lang == "id" else f"{head}zero target met: no {label} recorded{when}.")
+        return (f"{head}masih ada {fmt_int(est, lang)} {what}{when}; target nol belum tercapai."
+                if lang == "id" else
+                f"{head}{fmt_int(est, lang)} {what} remain{when}; the zero target is not yet met.")
+    if est is None:
+        return f"{head}{L['text']['not_available']}."
+    hi = _get(row, "ci_high")
+    lo = _get(row, "ci_low")
+    pct = fmt_pct(est, lang)
+    if float(est) <= target:
+        if hi is not None and float(hi) > target:
+            return (f"{head}{label} {pct}, dengan batas atas IK 95% {fmt_pct(hi, lang)}{when}; "
+                    "target nol belum dapat dipastikan tercapai."
+                    if lang == "id" else
+                    f"{head}{label} {pct}, with a 95% CI upper bound of {fmt_pct(hi, lang)}{when}; "
+                    "the zero target cannot yet be confirmed.")
+        return (f"{head}target nol {label} tercapai{when}." if lang == "id"
+                else f"{head}zero {label} target met{when}.")
+    ci = f" ({fmt_ci(lo, hi, lang)})" if lo is not None and hi is not None else ""
+    return (f"{head}{label} {pct}{ci}{when}; target nol belum tercapai." if lang == "id"
+            else f"{head}{label} {pct}{ci}{when}; the zero target is not yet met.")
+
+
+def _indicator_label(indicator: str, lang: str) -> str:
+    """:func:`indicator_label` under another name (functions below take ``indicator_label=``)."""
+    return _LABELS[lang]["indicator"].get(indicator, str(indicator).replace("_", " "))
+
+
+def source_line(sources: Mapping[str, Any] | str, lang: str = "id") -> str:
+    """``"Sumber: e-PPGBM Agustus 2024; DTSEN Juni 2024"`` from ``{source: data_period}`` or text."""
+    _check_lang(lang)
+    prefix = _LABELS[lang]["text"]["source"]
+    if isinstance(sources, str):
+        return sources if sources.lower().startswith(prefix.lower()) else f"{prefix}: {sources}"
+    parts = [f"{name} {fmt_period(p, lang)}" if p is not None and not _is_missing(p) else str(name)
+             for name, p in sources.items()]
+    return f"{prefix}: " + "; ".join(parts)
+
+
+__all__ = [
+    "fmt_number", "fmt_int", "fmt_int_series", "fmt_pct", "fmt_ci", "fmt_pp", "fmt_idr", "fmt_period",
+    "parse_numbers", "labels", "indicator_label", "reliability_label", "prevalence_sentence",
+    "zero_target_sentence", "source_line", "MINUS", "DASH",
+]
+

@@ -1,0 +1,153 @@
+"""Small-cell suppression and the personal-data scanner (all data below is made up)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import privacy
+from analysis.errors import RakorInputError
+
+
+def test_primary_and_complementary_suppression_by_hand():
+    t = pd.DataFrame({
+        "kec": ["A", "A", "A", "B", "B", "C", "D", "D", "D"],
+        "n":   [3,   10,  7,   2,   4,   3,   3,   0,   8],
+    })
+    out = privacy.suppress_small_counts(t, "n", min_cell=5, group_cols="kec")
+    # A: 3 hidden; the total would reveal it → next smallest (7) hidden too
+    # B: both cells small → both "<5", nothing more needed
+    # C: single cell: left to whoever publishes its total
+    # D: 3 hidden; the next-smallest *positive* cell is 8 (a zero protects nothing)
+    assert out["n_display"].tolist() == ["<5", "10", "*", "<5", "<5", "<5", "<5", "0", "*"]
+    assert out["suppressed"].tolist() == [True, False, True, True, True, True, True, False, True]
+    assert out["n"].tolist() == t["n"].tolist()  # counts untouched, input not modified
+    assert "n_display" not in t
+
+
+def test_whole_table_is_one_group_by_default_and_config_min_cell():
+    t = pd.DataFrame({"kel": list("abcd"), "n": [1234, 4, 60, 12]})
+    out = privacy.suppress_small_counts(t, "n", lang="id")  # min_cell from settings.yml: 5
+    assert out["n_display"].tolist() == ["1.234", "<5", "60", "*"]
+    out = privacy.suppress_small_counts(t, "n", min_cell=20, lang="en")
+    assert out["n_display"].tolist() == ["1,234", "<20", "60", "<20"]  # two hidden: enough
+    out = privacy.suppress_small_counts(t, "n", complementary=False)
+    assert out["n_display"].tolist() == ["1.234", "<5", "60", "12"]
+
+
+def test_several_columns_missing_values_and_zero():
+    t = pd.DataFrame({"g": [1, 1, 1], "boys": [0, 6, 9], "girls": [np.nan, 2, 30]})
+    out = privacy.suppress_small_counts(t, ["boys", "girls"], group_cols=["g"])
+    assert out["boys_display"].tolist() == ["0", "6", "9"]
+    assert out["girls_display"].tolist() == ["", "<5", "*"]
+    assert out["suppressed"].tolist() == [False, True, True]
+
+
+def test_no_group_with_a_single_hidden_cell_random_tables():
+    rng = np.random.default_rng(3)
+    t = pd.DataFrame({"g": rng.integers(0, 30, 600), "n": rng.integers(0, 15, 600)})
+    out = privacy.suppress_small_counts(t, "n", group_cols="g")
+    hidden = out["n_display"].isin(["<5", "*"])
+    size = out.groupby("g")["n"].transform("size")
+    per_group = hidden.groupby(out["g"]).transform("sum")
+    # a group with a hidden cell and more than one cell has at least two hidden cells
+    assert not ((per_group == 1) & (size > 1)).any()
+    primary = (t["n"] >= 1) & (t["n"] <= 4)
+    assert (out.loc[primary, "n_display"] == "<5").all()
+    # complementary cells are never small counts themselves (those are primary)
+    assert not (out["n_display"].eq("*") & primary).any()
+
+
+def test_bad_input_names_the_column():
+    with pytest.raises(RakorInputError, match="'n'.*-1.*1 row"):
+        privacy.suppress_small_counts(pd.DataFrame({"n": [-1, 3]}), "n")
+    with pytest.raises(RakorInputError, match="jumlah"):
+        privacy.suppress_small_counts(pd.DataFrame({"n": [1]}), "jumlah")
+
+
+# ----------------------------------------------------------------------------------------------
+# Scanner
+# ----------------------------------------------------------------------------------------------
+
+NIK = "6474014508190003"       # made up: 64.74.01, born 05-08-2019 (female), serial 0003
+NO_KK = "6474012001150007"
+NAME = "Siti Rahmawati"
+ADDRESS = "Jl. Pupuk Raya No. 12"
+IDENTITY = {"nik": [NIK], "no_kk": [NO_KK], "name": [NAME, "Ani"], "address": [ADDRESS]}
+
+
+def test_scan_html_finds_names_ids_and_alt_text(tmp_path):
+    page = tmp_path / "brief.html"
+    page.write_text(
+        "<html><body><table><tr><td>SITI   rahmawati</td></tr></table>"
+        f'<img alt="anak dengan NIK {NIK}" src="data:image/png;base64,AAAA1234567890123456BBB">'
+        "<p>Lokasi: jl. pupuk raya no. 12, RT 03</p>"
+        "<p>Prevalensi 0.1234567890123456 dan Analisis oleh tim</p>"
+        "<p>nomor lain 1234 5678 9012 3456</p></body></html>", encoding="utf-8")
+    findings = privacy.scan_for_pii([page], IDENTITY)
+    kinds = sorted(f.kind for f in findings)
+    assert kinds == ["16-digit number", "address", "name", "nik"]
+    text = " ".join(str(f) for f in findings)
+    for secret in (NIK, "rahmawati", "pupuk raya no. 12", "5678 9012 3456"):
+        assert secret not in text.lower()
+    assert all(f.file == page for f in findings)
+
+
+def test_scan_notebook_json_skips_images_and_restricted(tmp_path):
+    nb = {"cells": [
+        {"cell_type": "markdown", "metadata": {}, "source": ["Keluarga ", "Siti Rahmawati\n"]},
+        {"cell_type": "code", "metadata": {}, "source": "x", "execution_count": 1, "outputs": [
+            {"output_type": "display_data", "metadata": {},
+             "data": {"image/png": "iVBOR+Siti/Rahmawati+" + NO_KK, "text/plain": "Figure"}},
+            {"output_type": "execute_result", "execution_count": 1, "metadata": {},
+             "data": {"text/html": f"<td>{NO_KK}</td>"}}]}],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    out = tmp_path / "reports"
+    (out / "executed").mkdir(parents=True)
+    (out / "restricted").mkdir()
+    (out / "executed" / "brief.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    (out / "restricted" / "worklist.html").write_text(f"<p>{NAME} {NIK}</p>", encoding="utf-8")
+    findings = privacy.scan_for_pii(out, IDENTITY)
+    assert sorted(f.kind for f in findings) == ["name", "no_kk"]
+    assert {f.file.name for f in findings} == {"brief.ipynb"}
+    # a clean folder gives nothing
+    (out / "executed" / "brief.ipynb").unlink()
+    assert privacy.scan_for_pii(out, IDENTITY) == []
+
+
+def test_scan_accepts_a_dataframe_of_identities(tmp_path):
+    page = tmp_path / "a.html"
+    page.write_text("<p>ani pergi</p><p>Anita</p>", encoding="utf-8")
+    ident = pd.DataFrame({"name": ["Ani", None], "rt": ["03", "04"]})
+    findings = privacy.scan_for_pii(page, ident)
+    assert [f.kind for f in findings] == ["name"]  # "Anita" is another word; short "03" ignored
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext not installed")
+def test_scan_pdf_text(tmp_path):
+    weasyprint = pytest.importorskip("weasyprint")
+    pdf = tmp_path / "brief.pdf"
+    weasyprint.HTML(string=f"<p>Alamat: {ADDRESS.upper()}</p><p>Tidak ada data lain.</p>").write_pdf(pdf)
+    findings = privacy.scan_for_pii([pdf], IDENTITY)
+    assert [f.kind for f in findings] == ["address"]
+
+
+def test_scan_pdf_without_a_reader_warns(tmp_path, monkeypatch):
+    pdf = tmp_path / "x.pdf"
+    pdf.write_bytes(b"%PDF-1.7\n")
+    monkeypatch.setattr(privacy.shutil, "which", lambda name: None)
+    monkeypatch.setitem(__import__("sys").modules, "pypdf", None)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert privacy.scan_for_pii([pdf], IDENTITY) == []
+    assert any("not scanned" in str(w.message) for w in caught)
+
+
+def test_missing_path_is_an_input_error(tmp_path):
+    with pytest.raises(RakorInputError, match="does not exist"):
+        privacy.scan_for_pii([tmp_path / "nope.html"], IDENTITY)
