@@ -73,6 +73,8 @@ def execute_notebook(name: str, output: Path, parameters: dict[str, Any]) -> flo
             progress_bar=False,
             log_output=False,
             cwd=str(config.NOTEBOOKS_DIR),
+            # the kernel listens on loopback only; its "TCP without encryption" warning is noise
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
     except PapermillExecutionError as exc:
         if exc.ename == "RakorInputError":
@@ -231,10 +233,12 @@ def run_briefs(processed: Path, period: str | None = None, out: Path | None = No
             timings[f"brief:{job.slug}"] = job.timings
         _copy_stage_outputs(processed, staging, period)
         _write_manifest(staging, processed, period, common, timings, info)
-    except BaseException:
+    except BaseException as exc:
         failed = out / f"{period}.failed"
         shutil.rmtree(failed, ignore_errors=True)
         staging.rename(failed)
+        if isinstance(exc, PipelineError):  # point the message at where the notebook now is
+            raise PipelineError(str(exc).replace(str(staging), str(failed))) from None
         raise
     final = out / period
     _swap_into_place(staging, final)

@@ -1,0 +1,466 @@
+"""Sections of the rakor briefs, read from the estimates table (the brief computes no statistic).
+
+A brief notebook builds one :class:`Brief` and calls one method per cell; each method displays a
+section (Markdown, an HTML table, a figure). Selections and formatting live here so that the
+kecamatan brief (``03``) and the city brief (``04``) share them.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import HTML, Markdown, display
+
+from analysis import config, narrative, plots
+from analysis.indicators import KOTA_CODE, area_names
+
+SOURCE_NAMES = {"eppgbm": "e-PPGBM", "susenas": "Susenas", "dtsen": "DTSEN",
+                "pendataan_rt": "Pendataan RT", "program": "Daftar program"}
+
+
+def _md(text: str) -> None:
+    display(Markdown(text))
+
+
+def _table(df: pd.DataFrame, caption: str | None = None, note: str | None = None) -> None:
+    body = df.to_html(index=False, escape=True, classes="brief-table", border=0, na_rep="–")
+    cap = f"<p class='caption'>{html.escape(caption)}</p>" if caption else ""
+    foot = f"<p class='note'>{html.escape(note)}</p>" if note else ""
+    display(HTML(f"<div class='table-block'>{cap}{body}{foot}</div>"))
+
+
+class Brief:
+    """The estimates of one rakor period seen from one area (a kecamatan, or the city).
+
+    Parameters
+    ----------
+    processed_dir
+        Folder holding ``estimates.parquet``.
+    period
+        The rakor period ("YYYY-MM").
+    lang
+        "id" (default) or "en".
+    synthetic
+        Show the synthetic-data banner.
+    area_code
+        A kecamatan code for a kecamatan brief; None for the city brief.
+    """
+
+    def __init__(self, processed_dir: Path, period: str, lang: str = "id", synthetic: bool = False,
+                 area_code: str | None = None):
+        self.processed_dir = Path(processed_dir)
+        est = pd.read_parquet(self.processed_dir / "estimates.parquet")
+        self.est = est[est["period"] == period].copy()
+        self.period = period
+        self.lang = lang
+        self.synthetic = synthetic
+        self.L = narrative.labels(lang)
+        self.names = area_names()
+        if area_code is None:
+            self.level, self.code, self.sub_level = "kota", KOTA_CODE, "kecamatan"
+        else:
+            if area_code not in self.names.index:
+                raise ValueError(f"unknown kecamatan code {area_code}")
+            self.level, self.code, self.sub_level = "kecamatan", area_code, "kelurahan"
+        self.name = self.names[self.code]
+        self.focus = [c for c in config.focus_kelurahan()
+                      if self.level == "kota" or c.startswith(self.code + ".")]
+        plots.set_theme()
+
+    # ---------------------------------------------------------------- selection
+    def t(self, key: str) -> str:
+        return self.L["text"].get(key, key)
+
+    def rows(self, indicator: str, level: str | None = None, codes=None, breakdown: str | None = "total",
+             method: str | None = None, data_period: str | None = "latest") -> pd.DataFrame:
+        """Rows of one indicator; ``data_period="latest"`` keeps the latest data period only."""
+        df = self.est[self.est["indicator"] == indicator]
+        if level is not None:
+            df = df[df["area_level"] == level]
+        if codes is not None:
+            df = df[df["area_code"].isin([codes] if isinstance(codes, str) else list(codes))]
+        if breakdown is not None:
+            df = df[df["breakdown"] == breakdown]
+        if method is not None:
+            df = df[df["method"].str.startswith(method)]
+        if data_period == "latest" and len(df):
+            df = df[df["data_period"] == df["data_period"].max()]
+        elif data_period not in (None, "latest"):
+            df = df[df["data_period"] == data_period]
+        return df
+
+    def row(self, indicator: str, level: str, code: str, **kw) -> pd.Series | None:
+        df = self.rows(indicator, level, code, **kw)
+        return None if df.empty else df.iloc[0]
+
+    def sub_areas(self) -> pd.Series:
+        """Codes and names of the areas one level below (kelurahan of the kecamatan, or kecamatan)."""
+        codes = [c for c in self.names.index
+                 if c.count(".") == self.code.count(".") + 1 and c.startswith(self.code + ".")]
+        return self.names[codes]
+
+    def _label(self, indicator: str) -> str:
+        return narrative.indicator_label(indicator, self.lang)
+
+    def _pct_ci(self, r: pd.Series | None) -> str:
+        if r is None or pd.isna(r["estimate"]):
+            return "–"
+        text = f"{narrative.fmt_pct(r['estimate'], self.lang)} ({narrative.fmt_ci(r['ci_low'], r['ci_high'], self.lang)})"
+        if r.get("reliability") == "unreliable":
+            text += " †"
+        elif r.get("reliability") == "caution":
+            text += " *"
+        return text
+
+    def _count(self, r: pd.Series | None) -> str:
+        if r is None or pd.isna(r["estimate"]):
+            return "–"
+        if bool(r.get("suppressed", False)):
+            return "<5"
+        return narrative.fmt_int(r["estimate"], self.lang)
+
+    def _sources(self) -> dict[str, str]:
+        latest = self.est.dropna(subset=["data_period"]).groupby("source")["data_period"].max()
+        return {SOURCE_NAMES.get(s, s): p for s, p in latest.items() if s in SOURCE_NAMES}
+
+    def _source_note(self, *sources: str) -> str:
+        wanted = {SOURCE_NAMES[s] for s in sources}
+        return narrative.source_line({k: v for k, v in self._sources().items() if k in wanted}, self.lang)
+
+    def _h(self, id_text: str, en_text: str, level: int = 2) -> None:
+        _md("#" * level + " " + (id_text if self.lang == "id" else en_text))
+
+    # ---------------------------------------------------------------- sections
+    def header(self) -> None:
+        kind = ("Kecamatan " if self.level == "kecamatan" else "") + self.name
+        title = ("Brief Rakor Penanggulangan Kemiskinan Ekstrem dan Stunting" if self.lang == "id"
+                 else "Rakor brief: extreme poverty and stunting")
+        banner = (f"<div class='banner'>{html.escape(self.t('synthetic_banner'))}</div>"
+                  if self.synthetic else "")
+        sub = f"{kind} · {narrative.fmt_period(self.period, self.lang)}"
+        display(HTML(f"{banner}<h1>{html.escape(title)}</h1><p class='subtitle'>{html.escape(sub)}</p>"
+                     f"<p class='sources'>{html.escape(narrative.source_line(self._sources(), self.lang))}</p>"))
+
+    def headlines(self) -> None:
+        self._h("Ringkasan", "Headlines")
+        sentences = []
+        stunting = self.row("stunting", self.level, self.code)
+        if stunting is not None:
+            change = self.row("stunting_change", self.level, self.code, breakdown=None)
+            ch = None
+            if change is not None:
+                ch = {"diff": change["estimate"], "ci_low": change["ci_low"], "ci_high": change["ci_high"],
+                      "p_value": change["p_value"],
+                      "previous_period": change["breakdown"].removeprefix("since=")}
+            sentences.append(narrative.prevalence_sentence(stunting, lang=self.lang, change=ch))
+        for ind in ("poverty_p0", "extreme_poverty_p0"):
+            r = self.row(ind, self.level, self.code, method="direct")
+            if r is not None:
+                sentences.append(narrative.prevalence_sentence(r, lang=self.lang))
+        for code in self.focus:
+            r = self.row("extreme_families_verified", "kelurahan", code)
+            if r is not None:
+                unit = "keluarga" if self.lang == "id" else "families"
+                sentences.append(narrative.zero_target_sentence(r, lang=self.lang, unit_noun=unit))
+        q = self.row("plausibility_score", self.level, self.code, breakdown=None)
+        if q is not None:
+            sentences.append(
+                f"Skor plausibilitas data antropometri {narrative.fmt_int(q['estimate'], self.lang)} "
+                f"({q['note']})." if self.lang == "id" else
+                f"Anthropometric plausibility score {narrative.fmt_int(q['estimate'], self.lang)} ({q['note']}).")
+        _md("\n".join(f"- {s}" for s in sentences[:6]) or self.t("not_available"))
+
+    def _area_table(self, level: str, codes) -> pd.DataFrame:
+        H = self.L["header"]
+        rows = []
+        for code, name in codes.items():
+            st = self.row("stunting", level, code)
+            measured = self.row("children_measured", level, code)
+            count = self.row("stunting_count", level, code)
+            change = self.row("stunting_change", level, code, breakdown=None)
+            pov = self.row("poverty_p0", level, code, method="fay-herriot" if level == "kelurahan" else "direct")
+            ext = self.row("extreme_poverty_p0", level, code, method="fay-herriot" if level == "kelurahan" else "direct")
+            d1 = self.row("dtsen_desil1_families", level, code)
+            rows.append({
+                H["area_name"]: name + (" ◆" if code in self.focus else ""),
+                H["n"]: self._count(measured),
+                ("Balita stunting" if self.lang == "id" else "Stunted children"): self._count(count),
+                ("Stunting % (IK 95%)" if self.lang == "id" else "Stunting % (95% CI)"): self._pct_ci(st),
+                H["change"]: "–" if change is None else narrative.fmt_pp(change["estimate"], self.lang),
+                ("Miskin % (IK 95%)" if self.lang == "id" else "Poor % (95% CI)"): self._pct_ci(pov),
+                ("Miskin ekstrem % (IK 95%)" if self.lang == "id" else "Extreme poor % (95% CI)"): self._pct_ci(ext),
+                ("Keluarga desil 1" if self.lang == "id" else "Decile-1 families"): self._count(d1),
+            })
+        return pd.DataFrame(rows)
+
+    def _table_note(self) -> str:
+        if self.lang == "id":
+            return ("◆ kelurahan fokus (target nol kemiskinan ekstrem). * hati-hati (RSE 25–50%); † tidak andal "
+                    "(RSE > 50% atau satu PSU). " + self.t("suppressed_note"))
+        return ("◆ focus kelurahan (zero extreme poverty target). * use with caution (RSE 25–50%); † unreliable "
+                "(RSE > 50% or a single PSU). " + self.t("suppressed_note"))
+
+    def kelurahan_table(self) -> None:
+        self._h("Kelurahan", "Kelurahan")
+        _table(self._area_table("kelurahan", self.sub_areas()),
+               caption=self._source_note("eppgbm", "susenas", "dtsen"), note=self._table_note())
+
+    def kecamatan_table(self) -> None:
+        self._h("Kecamatan", "Kecamatan")
+        _table(self._area_table("kecamatan", self.sub_areas()),
+               caption=self._source_note("eppgbm", "susenas", "dtsen"), note=self._table_note())
+
+    def kelurahan_ranking(self) -> None:
+        self._h("Semua kelurahan, menurut prevalensi stunting", "All kelurahan, ranked by stunting prevalence")
+        kel = self.rows("stunting", "kelurahan").sort_values("estimate", ascending=False)
+        names = self.names[[c for c in kel["area_code"] if c in self.names.index]]
+        table = self._area_table("kelurahan", names)
+        table.insert(0, self.L["header"]["rank"], range(1, len(table) + 1))
+        _table(table, caption=self._source_note("eppgbm", "susenas", "dtsen"), note=self._table_note())
+
+    def forest_plot(self) -> None:
+        df = self.rows("stunting", self.sub_level, list(self.sub_areas().index))
+        if df.empty:
+            _md(self.t("not_available"))
+            return
+        df = df.assign(label=df["area_name"]).sort_values("estimate", ascending=False)
+        kota = self.row("stunting", "kota", KOTA_CODE)
+        target = config.settings()["targets"]["stunting_pct"]["value"] / 100
+        refs = {self.t("city"): float(kota["estimate"])} if kota is not None else {}
+        refs[self.t("target")] = target
+        title = (f"Prevalensi stunting per {self.sub_level}, {narrative.fmt_period(df['data_period'].iloc[0], self.lang)}"
+                 if self.lang == "id" else
+                 f"Stunting prevalence by {self.sub_level}, {narrative.fmt_period(df['data_period'].iloc[0], self.lang)}")
+        fig = plots.forest_plot(df, "label", ref_lines=refs, title=title,
+                                xlabel="Prevalensi stunting" if self.lang == "id" else "Stunting prevalence",
+                                source_note=self._source_note("eppgbm"), lang=self.lang,
+                                highlight=[self.names[c] for c in self.focus])
+        plots.show(fig)
+
+    def trend(self) -> None:
+        self._h("Tren stunting", "Stunting trend")
+        codes = [self.code] if self.level == "kota" else [self.code, KOTA_CODE]
+        df = self.est[(self.est["indicator"] == "stunting") & (self.est["breakdown"] == "total")
+                      & (self.est["area_code"].isin(codes))]
+        if df["data_period"].nunique() < 2:
+            _md(self.t("not_available"))
+            return
+        target = config.settings()["targets"]["stunting_pct"]["value"] / 100
+        fig = plots.trend_plot(df.sort_values("data_period"), group="area_name",
+                               title=("Prevalensi stunting per putaran penimbangan" if self.lang == "id"
+                                      else "Stunting prevalence by weighing round"),
+                               ylabel="Prevalensi stunting" if self.lang == "id" else "Stunting prevalence",
+                               source_note=self._source_note("eppgbm"), lang=self.lang,
+                               ref_lines={self.t("target"): target})
+        plots.show(fig)
+
+    def poverty_section(self) -> None:
+        self._h("Kemiskinan", "Poverty")
+        H = self.L["header"]
+        rows = []
+        for code in [self.code] + ([KOTA_CODE] if self.level != "kota" else []):
+            level = "kota" if code == KOTA_CODE else self.level
+            for ind in ("poverty_p0", "poverty_p1", "poverty_p2", "extreme_poverty_p0"):
+                r = self.row(ind, level, code, method="direct")
+                if r is None:
+                    continue
+                rows.append({H["area_name"]: self.names[code], H["indicator"]: self._label(ind),
+                             H["estimate"]: self._pct_ci(r), H["n"]: narrative.fmt_int(r["n"], self.lang),
+                             H["deff"]: narrative.fmt_number(r["deff"], 2, self.lang),
+                             H["reliability"]: narrative.reliability_label(r["reliability"], self.lang)})
+        if not rows:
+            _md(self.t("not_available"))
+            return
+        line = config.settings()["poverty_lines"]
+        note = ("Garis kemiskinan " + narrative.fmt_idr(line["poverty"]["value_idr_person_month"], self.lang)
+                + " dan garis kemiskinan ekstrem " + narrative.fmt_idr(line["extreme"]["value_idr_person_month"], self.lang)
+                + " per kapita per bulan (config/settings.yml). Estimasi langsung survei rumah tangga dengan desain "
+                  "strata dan blok sensus; kemiskinan ekstrem dengan IK Korn-Graubard." if self.lang == "id" else
+                "Poverty line " + narrative.fmt_idr(line["poverty"]["value_idr_person_month"], self.lang)
+                + " and extreme-poverty line " + narrative.fmt_idr(line["extreme"]["value_idr_person_month"], self.lang)
+                + " per person per month (config/settings.yml). Direct household-survey estimates with strata and "
+                  "census-block clusters; extreme poverty with Korn-Graubard CIs.")
+        _table(pd.DataFrame(rows), caption=self._source_note("susenas"), note=note)
+
+    def small_area(self) -> None:
+        self._h("Estimasi area kecil kemiskinan per kelurahan", "Small-area poverty estimates by kelurahan")
+        H = self.L["header"]
+        rows = []
+        for code, name in self.names.items():
+            if code.count(".") != 3:
+                continue
+            fh = self.row("poverty_p0", "kelurahan", code, method="fay-herriot")
+            direct = self.row("poverty_p0", "kelurahan", code, method="direct")
+            efh = self.row("extreme_poverty_p0", "kelurahan", code, method="fay-herriot")
+            if fh is None and direct is None:
+                continue
+            rows.append({H["area_name"]: name + (" ◆" if code in self.focus else ""),
+                         ("Langsung" if self.lang == "id" else "Direct"): self._pct_ci(direct),
+                         ("Fay-Herriot" if self.lang == "id" else "Fay-Herriot"): self._pct_ci(fh),
+                         ("Miskin ekstrem (FH)" if self.lang == "id" else "Extreme poor (FH)"): self._pct_ci(efh)})
+        if not rows:
+            _md(self.t("not_available"))
+            return
+        _table(pd.DataFrame(rows), caption=self._source_note("susenas", "dtsen", "eppgbm"), note=self._table_note())
+
+    def focus_tracker(self) -> None:
+        if not self.focus:
+            return
+        self._h("Kelurahan fokus: target nol kemiskinan ekstrem", "Focus kelurahan: zero extreme poverty")
+        H = self.L["header"]
+        rows = []
+        for code in self.focus:
+            ver = self.row("extreme_families_verified", "kelurahan", code)
+            unv = self.row("extreme_families_unverified", "kelurahan", code)
+            d1 = self.row("dtsen_desil1_families", "kelurahan", code)
+            est = self.row("extreme_poverty_p0", "kelurahan", code, method="fay-herriot")
+            status = self.row("zero_target_status", "kelurahan", code)
+            rows.append({
+                H["kelurahan"]: self.names[code],
+                ("Keluarga miskin ekstrem terverifikasi" if self.lang == "id" else "Verified extreme-poor families"): self._count(ver),
+                ("Belum diverifikasi" if self.lang == "id" else "Not yet verified"): self._count(unv),
+                ("Keluarga desil 1 (DTSEN)" if self.lang == "id" else "Decile-1 families (DTSEN)"): self._count(d1),
+                ("Estimasi miskin ekstrem, batas atas IK" if self.lang == "id" else "Extreme poverty estimate, CI upper bound"):
+                    "–" if est is None else narrative.fmt_pct(est["ci_high"], self.lang),
+                ("Status" if self.lang == "id" else "Status"): "–" if status is None else status["note"],
+            })
+        _table(pd.DataFrame(rows), caption=self._source_note("pendataan_rt", "dtsen", "susenas"),
+               note=("Target nol tercapai hanya bila jumlah keluarga miskin ekstrem terverifikasi nol."
+                     if self.lang == "id" else "The zero target is met only when no verified extreme-poor family remains."))
+
+    def reconciliation(self) -> None:
+        self._h("Penyandingan data antar-OPD", "Reconciliation across agencies")
+        codes = list(self.sub_areas().index) if self.level == "kecamatan" else [self.code]
+        level = "kelurahan" if self.level == "kecamatan" else "kota"
+        recon = self.est[self.est["indicator"].str.startswith("recon_") & self.est["area_code"].isin(codes)
+                         & (self.est["area_level"] == level)]
+        if recon.empty:
+            _md(self.t("not_available"))
+            return
+        table = recon.assign(what=recon["indicator"].map(lambda i: self._label(i)) + recon["breakdown"].where(
+            recon["breakdown"] != "total", "").map(lambda b: f" ({b.split('=', 1)[-1]})" if b else ""))
+        table["value"] = [self._count(r) for _, r in table.iterrows()]
+        wide = table.pivot_table(index="what", columns="area_name", values="value", aggfunc="first").reset_index()
+        wide = wide.rename(columns={"what": self.L["header"]["indicator"]})
+        _table(wide, caption=self._source_note("dtsen", "pendataan_rt", "program", "eppgbm"),
+               note=self.t("suppressed_note"))
+
+    def targeting(self) -> None:
+        self._h("Ketepatan sasaran program", "Programme targeting")
+        rows = self.rows("programme_coverage", self.level, self.code, breakdown=None)
+        if rows.empty:
+            _md(self.t("not_available"))
+            return
+        progs = {p["key"]: p["label_id"] for p in config.settings()["programmes"]}
+        out = []
+        for _, r in rows.iterrows():
+            key = r["breakdown"].removeprefix("programme=")
+            leak = self.row("programme_leakage", self.level, self.code, breakdown=r["breakdown"])
+            reached = self.row("programme_reached", self.level, self.code, breakdown=r["breakdown"])
+            excl = self.row("programme_excluded", self.level, self.code, breakdown=r["breakdown"])
+            out.append({
+                ("Program" if self.lang == "id" else "Programme"): progs.get(key, key),
+                ("Penerima" if self.lang == "id" else "Beneficiaries"): self._count(reached),
+                ("Cakupan sasaran" if self.lang == "id" else "Coverage of target group"): narrative.fmt_pct(r["estimate"], self.lang),
+                ("Salah sasaran (bocor)" if self.lang == "id" else "Leakage"): "–" if leak is None else narrative.fmt_pct(leak["estimate"], self.lang),
+                ("Sasaran belum terjangkau" if self.lang == "id" else "Target families not reached"): self._count(excl),
+            })
+        _table(pd.DataFrame(out), caption=self._source_note("program", "dtsen", "pendataan_rt"),
+               note=("Cakupan: bagian keluarga sasaran (menurut config) yang menerima program. Bocor: bagian penerima "
+                     "di luar kelompok sasaran." if self.lang == "id" else
+                     "Coverage: share of the target families (as configured) reached. Leakage: share of "
+                     "beneficiaries outside the target group."))
+        inc = self.rows("incentive_recipients", self.level, self.code, breakdown=None)
+        if not inc.empty:
+            items = [f"{progs.get(r['breakdown'].removeprefix('programme='), r['breakdown'])}: {self._count(r)}"
+                     for _, r in inc.iterrows()]
+            _md(("Penerima insentif: " if self.lang == "id" else "Incentive recipients: ") + "; ".join(items) + ".")
+
+    def data_quality(self) -> None:
+        self._h("Kualitas data", "Data quality")
+        q = self.est[(self.est["indicator"].str.startswith("quality_")) & (self.est["area_code"] == self.code)]
+        if not q.empty:
+            table = pd.DataFrame({
+                self.L["header"]["indicator"]: q["breakdown"].str.removeprefix("check="),
+                self.L["header"]["estimate"]: [narrative.fmt_number(v, 2, self.lang) for v in q["estimate"]],
+                "p": [narrative.fmt_number(v, 3, self.lang) for v in q["p_value"]],
+                ("Penilaian" if self.lang == "id" else "Rating"): q["note"].fillna("–"),
+            })
+            _table(table, caption=self._source_note("eppgbm"))
+        rej = self.rows("rejected_rows", "kota", KOTA_CODE, breakdown=None, data_period=None)
+        if not rej.empty:
+            parts = rej["breakdown"].str.split(";", expand=True)
+            table = pd.DataFrame({
+                self.L["header"]["source"]: parts[0].str.removeprefix("source=").map(lambda s: SOURCE_NAMES.get(s, s)),
+                self.L["header"]["reason"]: parts[1].str.removeprefix("reason="),
+                self.L["header"]["rows"]: [narrative.fmt_int(v, self.lang) for v in rej["estimate"]],
+            }).sort_values(self.L["header"]["source"])
+            _table(table, caption=("Baris yang ditolak saat pembersihan (seluruh kota), menurut alasan"
+                                   if self.lang == "id" else "Rows rejected at cleaning (whole city), by reason"))
+
+    def methods(self) -> None:
+        self._h("Metode dan catatan", "Methods and caveats")
+        est = config.settings()["estimation"]
+        if self.lang == "id":
+            _md(
+                "- z-skor antropometri menurut Standar Pertumbuhan Anak WHO 2006 (Permenkes 2/2020), dengan aturan "
+                "WHO anthro: umur dalam hari, koreksi posisi ukur 0,7 cm, z dibulatkan 2 desimal sebelum batas; "
+                "z-skor yang tidak masuk akal (flag) dikeluarkan dari prevalensi.\n"
+                f"- Prevalensi dengan interval kepercayaan 95% metode {est['ci_method']} (sama dengan paket R `survey`, "
+                f"`svyciprop`); kemiskinan ekstrem dengan metode {est['ci_method_rare']} karena kasusnya jarang; "
+                "jumlah kasus nol tetap punya batas atas.\n"
+                "- e-PPGBM hampir sensus: jumlah adalah hitungan tepat; IK prevalensi memperlakukan anak sebagai "
+                "sampel dari proses yang menghasilkan stunting.\n"
+                "- Kemiskinan: estimasi langsung survei (strata, blok sensus, penimbang; linearisasi Taylor). "
+                "Kelurahan: estimasi area kecil Fay-Herriot dengan kovariat dari register.\n"
+                f"- Keandalan: RSE ≤ {est['reliability']['reliable_max_rse']}% andal, ≤ "
+                f"{est['reliability']['caution_max_rse']}% hati-hati (*), di atasnya tidak andal (†).\n"
+                "- Sel kecil (1–4 orang/keluarga) ditampilkan sebagai \"<5\" untuk melindungi data pribadi.")
+        else:
+            _md(
+                "- Anthropometric z-scores by the WHO 2006 Child Growth Standards (Permenkes 2/2020), with WHO anthro's "
+                "rules: age in days, 0.7 cm position adjustment, z rounded to 2 decimals before cut-offs; flagged "
+                "z-scores are excluded from prevalence.\n"
+                f"- Prevalence with 95% confidence intervals, method {est['ci_method']} (as R's `survey` `svyciprop`); "
+                f"extreme poverty with {est['ci_method_rare']} because it is rare; a zero count still has an upper bound.\n"
+                "- e-PPGBM is near-census: counts are exact; the prevalence CI treats the children as a sample of the "
+                "process that produces stunting.\n"
+                "- Poverty: direct survey estimates (strata, census blocks, weights; Taylor linearisation). "
+                "Kelurahan: Fay-Herriot small-area estimates with register covariates.\n"
+                f"- Reliability: RSE ≤ {est['reliability']['reliable_max_rse']}% reliable, ≤ "
+                f"{est['reliability']['caution_max_rse']}% use with caution (*), above unreliable (†).\n"
+                "- Small cells (1–4 persons/families) are shown as \"<5\" to protect personal data.")
+
+    def sae_annex(self) -> None:
+        self._h("Lampiran: diagnostik model area kecil", "Annex: small-area model diagnostics", level=2)
+        d = self.est[self.est["indicator"].str.startswith("sae_")]
+        if d.empty:
+            _md(self.t("not_available"))
+            return
+        table = pd.DataFrame({
+            self.L["header"]["area_name"]: d["area_name"],
+            self.L["header"]["indicator"]: d["indicator"].str.removeprefix("sae_") + " " + d["breakdown"].str.replace("total", ""),
+            self.L["header"]["estimate"]: [narrative.fmt_number(v, 3, self.lang) for v in d["estimate"]],
+        })
+        _table(table, caption=self._source_note("susenas"))
+
+    def footer(self) -> None:
+        from analysis.pipeline import git_commit
+
+        intake_path = self.processed_dir / "intake.parquet"
+        lines = []
+        if intake_path.exists():
+            intake = pd.read_parquet(intake_path)
+            for r in intake.itertuples():
+                lines.append(f"<li><code>{html.escape(str(r.file))}</code> sha256 {r.sha256[:12]}… "
+                             f"({narrative.fmt_int(r.rows_in, self.lang)} baris)</li>" if self.lang == "id" else
+                             f"<li><code>{html.escape(str(r.file))}</code> sha256 {r.sha256[:12]}… "
+                             f"({narrative.fmt_int(r.rows_in, self.lang)} rows)</li>")
+        head = ("Jejak data: berkas masukan dan versi kode. Pemeriksa dapat mengulang semua angka dengan "
+                f"<code>rakor verify reports/{self.period}</code>." if self.lang == "id" else
+                "Provenance: input files and code version. A reviewer re-runs every figure with "
+                f"<code>rakor verify reports/{self.period}</code>.")
+        display(HTML(f"<div class='footer'><p>{head}</p><ul>{''.join(lines)}</ul>"
+                     f"<p>{'Versi kode' if self.lang == 'id' else 'Code version'}: <code>{git_commit()}</code></p></div>"))
