@@ -8,27 +8,56 @@ kecamatan brief (``03``) and the city brief (``04``) share them.
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
-from analysis import config, narrative, plots
+from analysis import config, narrative, plots, render
 from analysis.indicators import KOTA_CODE, area_names
 
 SOURCE_NAMES = {"eppgbm": "e-PPGBM", "susenas": "Susenas", "dtsen": "DTSEN",
                 "pendataan_rt": "Pendataan RT", "program": "Daftar program"}
 
 
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _md(text: str) -> None:
     display(Markdown(text))
 
 
+_NUMERIC = re.compile(r"^([<>+\-−]?\s?[0-9]|–$|\*$|t\.a\.|n/a)")
+
+
 def _table(df: pd.DataFrame, caption: str | None = None, note: str | None = None) -> None:
-    body = df.to_html(index=False, escape=True, classes="brief-table", border=0, na_rep="–")
-    cap = f"<p class='caption'>{html.escape(caption)}</p>" if caption else ""
-    foot = f"<p class='note'>{html.escape(note)}</p>" if note else ""
-    display(HTML(f"<div class='table-block'>{cap}{body}{foot}</div>"))
+    """Show a formatted table; columns whose every cell is a number (or "–", "<5") align right."""
+    numeric = [c for c in df.columns[1:]
+               if len(df) and df[c].astype(str).str.strip().str.match(_NUMERIC).all()]
+    render.show_table(df, caption=caption, note=note, numeric_cols=numeric)
+
+
+QUALITY_CHECKS = {  # the checks a brief shows, in order, with their labels
+    "n_children": ("Balita dengan z-skor", "Children with z-scores"),
+    "completeness_pct": ("Kelengkapan data (%)", "Completeness (%)"),
+    "flagged_haz_pct": ("z-skor TB/U tidak masuk akal (%)", "Implausible HAZ (%)"),
+    "flagged_whz_pct": ("z-skor BB/TB tidak masuk akal (%)", "Implausible WHZ (%)"),
+    "sd_haz": ("SD z-skor TB/U", "SD of HAZ"),
+    "flagged_whz_smart_pct": ("SMART: BB/TB di luar ±3 dari rata-rata (%)", "SMART: WHZ outside mean ±3 (%)"),
+    "sex_ratio": ("SMART: rasio jenis kelamin", "SMART: sex ratio"),
+    "age_ratio_6_29_30_59": ("SMART: rasio umur 6–29/30–59 bulan", "SMART: age ratio 6–29/30–59 months"),
+    "dps_weight": ("SMART: preferensi digit berat", "SMART: digit preference, weight"),
+    "dps_height": ("SMART: preferensi digit tinggi", "SMART: digit preference, height"),
+    "sd_whz_smart": ("SMART: SD z-skor BB/TB", "SMART: SD of WHZ"),
+    "skewness_whz_smart": ("SMART: kemencengan BB/TB", "SMART: skewness of WHZ"),
+    "kurtosis_whz_smart": ("SMART: keruncingan BB/TB", "SMART: kurtosis of WHZ"),
+    "poisson_dispersion_whz": ("SMART: sebaran wasting antar-posyandu", "SMART: dispersion of wasting across posyandu"),
+}
+RECON_ROWS = ["recon_dtsen_desil1", "recon_rt_extreme", "recon_both", "recon_dtsen_only_not_listed",
+              "recon_dtsen_only_rt_not_extreme", "recon_rt_only_dtsen_other_desil",
+              "recon_rt_only_not_in_dtsen"]
 
 
 class Brief:
@@ -105,9 +134,11 @@ class Brief:
         return narrative.indicator_label(indicator, self.lang)
 
     def _pct_ci(self, r: pd.Series | None) -> str:
+        """"16,9 (13,6–20,7)" in percent, marked * (caution) or † (unreliable)."""
         if r is None or pd.isna(r["estimate"]):
             return "–"
-        text = f"{narrative.fmt_pct(r['estimate'], self.lang)} ({narrative.fmt_ci(r['ci_low'], r['ci_high'], self.lang)})"
+        num = lambda v: narrative.fmt_number(100 * v, 1, self.lang)  # noqa: E731
+        text = f"{num(r['estimate'])} ({num(r['ci_low'])}–{num(r['ci_high'])})"
         if r.get("reliability") == "unreliable":
             text += " †"
         elif r.get("reliability") == "caution":
@@ -117,8 +148,8 @@ class Brief:
     def _count(self, r: pd.Series | None) -> str:
         if r is None or pd.isna(r["estimate"]):
             return "–"
-        if bool(r.get("suppressed", False)):
-            return "<5"
+        if bool(r.get("suppressed", False)):  # "<5", or "*" for a complementary suppression
+            return r["note"] if isinstance(r.get("note"), str) else "<5"
         return narrative.fmt_int(r["estimate"], self.lang)
 
     def _sources(self) -> dict[str, str]:
@@ -162,8 +193,7 @@ class Brief:
         for code in self.focus:
             r = self.row("extreme_families_verified", "kelurahan", code)
             if r is not None:
-                unit = "keluarga" if self.lang == "id" else "families"
-                sentences.append(narrative.zero_target_sentence(r, lang=self.lang, unit_noun=unit))
+                sentences.append(narrative.zero_target_sentence(r, lang=self.lang))
         q = self.row("plausibility_score", self.level, self.code, breakdown=None)
         if q is not None:
             sentences.append(
@@ -331,21 +361,48 @@ class Brief:
                      if self.lang == "id" else "The zero target is met only when no verified extreme-poor family remains."))
 
     def reconciliation(self) -> None:
+        """Extreme poverty by DTSEN desil 1 and by the RT listing, side by side, per area."""
         self._h("Penyandingan data antar-OPD", "Reconciliation across agencies")
-        codes = list(self.sub_areas().index) if self.level == "kecamatan" else [self.code]
-        level = "kelurahan" if self.level == "kecamatan" else "kota"
-        recon = self.est[self.est["indicator"].str.startswith("recon_") & self.est["area_code"].isin(codes)
-                         & (self.est["area_level"] == level)]
-        if recon.empty:
+        areas = self.sub_areas()
+        level = self.sub_level
+        rows = []
+        for ind in RECON_ROWS:
+            values = {name: self._count(self.row(ind, level, code)) for code, name in areas.items()}
+            if all(v == "–" for v in values.values()):
+                continue
+            total = self._count(self.row(ind, self.level, self.code))
+            rows.append({self.L["header"]["indicator"]: _upper_first(self._label(ind)), **values,
+                         self.name: total})
+        conflicts = self.rows("recon_conflicts", self.level, self.code, breakdown=None)
+        if not rows:
             _md(self.t("not_available"))
             return
-        table = recon.assign(what=recon["indicator"].map(lambda i: self._label(i)) + recon["breakdown"].where(
-            recon["breakdown"] != "total", "").map(lambda b: f" ({b.split('=', 1)[-1]})" if b else ""))
-        table["value"] = [self._count(r) for _, r in table.iterrows()]
-        wide = table.pivot_table(index="what", columns="area_name", values="value", aggfunc="first").reset_index()
-        wide = wide.rename(columns={"what": self.L["header"]["indicator"]})
-        _table(wide, caption=self._source_note("dtsen", "pendataan_rt", "program", "eppgbm"),
-               note=self.t("suppressed_note"))
+        _table(pd.DataFrame(rows), caption=self._source_note("dtsen", "pendataan_rt"),
+               note=("Keluarga dihitung sekali setelah dicocokkan antar-daftar (No. KK, NIK, atau nama + tanggal "
+                     "lahir + kelurahan). Selisih antar-daftar masuk daftar verifikasi by-name untuk lurah dan RT "
+                     "(keluaran terbatas, tidak dimuat di brief). " if self.lang == "id" else
+                     "Families are counted once after matching across lists (No. KK, NIK, or name + birth date + "
+                     "kelurahan). Disagreements go to by-name verification worklists for the lurah and RT "
+                     "(restricted output, not in this brief). ") + self.t("suppressed_note"))
+        if not conflicts.empty:
+            n = int(conflicts["estimate"].sum())
+            _md(f"{narrative.fmt_int(n, self.lang)} pencocokan antar-daftar perlu ditinjau petugas "
+                 "(skor nama di bawah ambang)." if self.lang == "id" else
+                 f"{narrative.fmt_int(n, self.lang)} matches between lists need review (name score below threshold).")
+        overlaps = self.rows("recon_overlap", self.level, self.code, breakdown=None)
+        if not overlaps.empty:
+            df = overlaps.assign(sources=overlaps["breakdown"].str.removeprefix("sources="))
+            df = df[df["estimate"] > 0].sort_values("estimate", ascending=False).head(10)
+            names = {"dtsen": "DTSEN", "pendataan_rt": "RT", "program": "Program", "eppgbm": "e-PPGBM"}
+            df["label"] = df["sources"].str.split("+").map(lambda parts: " + ".join(names.get(p, p) for p in parts))
+            df["display"] = [self._count(r) for _, r in df.iterrows()]
+            fig = plots.bar_counts(df, "label", "estimate", display_col="display",
+                                   title=("Keluarga menurut daftar tempat tercatat" if self.lang == "id"
+                                          else "Families by the lists they appear on"),
+                                   xlabel="Keluarga" if self.lang == "id" else "Families",
+                                   source_note=self._source_note("dtsen", "pendataan_rt", "program", "eppgbm"),
+                                   lang=self.lang)
+            plots.show(fig)
 
     def targeting(self) -> None:
         self._h("Ketepatan sasaran program", "Programme targeting")
@@ -380,25 +437,47 @@ class Brief:
 
     def data_quality(self) -> None:
         self._h("Kualitas data", "Data quality")
-        q = self.est[(self.est["indicator"].str.startswith("quality_")) & (self.est["area_code"] == self.code)]
+        q = self.rows("quality_check", self.level, self.code, breakdown=None)
+        score = self.row("plausibility_score", self.level, self.code)
+        if score is not None:
+            _md(f"Skor plausibilitas ENA-SMART data antropometri: **{narrative.fmt_int(score['estimate'], self.lang)}** "
+                 f"({score['note']}; 0–9 sangat baik, 10–14 baik, 15–24 cukup, ≥25 bermasalah)."
+                 if self.lang == "id" else
+                 f"ENA-SMART plausibility score of the anthropometry: **{narrative.fmt_int(score['estimate'], self.lang)}** "
+                 f"({score['note']}; 0–9 excellent, 10–14 good, 15–24 acceptable, ≥25 problematic).")
         if not q.empty:
-            table = pd.DataFrame({
-                self.L["header"]["indicator"]: q["breakdown"].str.removeprefix("check="),
-                self.L["header"]["estimate"]: [narrative.fmt_number(v, 2, self.lang) for v in q["estimate"]],
-                "p": [narrative.fmt_number(v, 3, self.lang) for v in q["p_value"]],
-                ("Penilaian" if self.lang == "id" else "Rating"): q["note"].fillna("–"),
-            })
-            _table(table, caption=self._source_note("eppgbm"))
+            by_check = q.assign(check=q["breakdown"].str.removeprefix("check=")).set_index("check")
+            rows = []
+            for check, (label_id, label_en) in QUALITY_CHECKS.items():
+                if check not in by_check.index:
+                    continue
+                r = by_check.loc[check]
+                decimals = 0 if check == "n_children" else 2
+                rows.append({
+                    ("Pemeriksaan" if self.lang == "id" else "Check"): label_id if self.lang == "id" else label_en,
+                    ("Nilai" if self.lang == "id" else "Value"): narrative.fmt_number(r["estimate"], decimals, self.lang),
+                    "p": "–" if pd.isna(r["p_value"]) else narrative.fmt_number(r["p_value"], 3, self.lang),
+                    ("Penilaian" if self.lang == "id" else "Rating"): r["note"] if isinstance(r["note"], str) else "–",
+                })
+            _table(pd.DataFrame(rows), caption=self._source_note("eppgbm"))
         rej = self.rows("rejected_rows", "kota", KOTA_CODE, breakdown=None, data_period=None)
         if not rej.empty:
             parts = rej["breakdown"].str.split(";", expand=True)
             table = pd.DataFrame({
                 self.L["header"]["source"]: parts[0].str.removeprefix("source=").map(lambda s: SOURCE_NAMES.get(s, s)),
-                self.L["header"]["reason"]: parts[1].str.removeprefix("reason="),
+                self.L["header"]["reason"]: parts[1].str.removeprefix("reason=").str.replace("_", " "),
                 self.L["header"]["rows"]: [narrative.fmt_int(v, self.lang) for v in rej["estimate"]],
-            }).sort_values(self.L["header"]["source"])
+            }).sort_values([self.L["header"]["source"], self.L["header"]["reason"]])
             _table(table, caption=("Baris yang ditolak saat pembersihan (seluruh kota), menurut alasan"
-                                   if self.lang == "id" else "Rows rejected at cleaning (whole city), by reason"))
+                                   if self.lang == "id" else "Rows rejected at cleaning (whole city), by reason"),
+                   note=("Setiap baris yang ditolak tercatat di data/processed/rejects.parquet dengan berkas, "
+                         "baris, kolom, nilai dan alasan." if self.lang == "id" else
+                         "Every rejected row is listed in data/processed/rejects.parquet with file, row, "
+                         "column, value and reason."))
+        missing = self.est[self.est["indicator"] == "source_missing"]
+        for _, r in missing.iterrows():
+            _md(("⚠ Sumber tidak tersedia untuk periode ini: " if self.lang == "id"
+                 else "⚠ Source not available for this period: ") + SOURCE_NAMES.get(r["note"], r["note"]))
 
     def methods(self) -> None:
         self._h("Metode dan catatan", "Methods and caveats")
@@ -434,17 +513,44 @@ class Brief:
                 "- Small cells (1–4 persons/families) are shown as \"<5\" to protect personal data.")
 
     def sae_annex(self) -> None:
+        """Fay-Herriot diagnostics per indicator: shrinkage, standardised residuals, CVs."""
         self._h("Lampiran: diagnostik model area kecil", "Annex: small-area model diagnostics", level=2)
         d = self.est[self.est["indicator"].str.startswith("sae_")]
         if d.empty:
             _md(self.t("not_available"))
             return
-        table = pd.DataFrame({
-            self.L["header"]["area_name"]: d["area_name"],
-            self.L["header"]["indicator"]: d["indicator"].str.removeprefix("sae_") + " " + d["breakdown"].str.replace("total", ""),
-            self.L["header"]["estimate"]: [narrative.fmt_number(v, 3, self.lang) for v in d["estimate"]],
-        })
-        _table(table, caption=self._source_note("susenas"))
+        for indicator in ("poverty_p0", "extreme_poverty_p0"):
+            part = d[d["breakdown"] == f"indicator={indicator}"]
+            if part.empty:
+                continue
+            self._h(_upper_first(self._label(indicator)), _upper_first(self._label(indicator)), level=3)
+            kota = part[part["area_level"] == "kota"].set_index("indicator")["estimate"]
+            method = part["method"].iloc[0].removeprefix("fay-herriot:")
+            _md(f"Metode {method}; ragam efek area σ²ᵤ = {narrative.fmt_number(kota.get('sae_sigma2_u'), 5, self.lang)}; "
+                 f"uji normalitas Shapiro-Wilk residu p = {narrative.fmt_number(kota.get('sae_shapiro_residuals_p'), 3, self.lang)}, "
+                 f"efek area p = {narrative.fmt_number(kota.get('sae_shapiro_random_effects_p'), 3, self.lang)}."
+                 if self.lang == "id" else
+                 f"Method {method}; area-effect variance σ²ᵤ = {narrative.fmt_number(kota.get('sae_sigma2_u'), 5, self.lang)}; "
+                 f"Shapiro-Wilk normality of residuals p = {narrative.fmt_number(kota.get('sae_shapiro_residuals_p'), 3, self.lang)}, "
+                 f"of area effects p = {narrative.fmt_number(kota.get('sae_shapiro_random_effects_p'), 3, self.lang)}.")
+            kel = part[part["area_level"] == "kelurahan"].pivot_table(
+                index="area_name", columns="indicator", values="estimate", aggfunc="first")
+            labels = {"sae_gamma": ("γ (bobot langsung)", "γ (weight on direct)"),
+                      "sae_std_residual": ("Residu baku", "Std. residual"),
+                      "sae_cv_direct": ("CV langsung (%)", "CV direct (%)"),
+                      "sae_cv_eblup": ("CV Fay-Herriot (%)", "CV Fay-Herriot (%)")}
+            table = pd.DataFrame({self.L["header"]["kelurahan"]: kel.index})
+            for col, (lid, len_) in labels.items():
+                if col in kel:
+                    decimals = 1 if col.startswith("sae_cv") else 2
+                    table[lid if self.lang == "id" else len_] = [
+                        narrative.fmt_number(v, decimals, self.lang) for v in kel[col].to_numpy()]
+            _table(table, caption=self._source_note("susenas"),
+                   note=("γ dekat 1: estimasi bersandar pada data survei kelurahan; dekat 0: pada model register. "
+                         "Residu baku di luar ±2 menandai kelurahan yang tidak cocok dengan model."
+                         if self.lang == "id" else
+                         "γ near 1: the estimate leans on the kelurahan's survey data; near 0: on the register "
+                         "model. Standardised residuals beyond ±2 flag kelurahan the model fits poorly."))
 
     def footer(self) -> None:
         from analysis.pipeline import git_commit

@@ -62,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="the whole pipeline: clean → estimate → briefs")
     _add_common(p, raw=True)
     _add_brief_options(p)
+    p.add_argument("--force", action="store_true",
+                   help="re-run cleaning and estimation even when inputs, code and configuration are unchanged")
 
     p = sub.add_parser("verify", help="re-run a report from its manifest and list every figure that differs")
     p.add_argument("report_dir", type=Path, help="reports/<period>")
@@ -89,15 +91,16 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "sample-data":
         pipeline.make_sample_data(args.out, args.seed)
     elif args.command == "clean":
-        pipeline.run_clean(args.raw, args.processed)
+        pipeline.run_clean(args.raw, args.processed, force=True)
     elif args.command == "estimate":
-        pipeline.run_estimate(args.processed, period=args.period)
+        pipeline.run_estimate(args.processed, period=args.period, force=True)
     elif args.command == "brief":
         pipeline.run_briefs(args.processed, period=args.period, out=args.out, kecamatan=args.kecamatan,
                             jobs=args.jobs, lang=args.lang, pdf=not args.no_pdf)
     elif args.command == "run":
         pipeline.run_all(args.raw, args.processed, period=args.period, out=args.out,
-                         kecamatan=args.kecamatan, jobs=args.jobs, lang=args.lang, pdf=not args.no_pdf)
+                         kecamatan=args.kecamatan, jobs=args.jobs, lang=args.lang, pdf=not args.no_pdf,
+                         force=args.force)
     elif args.command == "verify":
         differences = pipeline.verify(args.report_dir)
         return 0 if not differences else 1

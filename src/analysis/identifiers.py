@@ -44,7 +44,7 @@ KEY_USABLE_REASONS = ("sex_mismatch", "birth_date_mismatch", "birth_date", "seri
 def normalise_identifier(s: pd.Series) -> pd.Series:
     """Strip spaces, dots, dashes and a leading apostrophe (Excel text marker) from NIK/KK strings.
 
-    A value written by a workbook as ``6474014502200001.0`` loses its ``.0``.
+    A value written by a workbook as ``64740145022000NN.0`` (a 16-digit number cell) loses its ``.0``.
     """
     t = s.astype("str")
     clean = t.str.fullmatch(r"\d{16}").fillna(True).astype(bool)

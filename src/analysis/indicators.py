@@ -296,6 +296,9 @@ def sae_rows(households: pd.DataFrame, covariates: pd.DataFrame, direct: pd.Data
         for column in ("eblup", f"eblup_{cfg['benchmark']}"):
             rows = sae.estimates_rows(res, indicator, column=column, n=n)
             rows = rows.rename(columns={"area_code": "kelurahan_code"})
+            # A proportion's interval stays within [0, 1] (the normal interval of the EBLUP may not).
+            rows["ci_low"] = rows["ci_low"].clip(lower=0.0)
+            rows["ci_high"] = rows["ci_high"].clip(upper=1.0)
             rse = res.table.set_index("area")["rse"].reindex(rows["kelurahan_code"]).to_numpy()
             rows["reliability"] = _reliability_from_rse(rse)
             parts.append(to_estimate_rows(rows, level="kelurahan", area_col="kelurahan_code",
@@ -614,6 +617,11 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
 
     parts.append(rejects_rows(tables.get("rejects", pd.DataFrame()), tables.get("intake", pd.DataFrame()),
                               period))
+    if out.missing_sources:  # the briefs say which sources were not there
+        missing = pd.DataFrame({"estimate": 1.0, "note": [s.removesuffix("_member") for s in out.missing_sources]})
+        parts.append(to_estimate_rows(missing, level="kota", area_col=None, indicator="source_missing",
+                                      period=period, data_period=period, method="rule", source="intake",
+                                      unit="flag", breakdown="source=" + missing["note"]))
     est = pd.concat([p for p in parts if len(p)], ignore_index=True)[ESTIMATE_COLUMNS]
     out.estimates = suppress(est)
     return out
@@ -626,12 +634,33 @@ PERSON_COUNT_PREFIXES = ("stunting_count", "extreme_families", "rt_extreme", "re
 
 
 def suppress(est: pd.DataFrame) -> pd.DataFrame:
-    """Mark counts of persons or families from 1 to min_cell − 1 as suppressed (shown "<5")."""
-    min_cell = int(config.settings()["privacy"]["min_cell"])
-    is_person_count = (est["unit"] == "count") & est["indicator"].str.startswith(PERSON_COUNT_PREFIXES)
-    small = is_person_count & est["estimate"].between(1, min_cell - 1)
+    """Hide counts of persons or families from 1 to min_cell − 1, with complementary suppression.
+
+    Kelurahan counts add up to their kecamatan and kecamatan counts to the kota, and the briefs
+    show both: within each such group (same indicator, breakdown, data period and parent area) a
+    single hidden cell makes ``privacy.suppress_small_counts`` hide the next-smallest one too. The
+    text a brief shows for a hidden count ("<5" or "*") goes in ``note``.
+    """
+    from analysis.privacy import suppress_small_counts
+
     est = est.copy()
-    est["suppressed"] = small
+    est["suppressed"] = False
+    is_count = (est["unit"] == "count") & est["indicator"].str.startswith(PERSON_COUNT_PREFIXES)
+    keys = ["indicator", "breakdown", "data_period", "method"]
+    for level, parent_len in (("kelurahan", 8), ("kecamatan", 5)):
+        rows = est[is_count & (est["area_level"] == level)]
+        if rows.empty:
+            continue
+        cells = rows[keys + ["estimate"]].assign(parent=rows["area_code"].str.slice(0, parent_len))
+        done = suppress_small_counts(cells, "estimate", group_cols=keys + ["parent"])
+        hidden = done.index[done["suppressed"]]
+        est.loc[hidden, "suppressed"] = True
+        est.loc[hidden, "note"] = done.loc[hidden, "estimate_display"]
+    kota = is_count & (est["area_level"] == "kota")
+    min_cell = int(config.settings()["privacy"]["min_cell"])
+    small = kota & est["estimate"].between(1, min_cell - 1)
+    est.loc[small, "suppressed"] = True
+    est.loc[small, "note"] = f"<{min_cell}"
     return est
 
 

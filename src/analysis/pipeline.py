@@ -10,6 +10,7 @@ inspection.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import platform
@@ -39,6 +40,7 @@ NOTEBOOKS = {
 SYNTHETIC_MARKER = ".synthetic"
 RUN_INFO = "run_info.json"  # written by the pipeline into the processed folder
 KERNEL = "python3"
+KERNEL_START_ATTEMPTS = 3
 PACKAGES = ("rakor-analysis", "pandas", "numpy", "scipy", "statsmodels", "pandera", "papermill",
             "nbconvert", "weasyprint", "seaborn", "matplotlib", "rapidfuzz", "pyarrow")
 
@@ -65,17 +67,26 @@ def execute_notebook(name: str, output: Path, parameters: dict[str, Any]) -> flo
     env_root = os.environ.get("RAKOR_ROOT")
     os.environ["RAKOR_ROOT"] = str(config.ROOT)  # inherited by the kernel
     try:
-        pm.execute_notebook(
-            str(config.NOTEBOOKS_DIR / name),
-            str(output),
-            parameters={k: (str(v) if isinstance(v, Path) else v) for k, v in parameters.items()},
-            kernel_name=KERNEL,
-            progress_bar=False,
-            log_output=False,
-            cwd=str(config.NOTEBOOKS_DIR),
-            # the kernel listens on loopback only; its "TCP without encryption" warning is noise
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
-        )
+        for attempt in range(KERNEL_START_ATTEMPTS):
+            try:
+                pm.execute_notebook(
+                    str(config.NOTEBOOKS_DIR / name),
+                    str(output),
+                    parameters={k: (str(v) if isinstance(v, Path) else v) for k, v in parameters.items()},
+                    kernel_name=KERNEL,
+                    progress_bar=False,
+                    log_output=False,
+                    cwd=str(config.NOTEBOOKS_DIR),
+                    # the kernel listens on loopback only; its "TCP without encryption" warning is noise
+                    extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+                )
+                break
+            except RuntimeError as exc:
+                # Kernels started at the same moment can race for the same free ports
+                # (jupyter_client picks them before binding): the kernel dies at start. Try again.
+                if "Kernel died before replying" not in str(exc) or attempt == KERNEL_START_ATTEMPTS - 1:
+                    raise
+                time.sleep(1 + attempt)
     except PapermillExecutionError as exc:
         if exc.ename == "RakorInputError":
             raise RakorInputError(exc.evalue) from None
@@ -114,8 +125,37 @@ def is_synthetic(raw: Path) -> bool:
     return (Path(raw) / SYNTHETIC_MARKER).exists()
 
 
-def run_clean(raw: Path, processed: Path) -> float:
-    """Stage 1: read, validate, pseudonymise (``01_clean``)."""
+def code_fingerprint() -> str:
+    """Hash of everything that decides the figures besides the data: code, notebooks, configuration."""
+    h = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    files = sorted([*package.rglob("*.py"), *package.glob("data/**/*.*"), *config.CONFIG_DIR.glob("*.yml"),
+                    *config.NOTEBOOKS_DIR.glob("*.ipynb")])
+    for path in files:
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def raw_fingerprint(raw: Path) -> str:
+    """Hash of the raw folder: every file's relative path and sha256."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in Path(raw).rglob("*") if p.is_file()):
+        h.update(path.relative_to(raw).as_posix().encode())
+        h.update(sha256(path).encode())
+    return h.hexdigest()
+
+
+def _key(*parts: str) -> str:
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def run_clean(raw: Path, processed: Path, force: bool = False) -> float:
+    """Stage 1: read, validate, pseudonymise (``01_clean``); skipped when nothing changed.
+
+    Nothing changed means: the same raw files (paths and sha256), the same code, notebooks and
+    configuration, and the same pseudonym key as the run that wrote ``processed``.
+    """
     raw, processed = Path(raw).resolve(), Path(processed).resolve()
     if not raw.is_dir():
         raise RakorInputError(
@@ -123,12 +163,22 @@ def run_clean(raw: Path, processed: Path) -> float:
             "or run `make sample-data`"
         )
     processed.mkdir(parents=True, exist_ok=True)
+    from analysis.identifiers import pseudonym_key
+
+    # which key pseudonymised the tables (an HMAC of a constant: identifies the key, reveals nothing)
+    key_id = hmac.new(pseudonym_key(), b"rakor key id", "sha256").hexdigest()
+    clean_key = _key(raw_fingerprint(raw), code_fingerprint(), key_id)
+    info = _read_json(processed / RUN_INFO)
+    done = (processed / "intake.parquet").exists() and (processed / "executed" / NOTEBOOKS["clean"]).exists()
+    if not force and done and info.get("clean_key") == clean_key and info.get("raw_dir") == str(raw):
+        print("01 clean: raw files, code and configuration unchanged; cleaned tables reused", file=sys.stderr)
+        return 0.0
     seconds = execute_notebook(
         NOTEBOOKS["clean"], processed / "executed" / NOTEBOOKS["clean"],
         {"raw_dir": raw, "processed_dir": processed},
     )
-    info = {"raw_dir": str(raw), "synthetic": is_synthetic(raw)}
-    _write_json(processed / RUN_INFO, info)
+    _write_json(processed / RUN_INFO, {"raw_dir": str(raw), "synthetic": is_synthetic(raw),
+                                       "clean_key": clean_key})
     return seconds
 
 
@@ -146,14 +196,22 @@ def latest_period(processed: Path) -> str:
     return max(periods)
 
 
-def run_estimate(processed: Path, period: str | None = None) -> float:
-    """Stage 2: z-scores, estimates with CIs, reconciliation (``02_estimate``)."""
+def run_estimate(processed: Path, period: str | None = None, force: bool = False) -> float:
+    """Stage 2: z-scores, estimates with CIs, reconciliation (``02_estimate``); skipped when unchanged."""
     processed = Path(processed).resolve()
     period = _check_period(period) or latest_period(processed)
-    return execute_notebook(
+    info = _read_json(processed / RUN_INFO)
+    estimate_key = _key(info.get("clean_key", "none"), code_fingerprint(), period)
+    done = (processed / "estimates.parquet").exists() and (processed / "executed" / NOTEBOOKS["estimate"]).exists()
+    if not force and done and info.get("clean_key") and info.get("estimate_key") == estimate_key:
+        print("02 estimate: cleaned tables, code and period unchanged; estimates reused", file=sys.stderr)
+        return 0.0
+    seconds = execute_notebook(
         NOTEBOOKS["estimate"], processed / "executed" / NOTEBOOKS["estimate"],
         {"processed_dir": processed, "period": period},
     )
+    _write_json(processed / RUN_INFO, {**info, "estimate_key": estimate_key})
+    return seconds
 
 
 @dataclass
@@ -247,7 +305,7 @@ def run_briefs(processed: Path, period: str | None = None, out: Path | None = No
 
 def run_all(raw: Path, processed: Path, period: str | None = None, out: Path | None = None,
             kecamatan: Iterable[str] | None = None, jobs: int | None = None, lang: str = "id",
-            pdf: bool = True) -> Path:
+            pdf: bool = True, force: bool = False) -> Path:
     """The whole pipeline with a progress bar: clean → estimate → briefs."""
     from tqdm import tqdm
 
@@ -256,10 +314,10 @@ def run_all(raw: Path, processed: Path, period: str | None = None, out: Path | N
     with tqdm(total=len(stages), desc="rakor", unit="stage", file=sys.stderr,
               bar_format="{desc}: {n}/{total} {bar} {elapsed} {postfix}") as bar:
         bar.set_postfix_str(stages[0])
-        timings["clean_s"] = run_clean(raw, processed)
+        timings["clean_s"] = run_clean(raw, processed, force=force)
         bar.update()
         bar.set_postfix_str(stages[1])
-        timings["estimate_s"] = run_estimate(processed, period)
+        timings["estimate_s"] = run_estimate(processed, period, force=force)
         bar.update()
         bar.set_postfix_str(stages[2])
         start = time.perf_counter()
@@ -309,7 +367,7 @@ def verify(report_dir: Path) -> list[str]:
     return differences
 
 
-ESTIMATE_KEYS = ["period", "area_level", "area_code", "indicator", "breakdown", "method"]
+ESTIMATE_KEYS = ["period", "data_period", "area_level", "area_code", "indicator", "breakdown", "method"]
 ESTIMATE_VALUES = ["n", "n_weighted", "estimate", "se", "ci_low", "ci_high", "df", "deff"]
 
 

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis import narrative
+from analysis import config, narrative
 from analysis.errors import RakorInputError
 
 log = logging.getLogger(__name__)
@@ -282,8 +282,8 @@ def _files(paths: Iterable[Path | str], exclude_dirs: Sequence[str]) -> list[Pat
 
 
 def scan_for_pii(paths: Iterable[Path | str] | Path | str, identity_values: Any,
-                 exclude_dirs: Sequence[str] = ("restricted",), check_digits: bool = True
-                 ) -> list[Finding]:
+                 exclude_dirs: Sequence[str] = ("restricted",), check_digits: bool = True,
+                 public_phrases: Iterable[str] | None = None) -> list[Finding]:
     """Find personal data in rendered briefs and executed notebooks.
 
     Parameters
@@ -299,6 +299,10 @@ def scan_for_pii(paths: Iterable[Path | str] | Path | str, identity_values: Any,
         Folder names skipped when walking a folder (by-name worklists live in ``restricted/``).
     check_digits
         Also report every 16-digit number (``kind="16-digit number"``), known or not.
+    public_phrases
+        Public words blanked out of the text before matching, so that a person called "Lestari"
+        is not found in the kelurahan name "Bontang Lestari". Default: the official names of the
+        region's areas (the gazetteer).
 
     Returns
     -------
@@ -314,6 +318,11 @@ def scan_for_pii(paths: Iterable[Path | str] | Path | str, identity_values: Any,
     """
     ident = _identity_map(identity_values)
     patterns = _compile(ident) if ident else []
+    if public_phrases is None:
+        public_phrases = pd.read_csv(config.WILAYAH_CSV, dtype=str)["nama"].dropna()
+    public = [normalise_text(p) for p in public_phrases if normalise_text(p)]
+    public_re = (re.compile(r"(?<!\w)(" + "|".join(map(re.escape, sorted(public, key=len, reverse=True)))
+                            + r")(?!\w)") if public else None)
     findings: list[Finding] = []
     for f in _files(paths, exclude_dirs):
         suffix = f.suffix.lower()
@@ -326,6 +335,8 @@ def scan_for_pii(paths: Iterable[Path | str] | Path | str, identity_values: Any,
             texts = _ipynb_texts(raw) if suffix == ".ipynb" else _html_texts(raw)
         seen: set[tuple[str, str]] = set()
         for text in map(normalise_text, texts):
+            if public_re is not None:  # same length, so snippets stay aligned
+                text = public_re.sub(lambda m: " " * len(m.group(0)), text)
             hits: list[tuple[int, int, str]] = []
             for pat in patterns:
                 hits.extend((m.start(), m.end(), ident[m.group(0)]) for m in pat.finditer(text))

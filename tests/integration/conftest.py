@@ -24,6 +24,12 @@ def rakor(*args: str, check: bool = True, env: dict | None = None) -> subprocess
 
 
 @pytest.fixture(scope="session")
+def cli():
+    """The ``rakor`` command line, run in a subprocess."""
+    return rakor
+
+
+@pytest.fixture(scope="session")
 def pipeline_run(tmp_path_factory) -> dict[str, Path]:
     base = tmp_path_factory.mktemp("pipeline")
     raw, processed, reports = base / "raw", base / "processed", base / "reports"

@@ -151,3 +151,13 @@ def test_scan_pdf_without_a_reader_warns(tmp_path, monkeypatch):
 def test_missing_path_is_an_input_error(tmp_path):
     with pytest.raises(RakorInputError, match="does not exist"):
         privacy.scan_for_pii([tmp_path / "nope.html"], IDENTITY)
+
+
+def test_a_name_that_is_part_of_an_area_name_is_not_a_finding(tmp_path):
+    """A person called "Lestari" is not found in "Bontang Lestari" (public), but is found alone."""
+    page = tmp_path / "brief.html"
+    page.write_text("<p>Kelurahan Bontang Lestari: 12 keluarga</p>", encoding="utf-8")
+    assert privacy.scan_for_pii([page], {"nama": ["Lestari"]}) == []
+    page.write_text("<p>Kelurahan Bontang Lestari: keluarga Lestari</p>", encoding="utf-8")
+    found = privacy.scan_for_pii([page], {"nama": ["Lestari"]})
+    assert [f.kind for f in found] == ["nama"]
