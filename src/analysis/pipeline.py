@@ -375,10 +375,12 @@ def compare_estimates(old: pd.DataFrame, new: pd.DataFrame) -> list[str]:
     """Every figure present in one table and not the other, or with a different value."""
     merged = old.merge(new, on=ESTIMATE_KEYS, how="outer", suffixes=("_old", "_new"),
                        indicator=True, validate="1:1")
-    diffs = [f"only in the report: {r}" for r in
-             merged.loc[merged["_merge"] == "left_only", ESTIMATE_KEYS].astype(str).agg(" / ".join, axis=1)]
-    diffs += [f"only in the re-run: {r}" for r in
-              merged.loc[merged["_merge"] == "right_only", ESTIMATE_KEYS].astype(str).agg(" / ".join, axis=1)]
+    def keys(side: str) -> list[str]:
+        rows = merged.loc[merged["_merge"] == side, ESTIMATE_KEYS].astype(str)
+        return [" / ".join(r) for r in rows.itertuples(index=False)]
+
+    diffs = [f"only in the report: {k}" for k in keys("left_only")]
+    diffs += [f"only in the re-run: {k}" for k in keys("right_only")]
     both = merged[merged["_merge"] == "both"]
     for col in ESTIMATE_VALUES:
         if f"{col}_old" not in both:
@@ -388,7 +390,7 @@ def compare_estimates(old: pd.DataFrame, new: pd.DataFrame) -> list[str]:
         differ = ~((a == b) | (a.isna() & b.isna()))
         for idx in both.index[differ]:
             key = " / ".join(str(both.at[idx, k]) for k in ESTIMATE_KEYS)
-            diffs.append(f"{key}: {col} {a[idx]!r} in the report, {b[idx]!r} in the re-run")
+            diffs.append(f"{key}: {col} {float(a[idx])!r} in the report, {float(b[idx])!r} in the re-run")
     return diffs
 
 

@@ -1177,6 +1177,9 @@ def _write_eppgbm(w: SyntheticBontang, out: Path, log: _Log) -> None:
         age = mdate - birth
         # Identifiers.
         nik, k1 = _corrupt_ids(rng, mem["nik"].to_numpy()[cm], DIRT_RATES["nik_invalid"][0], blank_share=0.25)
+        # A duplicate entry is the same record typed twice: it carries the original's NIK, typos included.
+        copies = np.flatnonzero(is_dup)
+        nik[copies] = nik[copies - 1]
         kk = fam["no_kk"].to_numpy()[cf].astype(object).copy()
         u = rng.random(n)
         kk_blank = u < DIRT_RATES["kk_blank"][0]
@@ -1342,6 +1345,8 @@ def _write_dtsen(w: SyntheticBontang, out: Path, log: _Log) -> None:
         f = f_of[sel]
         k = fam["kel_idx"].to_numpy()[f]
         nik, c1 = _corrupt_ids(rng, mem["nik"].to_numpy()[sel], DIRT_RATES["nik_invalid"][0])
+        copies = np.flatnonzero(np.r_[False, sel[1:] == sel[:-1]])  # a repeated row repeats its NIK
+        nik[copies] = nik[copies - 1]
         sex, c2 = _sex_text(rng, mem["sex"].to_numpy()[sel], sstyle, DIRT_RATES["sex_other_code"][0])
         kel_txt, c3 = _kel_names(rng, kel["kel_name"].to_numpy()[k], kstyle,
                                  DIRT_RATES["kelurahan_variant"][0], DIRT_RATES["kelurahan_typo"][0] * 0.6,

@@ -69,3 +69,18 @@ def test_change_between_rounds_is_later_minus_earlier_on_the_proportion_scale():
     assert change["breakdown"] == "since=2024-08"
     # two-sided normal test of -0.05 / 0.01414 = -3.54: p ≈ 0.0004
     assert change["p_value"] == pytest.approx(0.000407, abs=2e-5)
+
+
+def test_compare_estimates_lists_only_real_differences():
+    from analysis.pipeline import compare_estimates
+
+    base = dict(period="2025-03", data_period="2025-02", area_level="kota", area_code="64.74",
+                breakdown="total", method="count", n=10, n_weighted=np.nan, se=np.nan, ci_low=np.nan,
+                ci_high=np.nan, df=np.nan, deff=np.nan)
+    old = pd.DataFrame([{**base, "indicator": "a", "estimate": 1.0}, {**base, "indicator": "b", "estimate": 2.0}])
+    assert compare_estimates(old, old.copy()) == []
+    new = old.copy()
+    new.loc[1, "estimate"] = 2.5
+    diffs = compare_estimates(old, new)
+    assert len(diffs) == 1 and "estimate 2.0 in the report, 2.5 in the re-run" in diffs[0]
+    assert compare_estimates(old, new.iloc[:1])[0].startswith("only in the report: 2025-03 / 2025-02 / kota")
