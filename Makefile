@@ -42,7 +42,7 @@ test: $(STAMP)
 ## Open JupyterLab on 127.0.0.1 with a kernel that imports `analysis`
 lab: $(STAMP)
 	$(PY) -m ipykernel install --sys-prefix --name rakor --display-name "Python (rakor)" >/dev/null
-	$(VENV)/bin/jupyter lab --ip 127.0.0.1 --no-browser --notebook-dir .
+	$(VENV)/bin/jupyter lab --ip 127.0.0.1 --no-browser --notebook-dir . $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 ## Run the benchmarks against the peer packages (installs the bench extra)
 bench: $(STAMP)

@@ -39,6 +39,10 @@ def _table(df: pd.DataFrame, caption: str | None = None, note: str | None = None
     render.show_table(df, caption=caption, note=note, numeric_cols=numeric)
 
 
+SINCE_PREVIOUS = {  # indicator → method prefix of the figure compared with the previous rakor
+    "stunting": "direct", "stunting_count": "count", "poverty_p0": "direct",
+    "extreme_poverty_p0": "direct", "dtsen_desil1_families": "count",
+}
 QUALITY_CHECKS = {  # the checks a brief shows, in order, with their labels
     "n_children": ("Balita dengan z-skor", "Children with z-scores"),
     "completeness_pct": ("Kelengkapan data (%)", "Completeness (%)"),
@@ -285,6 +289,41 @@ class Brief:
                                source_note=self._source_note("eppgbm"), lang=self.lang,
                                ref_lines={self.t("target"): target})
         plots.show(fig)
+
+    def since_previous(self) -> None:
+        """Key figures beside those of the previous rakor in the history (``history.parquet``)."""
+        from analysis import history
+
+        path = self.processed_dir / "history.parquet"
+        hist = pd.read_parquet(path) if path.exists() else None
+        previous = None if hist is None else history.previous_period(hist, self.period)
+        self._h("Sejak rakor sebelumnya", "Since the previous rakor")
+        if previous is None:
+            _md("Belum ada rakor sebelumnya dalam riwayat; perubahan akan tampil mulai rakor berikutnya."
+                if self.lang == "id" else
+                "No earlier rakor in the history yet; changes will show from the next rakor on.")
+            return
+        ch = history.change_since_previous(hist, self.period, previous, indicators=list(SINCE_PREVIOUS))
+        ch = ch[(ch["area_code"] == self.code) & (ch["breakdown"] == "total")]
+        rows = []
+        for ind, method in SINCE_PREVIOUS.items():
+            r = ch[(ch["indicator"] == ind) & ch["method"].str.startswith(method)]
+            if r.empty:
+                continue
+            r = r.iloc[0]
+            is_count = r.get("unit") == "count"
+            fmt = ((lambda v: narrative.fmt_int(v, self.lang)) if is_count
+                   else (lambda v: narrative.fmt_pct(v, self.lang)))
+            rows.append({
+                self.L["header"]["indicator"]: _upper_first(self._label(ind)),
+                narrative.fmt_period(previous, self.lang): fmt(r["estimate_previous"]),
+                narrative.fmt_period(self.period, self.lang): fmt(r["estimate_current"]),
+                self.L["header"]["change"]: (narrative.fmt_int(r["change"], self.lang) if is_count
+                                             else narrative.fmt_pp(r["change"], self.lang)),
+            })
+        if rows:
+            _table(pd.DataFrame(rows), caption=("Angka rakor ini dan rakor sebelumnya (riwayat)" if self.lang == "id"
+                                                else "Figures of this and the previous rakor (history)"))
 
     def poverty_section(self) -> None:
         self._h("Kemiskinan", "Poverty")

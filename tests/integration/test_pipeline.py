@@ -163,3 +163,18 @@ def test_verify_reproduces_every_figure(pipeline_run, cli):
     proc = cli("verify", str(pipeline_run["report"]), env=pipeline_run["env"])
     assert proc.returncode == 0
     assert re.search(r"\d+ figures compared; 0 differ", proc.stdout), proc.stdout[-2000:]
+
+
+def test_history_keeps_one_figure_per_rakor_and_gives_the_change(pipeline_run, cli):
+    """Two rakor periods in the history: the later one's change since the earlier (runs last: it re-estimates)."""
+    from analysis import history
+
+    processed = str(pipeline_run["processed"])
+    cli("estimate", "--processed", processed, "--period", "2024-09", env=pipeline_run["env"])
+    cli("estimate", "--processed", processed, env=pipeline_run["env"])
+    hist = pd.read_parquet(pipeline_run["processed"] / "history.parquet")
+    assert {"2024-09", "2025-03"} <= set(hist["period"])
+    ch = history.change_since_previous(hist, "2025-03", indicators=["stunting"])
+    kota = ch[(ch["area_level"] == "kota") & (ch["breakdown"] == "total")].iloc[0]
+    assert kota["data_period_previous"] == "2024-08" and kota["data_period_current"] == "2025-02"
+    assert kota["change"] == pytest.approx(kota["estimate_current"] - kota["estimate_previous"])
