@@ -178,3 +178,23 @@ def test_history_keeps_one_figure_per_rakor_and_gives_the_change(pipeline_run, c
     kota = ch[(ch["area_level"] == "kota") & (ch["breakdown"] == "total")].iloc[0]
     assert kota["data_period_previous"] == "2024-08" and kota["data_period_current"] == "2025-02"
     assert kota["change"] == pytest.approx(kota["estimate_current"] - kota["estimate_previous"])
+
+
+def test_a_failing_notebook_exits_1_names_the_cell_and_keeps_the_good_report(pipeline_run, cli, tmp_path):
+    import shutil
+
+    processed = tmp_path / "processed"
+    shutil.copytree(pipeline_run["processed"], processed)
+    est = pd.read_parquet(processed / "estimates.parquet")
+    est.drop(columns=["note"]).to_parquet(processed / "estimates.parquet")  # a broken contract
+    out = tmp_path / "reports"
+    shutil.copytree(pipeline_run["report"], out / pipeline_run["report"].name)
+    good = (out / pipeline_run["report"].name / "manifest.json").read_text()
+    proc = cli("brief", "--processed", str(processed), "--out", str(out), "--kecamatan", "64.74.03",
+               "--no-pdf", check=False, env=pipeline_run["env"])
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    message = proc.stderr.strip().splitlines()[-1]
+    assert re.search(r"notebook 0[34]_brief_\w+\.ipynb failed in cell \d+ with KeyError", message), message
+    failed = out / f"{pipeline_run['report'].name}.failed"
+    assert str(failed) in message and any((failed / "executed").glob("*.ipynb"))
+    assert (out / pipeline_run["report"].name / "manifest.json").read_text() == good
