@@ -39,6 +39,11 @@ def _table(df: pd.DataFrame, caption: str | None = None, note: str | None = None
     render.show_table(df, caption=caption, note=note, numeric_cols=numeric)
 
 
+NOTE_EN = {  # labels stored in the estimates table's `note` (Indonesian) → English
+    "tercapai": "met", "belum tercapai": "not met", "perlu verifikasi": "needs verification",
+    "tidak ada data": "no data", "sangat baik": "excellent", "baik": "good", "cukup": "acceptable",
+    "bermasalah": "problematic", "wajar": "ok", "perlu diperiksa": "warning",
+}
 SINCE_PREVIOUS = {  # indicator → method prefix of the figure compared with the previous rakor
     "stunting": "direct", "stunting_count": "count", "poverty_p0": "direct",
     "extreme_poverty_p0": "direct", "dtsen_desil1_families": "count",
@@ -149,6 +154,12 @@ class Brief:
             text += " *"
         return text
 
+    def _note(self, r: pd.Series | None) -> str:
+        """The label in ``note`` (a status, a rating) in the brief's language."""
+        if r is None or not isinstance(r.get("note"), str):
+            return "–"
+        return r["note"] if self.lang == "id" else NOTE_EN.get(r["note"], r["note"])
+
     def _count(self, r: pd.Series | None) -> str:
         if r is None or pd.isna(r["estimate"]):
             return "–"
@@ -202,8 +213,8 @@ class Brief:
         if q is not None:
             sentences.append(
                 f"Skor plausibilitas data antropometri {narrative.fmt_int(q['estimate'], self.lang)} "
-                f"({q['note']})." if self.lang == "id" else
-                f"Anthropometric plausibility score {narrative.fmt_int(q['estimate'], self.lang)} ({q['note']}).")
+                f"({self._note(q)})." if self.lang == "id" else
+                f"Anthropometric plausibility score {narrative.fmt_int(q['estimate'], self.lang)} ({self._note(q)}).")
         _md("\n".join(f"- {s}" for s in sentences[:6]) or self.t("not_available"))
 
     def _area_table(self, level: str, codes) -> pd.DataFrame:
@@ -393,7 +404,7 @@ class Brief:
                 ("Keluarga desil 1 (DTSEN)" if self.lang == "id" else "Decile-1 families (DTSEN)"): self._count(d1),
                 ("Estimasi miskin ekstrem, batas atas IK" if self.lang == "id" else "Extreme poverty estimate, CI upper bound"):
                     "–" if est is None else narrative.fmt_pct(est["ci_high"], self.lang),
-                ("Status" if self.lang == "id" else "Status"): "–" if status is None else status["note"],
+                "Status": self._note(status),
             })
         _table(pd.DataFrame(rows), caption=self._source_note("pendataan_rt", "dtsen", "susenas"),
                note=("Target nol tercapai hanya bila jumlah keluarga miskin ekstrem terverifikasi nol."
@@ -480,10 +491,10 @@ class Brief:
         score = self.row("plausibility_score", self.level, self.code)
         if score is not None:
             _md(f"Skor plausibilitas ENA-SMART data antropometri: **{narrative.fmt_int(score['estimate'], self.lang)}** "
-                 f"({score['note']}; 0–9 sangat baik, 10–14 baik, 15–24 cukup, ≥25 bermasalah)."
+                 f"({self._note(score)}; 0–9 sangat baik, 10–14 baik, 15–24 cukup, ≥25 bermasalah)."
                  if self.lang == "id" else
                  f"ENA-SMART plausibility score of the anthropometry: **{narrative.fmt_int(score['estimate'], self.lang)}** "
-                 f"({score['note']}; 0–9 excellent, 10–14 good, 15–24 acceptable, ≥25 problematic).")
+                 f"({self._note(score)}; 0–9 excellent, 10–14 good, 15–24 acceptable, ≥25 problematic).")
         if not q.empty:
             by_check = q.assign(check=q["breakdown"].str.removeprefix("check=")).set_index("check")
             rows = []
@@ -496,7 +507,7 @@ class Brief:
                     ("Pemeriksaan" if self.lang == "id" else "Check"): label_id if self.lang == "id" else label_en,
                     ("Nilai" if self.lang == "id" else "Value"): narrative.fmt_number(r["estimate"], decimals, self.lang),
                     "p": "–" if pd.isna(r["p_value"]) else narrative.fmt_number(r["p_value"], 3, self.lang),
-                    ("Penilaian" if self.lang == "id" else "Rating"): r["note"] if isinstance(r["note"], str) else "–",
+                    ("Penilaian" if self.lang == "id" else "Rating"): self._note(r),
                 })
             _table(pd.DataFrame(rows), caption=self._source_note("eppgbm"))
         rej = self.rows("rejected_rows", "kota", KOTA_CODE, breakdown=None, data_period=None)

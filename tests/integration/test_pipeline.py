@@ -186,7 +186,7 @@ def test_a_failing_notebook_exits_1_names_the_cell_and_keeps_the_good_report(pip
     processed = tmp_path / "processed"
     shutil.copytree(pipeline_run["processed"], processed)
     est = pd.read_parquet(processed / "estimates.parquet")
-    est.drop(columns=["note"]).to_parquet(processed / "estimates.parquet")  # a broken contract
+    est.drop(columns=["estimate"]).to_parquet(processed / "estimates.parquet")  # a broken contract
     out = tmp_path / "reports"
     shutil.copytree(pipeline_run["report"], out / pipeline_run["report"].name)
     good = (out / pipeline_run["report"].name / "manifest.json").read_text()
