@@ -48,9 +48,9 @@ lab: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[dev,bench]"
 	$(PY) -m pip install --quiet --no-build-isolation pygrowup
-	$(PY) benchmarks/bench_zscores.py
-	$(PY) benchmarks/bench_estimation.py
-	$(PY) benchmarks/bench_intake.py
+	$(PY) benchmarks/bench_zscores.py --n 1000000 --peer-n 2000
+	$(PY) benchmarks/bench_estimation.py --rows 1000000 --strata 20 --psu 2000 --domains 1000 --peer-timeout 300
+	$(PY) benchmarks/bench_intake.py --rows 1000000
 
 ## Lint: ruff, and notebooks must be committed without outputs (same checks as pre-commit)
 lint: $(STAMP)
