@@ -160,6 +160,12 @@ class Brief:
             return "–"
         return r["note"] if self.lang == "id" else NOTE_EN.get(r["note"], r["note"])
 
+    def _share(self, r: pd.Series | None, numerator: pd.Series | None) -> str:
+        """A share, hidden ("<5") when its numerator count is hidden."""
+        if numerator is not None and bool(numerator["suppressed"]):
+            return "<5"
+        return "–" if r is None or pd.isna(r["estimate"]) else narrative.fmt_pct(r["estimate"], self.lang)
+
     def _count(self, r: pd.Series | None) -> str:
         if r is None or pd.isna(r["estimate"]):
             return "–"
@@ -232,7 +238,9 @@ class Brief:
                 H["area_name"]: name + (" ◆" if code in self.focus else ""),
                 H["n"]: self._count(measured),
                 ("Balita stunting" if self.lang == "id" else "Stunted children"): self._count(count),
-                ("Stunting % (IK 95%)" if self.lang == "id" else "Stunting % (95% CI)"): self._pct_ci(st),
+                # a rate next to n would give a hidden count away: hide it with its count
+                ("Stunting % (IK 95%)" if self.lang == "id" else "Stunting % (95% CI)"):
+                    "<5" if count is not None and bool(count["suppressed"]) else self._pct_ci(st),
                 H["change"]: "–" if change is None else narrative.fmt_pp(change["estimate"], self.lang),
                 ("Miskin % (IK 95%)" if self.lang == "id" else "Poor % (95% CI)"): self._pct_ci(pov),
                 ("Miskin ekstrem % (IK 95%)" if self.lang == "id" else "Extreme poor % (95% CI)"): self._pct_ci(ext),
@@ -323,14 +331,21 @@ class Brief:
                 continue
             r = r.iloc[0]
             is_count = r.get("unit") == "count"
-            fmt = ((lambda v: narrative.fmt_int(v, self.lang)) if is_count
-                   else (lambda v: narrative.fmt_pct(v, self.lang)))
+            hidden = {side: bool(r.get(f"suppressed_{side}")) is True for side in ("previous", "current")}
+
+            def fmt(side: str, r=r, is_count=is_count, hidden=hidden) -> str:
+                value = r[f"estimate_{side}"]
+                if hidden[side]:
+                    return "<5"
+                return narrative.fmt_int(value, self.lang) if is_count else narrative.fmt_pct(value, self.lang)
+
+            change = ("–" if any(hidden.values()) else
+                      narrative.fmt_int(r["change"], self.lang) if is_count else narrative.fmt_pp(r["change"], self.lang))
             rows.append({
                 self.L["header"]["indicator"]: _upper_first(self._label(ind)),
-                narrative.fmt_period(previous, self.lang): fmt(r["estimate_previous"]),
-                narrative.fmt_period(self.period, self.lang): fmt(r["estimate_current"]),
-                self.L["header"]["change"]: (narrative.fmt_int(r["change"], self.lang) if is_count
-                                             else narrative.fmt_pp(r["change"], self.lang)),
+                narrative.fmt_period(previous, self.lang): fmt("previous"),
+                narrative.fmt_period(self.period, self.lang): fmt("current"),
+                self.L["header"]["change"]: change,
             })
         if rows:
             _table(pd.DataFrame(rows), caption=("Angka rakor ini dan rakor sebelumnya (riwayat)" if self.lang == "id"
@@ -423,7 +438,7 @@ class Brief:
             total = self._count(self.row(ind, self.level, self.code))
             rows.append({self.L["header"]["indicator"]: _upper_first(self._label(ind)), **values,
                          self.name: total})
-        conflicts = self.rows("recon_conflicts", self.level, self.code, breakdown=None)
+        conflicts = self.rows("recon_conflicts", self.level, self.code, breakdown="kind=pencocokan_perlu_ditinjau")
         if not rows:
             _md(self.t("not_available"))
             return
@@ -487,12 +502,16 @@ class Brief:
             key = r["breakdown"].removeprefix("programme=")
             leak = self.row("programme_leakage", self.level, self.code, breakdown=r["breakdown"])
             reached = self.row("programme_reached", self.level, self.code, breakdown=r["breakdown"])
+            beneficiaries = self.row("programme_beneficiaries", self.level, self.code, breakdown=r["breakdown"])
+            leak_n = self.row("programme_leakage_count", self.level, self.code, breakdown=r["breakdown"])
             excl = self.row("programme_excluded", self.level, self.code, breakdown=r["breakdown"])
             out.append({
                 ("Program" if self.lang == "id" else "Programme"): progs.get(key, key),
-                ("Penerima" if self.lang == "id" else "Beneficiaries"): self._count(reached),
-                ("Cakupan sasaran" if self.lang == "id" else "Coverage of target group"): narrative.fmt_pct(r["estimate"], self.lang),
-                ("Salah sasaran (bocor)" if self.lang == "id" else "Leakage"): "–" if leak is None else narrative.fmt_pct(leak["estimate"], self.lang),
+                ("Penerima" if self.lang == "id" else "Beneficiaries"): self._count(beneficiaries),
+                ("Sasaran terjangkau" if self.lang == "id" else "Target families reached"): self._count(reached),
+                ("Cakupan sasaran" if self.lang == "id" else "Coverage of target group"):
+                    self._share(r, reached),
+                ("Salah sasaran (bocor)" if self.lang == "id" else "Leakage"): self._share(leak, leak_n),
                 ("Sasaran belum terjangkau" if self.lang == "id" else "Target families not reached"): self._count(excl),
             })
         _table(pd.DataFrame(out), caption=self._source_note("program", "dtsen", "pendataan_rt"),

@@ -118,11 +118,12 @@ def growth_rows(children: pd.DataFrame, period: str) -> pd.DataFrame:
                 round_df, estimate_proportion, y=col, indicator=indicator, period=period,
                 data_period=data_period, method=f"direct:{est['ci_method']}", source="eppgbm",
                 breakdowns=["sex"] if col == "is_stunted" else (),
-                ci_method=est["ci_method"], alpha=est["alpha"],
+                ci_method=est["ci_method"], alpha=est["alpha"], dof=est["dof"],
             ))
         parts.append(count_rows(round_df, "is_stunted", indicator="stunting_count", period=period,
                                 data_period=data_period, source="eppgbm"))
-        parts.append(count_rows(round_df.assign(_measured=round_df["haz"].notna()), "_measured",
+        # children with a usable (unflagged) HAZ: the denominator of the stunting prevalence
+        parts.append(count_rows(round_df.assign(_measured=round_df["is_stunted"].notna()), "_measured",
                                 indicator="children_measured", period=period,
                                 data_period=data_period, source="eppgbm"))
     return pd.concat(parts, ignore_index=True) if parts else empty_estimates()
@@ -205,26 +206,29 @@ def poverty_rows(households: pd.DataFrame, period: str) -> pd.DataFrame:
     from analysis.poverty import estimate_fgt, estimate_poor_persons
 
     est = config.settings()["estimation"]
-    data_period = latest_at_or_before(households["period"], period)
-    if data_period is None:
+    hh, data_period = snapshot(households, period)
+    if hh is None:
         return empty_estimates()
-    hh = households[households["period"] == data_period]
     design = survey_design()
     parts = []
     for kind, name in POVERTY_INDICATORS.items():
         line = config.poverty_line(kind)
         ci_method = est["ci_method_rare"] if kind == "extreme" else est["ci_method"]
-        for alpha_fgt in (0, 1, 2):
-            parts.append(estimate_by_levels(
-                hh, estimate_fgt, line_idr=line, alpha_fgt=alpha_fgt, design=design,
-                ci_method=ci_method, indicator=f"{name}_p{alpha_fgt}", period=period,
-                data_period=data_period, method=f"direct:{ci_method}", source="susenas",
-            ))
-        parts.append(estimate_by_levels(
-            hh, estimate_poor_persons, line_idr=line, design=design, indicator=f"{name}_persons",
-            period=period, data_period=data_period, method="direct:total", source="susenas",
-            unit="count",
-        ))
+        common = dict(line_idr=line, design=design, alpha=est["alpha"], dof=est["dof"], period=period,
+                      data_period=data_period, source="susenas")
+        parts.append(estimate_by_levels(hh, estimate_fgt, alpha_fgt=0, ci_method=ci_method,
+                                        indicator=f"{name}_p0", method=f"direct:{ci_method}", **common))
+        for alpha_fgt in (1, 2):
+            # P1 and P2 are means of a non-negative variable: t interval, bounded below by 0
+            rows = estimate_by_levels(hh, estimate_fgt, alpha_fgt=alpha_fgt, indicator=f"{name}_p{alpha_fgt}",
+                                      method="direct:t", **common)
+            rows["ci_low"] = rows["ci_low"].clip(lower=0.0)
+            parts.append(rows)
+        # Persons below the line: the domain's persons × the P0 interval, so that zero sampled
+        # poor households still give an upper bound (DOMAIN.md §8)
+        parts.append(estimate_by_levels(hh, estimate_poor_persons, ci_method=ci_method,
+                                        indicator=f"{name}_persons", method=f"direct:total:{ci_method}",
+                                        unit="count", **common))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -282,12 +286,14 @@ def sae_rows(households: pd.DataFrame, covariates: pd.DataFrame, direct: pd.Data
         kota = d[d["area_level"] == "kota"]["estimate"].iloc[0]
         variance = cfg["variance_rare"] if rare else cfg["variance"]
         method = cfg["method_rare"] if rare else cfg["method"]
+        weighted = "population" in df and df["population"].notna().all()
         common = dict(method=method, benchmark=cfg["benchmark"], benchmark_target=float(kota),
-                      benchmark_weights="population" if "population" in df else None)
+                      benchmark_weights="population" if weighted else None)
         if variance == "arcsin":
             df["n_eff"] = sae.smooth_variance(df, "estimate", "var", "n", method="arcsin")["n_eff"]
             res = sae.fay_herriot(df, "estimate", "var", wanted, "kelurahan_code", transform="arcsin",
-                                  n_eff="n_eff", **common)
+                                  n_eff="n_eff", mse="bootstrap", n_boot=int(cfg["n_boot"]),
+                                  seed=int(cfg["seed"]), **common)
         else:
             df["var_s"] = sae.smooth_variance(df, "estimate", "var", "n", method="gvf")["var_smoothed"]
             res = sae.fay_herriot(df, "estimate", "var_s", wanted, "kelurahan_code", **common)
@@ -299,8 +305,11 @@ def sae_rows(households: pd.DataFrame, covariates: pd.DataFrame, direct: pd.Data
             # A proportion's interval stays within [0, 1] (the normal interval of the EBLUP may not).
             rows["ci_low"] = rows["ci_low"].clip(lower=0.0)
             rows["ci_high"] = rows["ci_high"].clip(upper=1.0)
-            rse = res.table.set_index("area")["rse"].reindex(rows["kelurahan_code"]).to_numpy()
-            rows["reliability"] = _reliability_from_rse(rse)
+            by_area = res.table.set_index("area").reindex(rows["kelurahan_code"])
+            rows["reliability"] = _reliability_from_rse(by_area["rse"].to_numpy())
+            if "mse_floored" in by_area:  # say where the MSE is a floor (g1 + g2), not an estimate
+                rows["note"] = np.where(by_area["mse_floored"].fillna(False).to_numpy(bool),
+                                        "mse floored at g1+g2", None)
             parts.append(to_estimate_rows(rows, level="kelurahan", area_col="kelurahan_code",
                                           indicator=indicator, period=period, data_period=data_period,
                                           method=rows["method"].iloc[0], source="susenas"))
@@ -311,8 +320,10 @@ def sae_rows(households: pd.DataFrame, covariates: pd.DataFrame, direct: pd.Data
 
 def _reliability_from_rse(rse_pct: np.ndarray) -> np.ndarray:
     rel = config.settings()["estimation"]["reliability"]
-    return np.where(rse_pct <= rel["reliable_max_rse"], "reliable",
-                    np.where(rse_pct <= rel["caution_max_rse"], "caution", "unreliable"))
+    rse_pct = np.asarray(rse_pct, dtype=float)
+    usable = np.isfinite(rse_pct) & (rse_pct > 0)  # an RSE of 0 or NaN is no evidence of precision
+    return np.where(usable & (rse_pct <= rel["reliable_max_rse"]), "reliable",
+                    np.where(usable & (rse_pct <= rel["caution_max_rse"]), "caution", "unreliable"))
 
 
 def _sae_annex_rows(res, diag, indicator: str, period: str, data_period: str) -> pd.DataFrame:
@@ -529,7 +540,9 @@ def snapshot(table: pd.DataFrame | None, period: str, *, accumulate_by: str | No
     """
     if table is None or table.empty:
         return None, None
-    upto = table[table["period"].astype(str) <= period]
+    # A file without a period (no Periode column, none in its name) is taken as current data.
+    table = table.assign(period=table["period"].where(table["period"].notna(), period).astype(str))
+    upto = table[table["period"] <= period]
     if upto.empty:
         return None, None
     data_period = str(upto["period"].max())

@@ -261,7 +261,13 @@ def run_briefs(processed: Path, period: str | None = None, out: Path | None = No
     estimates = processed / "estimates.parquet"
     if not estimates.exists():
         raise RakorInputError(f"no estimates in {processed}; run `rakor estimate` first")
-    period = _check_period(period) or str(pd.read_parquet(estimates, columns=["period"])["period"].max())
+    periods = set(pd.read_parquet(estimates, columns=["period"])["period"].astype(str))
+    period = _check_period(period) or max(periods)
+    if period not in periods:
+        raise RakorInputError(
+            f"the estimates in {processed} are for {', '.join(sorted(periods))}, not {period}; "
+            f"run `rakor estimate --period {period}` first, or leave out --period"
+        )
     info = _read_json(processed / RUN_INFO)
     kec = kecamatan_list()
     if kecamatan:
@@ -342,7 +348,13 @@ def verify(report_dir: Path) -> list[str]:
     manifest = _read_json(report_dir / "manifest.json")
     if not manifest:
         raise RakorInputError(f"{report_dir} has no manifest.json; give a folder written by `rakor run`")
-    raw = Path(manifest["parameters"]["raw_dir"])
+    raw_dir = manifest.get("parameters", {}).get("raw_dir")
+    if not raw_dir:
+        raise RakorInputError(
+            f"the manifest in {report_dir} does not name its raw data folder (a report built by "
+            "`rakor brief` alone); re-run it with `rakor run --raw DIR` to make it verifiable"
+        )
+    raw = Path(raw_dir)
     differences: list[str] = []
     for item in manifest["inputs"]:
         path = raw / item["file"]
@@ -358,7 +370,7 @@ def verify(report_dir: Path) -> list[str]:
         processed = Path(tmp) / "processed"
         run_clean(raw, processed)
         run_estimate(processed, manifest["parameters"]["period"])
-        new = pd.read_parquet(processed / "estimates.parquet")
+        new = published_estimates(pd.read_parquet(processed / "estimates.parquet"))
     old = pd.read_parquet(report_dir / "estimates.parquet")
     differences = compare_estimates(old, new)
     for d in differences:
@@ -367,8 +379,16 @@ def verify(report_dir: Path) -> list[str]:
     return differences
 
 
+def published_estimates(est: pd.DataFrame) -> pd.DataFrame:
+    """The estimates table as it may leave the analyst: suppressed counts have no value."""
+    est = est.copy()
+    hidden = est["suppressed"].fillna(False).astype(bool)
+    est.loc[hidden, ["estimate", "se", "ci_low", "ci_high"]] = float("nan")
+    return est
+
+
 ESTIMATE_KEYS = ["period", "data_period", "area_level", "area_code", "indicator", "breakdown", "method"]
-ESTIMATE_VALUES = ["n", "n_weighted", "estimate", "se", "ci_low", "ci_high", "df", "deff"]
+ESTIMATE_VALUES = ["n", "n_weighted", "estimate", "se", "ci_low", "ci_high", "df", "deff", "suppressed"]
 
 
 def compare_estimates(old: pd.DataFrame, new: pd.DataFrame) -> list[str]:
@@ -416,7 +436,9 @@ def _copy_stage_outputs(processed: Path, staging: Path, period: str) -> None:
         src = processed / "executed" / name
         if src.exists():
             shutil.copy2(src, staging / "executed" / name)
-    shutil.copy2(processed / "estimates.parquet", staging / "estimates.parquet")
+    # The report's copy travels with the briefs: hidden small counts are blanked in it too.
+    published_estimates(pd.read_parquet(processed / "estimates.parquet")).to_parquet(
+        staging / "estimates.parquet", index=False)
     worklists = processed / "restricted" / "worklists" / period
     if worklists.is_dir():
         shutil.copytree(worklists, staging / "restricted", dirs_exist_ok=True)

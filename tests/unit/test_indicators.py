@@ -84,3 +84,23 @@ def test_compare_estimates_lists_only_real_differences():
     diffs = compare_estimates(old, new)
     assert len(diffs) == 1 and "estimate 2.0 in the report, 2.5 in the re-run" in diffs[0]
     assert compare_estimates(old, new.iloc[:1])[0].startswith("only in the report: 2025-03 / 2025-02 / kota")
+
+
+def test_undated_rows_count_as_current_data():
+    """A register file without any period is the current snapshot, not silently dropped."""
+    t = pd.DataFrame({"period": [None, None], "x": [1, 2]})
+    rows, data_period = indicators.snapshot(t, "2025-03")
+    assert data_period == "2025-03" and rows["x"].tolist() == [1, 2]
+
+
+def test_published_estimates_blank_hidden_counts():
+    from analysis.pipeline import published_estimates
+
+    est = indicators.suppress(_count_rows([3.0, 10.0, 20.0]))
+    out = published_estimates(est.assign(se=np.nan, ci_low=np.nan, ci_high=np.nan))
+    assert out["estimate"].isna().tolist() == [True, True, False]
+
+
+def test_reliability_needs_a_positive_finite_rse():
+    got = indicators._reliability_from_rse(np.array([0.0, np.nan, 10.0, 30.0, 60.0]))
+    assert got.tolist() == ["unreliable", "unreliable", "reliable", "caution", "unreliable"]
