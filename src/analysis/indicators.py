@@ -307,7 +307,7 @@ def sae_rows(households: pd.DataFrame, covariates: pd.DataFrame, direct: pd.Data
             rows["ci_high"] = rows["ci_high"].clip(upper=1.0)
             by_area = res.table.set_index("area").reindex(rows["kelurahan_code"])
             rows["reliability"] = _reliability_from_rse(by_area["rse"].to_numpy())
-            if "mse_floored" in by_area:  # say where the MSE is a floor (g1 + g2), not an estimate
+            if res.mse_method != "bootstrap" and "mse_floored" in by_area:  # a floor, not an estimate
                 rows["note"] = np.where(by_area["mse_floored"].fillna(False).to_numpy(bool),
                                         "mse floored at g1+g2", None)
             parts.append(to_estimate_rows(rows, level="kelurahan", area_col="kelurahan_code",
