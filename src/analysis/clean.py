@@ -436,11 +436,35 @@ def _usable_nik(check: pd.DataFrame) -> pd.Series:
     return (check["nik_valid"] | check["nik_reason"].isin(KEY_USABLE_REASONS)).astype(bool)
 
 
+def _duplicate_key(person: pd.Series, usable: pd.Series, key: bytes, *, nama: pd.Series,
+                   kel: pd.Series, birth: pd.Series | None = None,
+                   sex: pd.Series | None = None) -> pd.Series:
+    """Who a row is, for the duplicate check only (the e-PPGBM rule for ``child_key``).
+
+    The person key when the NIK is usable as a key; else, when name, birth date and sex are all
+    known, the pseudonym of name | birth date | sex | kelurahan (kind ``child``); else missing.
+    A placeholder NIK (0000000000000000, a 12-digit legacy number...) is shared by people who
+    are not the same, so rows with an unusable NIK are never duplicates by NIK alone; a row with
+    a missing duplicate key is never a duplicate.
+    """
+    dup = person.where(usable.to_numpy()).astype("str")
+    if birth is None or sex is None:
+        return dup
+    need = dup.isna() & nama.notna() & birth.notna() & sex.notna()
+    if need.any():
+        fallback = (nama[need] + "|" + birth[need].dt.strftime("%Y-%m-%d") + "|"
+                    + sex[need].astype("str") + "|" + kel[need].fillna(""))
+        dup[need] = pseudonymise(fallback, "child", key=key)
+    return dup
+
+
 def _clean_dtsen(w: _Work, key: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
     """DTSEN/P3KE/DTKS: one row per family member.
 
     Required values: No. KK and NIK (the keys), kelurahan, desil (a whole number 1–10). An
-    invalid NIK is flagged; No. KK structure problems are counted in the notes.
+    invalid NIK is flagged; No. KK structure problems are counted in the notes. A member twice
+    in a family and period is a duplicate when the NIK is usable as a key, or else name, birth
+    date, sex and kelurahan agree; members sharing a placeholder NIK are not (``_duplicate_key``).
     """
     w.require(["no_kk", "nik", "kelurahan", "desil"])
     sex = w.sex("sex") if w.has("sex") else pd.Series(pd.NA, index=w.df.index, dtype="Int64")
@@ -466,6 +490,8 @@ def _clean_dtsen(w: _Work, key: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
         "sex": sex.astype("Int64"), "birth_date": birth, "hubungan": w.text("hubungan"),
         "kecamatan_code": kec, "kelurahan_code": kel, "rt": w.rt("rt"), "rw": w.rt("rw"),
         "desil": desil.round().astype("Int64"), **flags,
+        "_dup_key": _duplicate_key(person, _usable_nik(nikcheck), key, nama=w.text("nama"),
+                                   kel=kel, birth=birth, sex=sex),
     })
     ident = pd.DataFrame({"key": person, "nik": nik, "no_kk": kk, "nama": w.text("nama"),
                           "alamat": w.text("alamat"), "birth_date": birth})
@@ -555,7 +581,9 @@ def _clean_program(w: _Work, key: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Programme lists: one row per beneficiary, programme and period.
 
     Required values: programme (a key or label of ``settings.yml: programmes``), NIK (the key),
-    kelurahan. Amounts are money ("Rp 300.000" is 300 000).
+    kelurahan. Amounts are money ("Rp 300.000" is 300 000). The same usable NIK twice in a
+    programme and period is a duplicate; rows with an unusable NIK (placeholder, wrong length)
+    never are, as the lists carry no birth date and sex to tell people apart.
     """
     w.require(["program", "nik", "kelurahan"])
     prog_text = w.text("program").str.lower().str.replace(r"[^a-z0-9]+", "", regex=True)
@@ -571,6 +599,9 @@ def _clean_program(w: _Work, key: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
         "period": w.period(), "programme": programme, "person_key": person,
         "family_key": w.keys("no_kk", "kk", key), "name_key": w.keys("nama", "name", key),
         "kecamatan_code": kec, "kelurahan_code": kel, "rt": w.rt("rt"), "amount_idr": amount,
+        # Lists carry no birth date or sex: an unusable NIK is never a duplicate.
+        "_dup_key": _duplicate_key(person, _usable_nik(validate_nik(nik)), key,
+                                   nama=w.text("nama"), kel=kel),
     })
     kk = normalise_identifier(w.text("no_kk"))
     ident = pd.concat([
@@ -656,14 +687,16 @@ def _duplicates(source: str, df: pd.DataFrame) -> pd.DataFrame:
                                      "value": "same family kept from " + other["_file_kept"],
                                      "reason": "duplicate"}))
         rest = df.drop(index=other.index)
-        out.append(_mark_duplicates(rest, ["person_key", "family_key", "period"], [], "nik"))
+        # Keyed on the NIK only when it is usable (see _duplicate_key): two members with a
+        # placeholder NIK are two people.
+        out.append(_mark_duplicates(rest, ["_dup_key", "family_key", "period"], [], "nik"))
         return pd.concat(out, ignore_index=True)
     if source == "susenas":
         return _mark_duplicates(df, ["hh_id", "period"], [], "hh_id")
     if source == "pendataan_rt":
         return _mark_duplicates(df, ["family_key", "period"], ["listing_date"], "no_kk")
     if source == "program":
-        return _mark_duplicates(df, ["programme", "person_key", "period"], [], "nik")
+        return _mark_duplicates(df, ["programme", "_dup_key", "period"], [], "nik")
     raise ValueError(source)
 
 

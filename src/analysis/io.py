@@ -269,7 +269,7 @@ def _is_binary(raw: bytes) -> bool:
 
 def _read_csv(raw: bytes, path: Path, label: str, source: str, cfg: dict[str, Any]) -> RawTable:
     text, encoding = _decode(raw, label)
-    head_lines = text[:200_000].splitlines()[: HEADER_SEARCH_ROWS * 3]
+    head_lines = _split_lines(text[:200_000])[: HEADER_SEARCH_ROWS * 3]
     delim = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(head_lines)
     rows = [[c.strip() for c in next(csv.reader([ln], delimiter=delim), [])] for ln in head_lines]
     header = _find_header(rows, cfg)
@@ -280,17 +280,26 @@ def _read_csv(raw: bytes, path: Path, label: str, source: str, cfg: dict[str, An
         sep=delim, header=None, skiprows=header.index + 1, dtype=str, keep_default_na=False,
         na_filter=False, skip_blank_lines=False, quotechar='"', engine="c",
     )
-    df = _read_body(raw, text, encoding, delim, header.index + 1, ncols, read)
+    skip = header.index + 1
+    df = _read_body(raw, text, encoding, delim, skip, ncols, read, label)
+    # A stray quote at the start of a cell makes the parser read on over the line ends until
+    # the next quote: the swallowed lines vanish without a reject and every later row number
+    # shifts. One record per physical line is what the row numbers assume, so check it.
+    if len(df) < _count_lines(text) - skip:
+        line = _quote_break(text, skip, delim)
+        if line is not None:
+            raise RakorInputError(_quote_message(label, line))
     first_row = header.index + 2  # 1-based row number of the first line below the header
     return _finish(df, first_row, path, label, header, source, cfg, None, encoding, delim)
 
 
 def _read_body(raw: bytes, text: str, encoding: str, delim: str, skip: int, ncols: int,
-               read: dict[str, Any]) -> pd.DataFrame:
+               read: dict[str, Any], label: str) -> pd.DataFrame:
     """All rows below the header as strings, one row per CSV record (empty lines included).
 
     The multi-threaded pyarrow reader is tried first; a file it rejects (ragged rows,
-    whitespace-only lines) is read again by pandas' C parser, which tolerates them.
+    whitespace-only lines) is read again by pandas' C parser, which tolerates them. A file that
+    parser cannot read either (an unclosed quote, ...) is a :class:`RakorInputError` naming it.
     """
     import pyarrow as pa
     import pyarrow.csv as pcsv
@@ -313,11 +322,71 @@ def _read_body(raw: bytes, text: str, encoding: str, delim: str, skip: int, ncol
     except (pa.ArrowInvalid, pa.ArrowException):
         pass
     try:
-        return pd.read_csv(_io.StringIO(text), names=list(range(ncols)), **read)
-    except pd.errors.ParserError:
-        # A data row wider than the header: count the widest row, then read again.
-        width = max(len(r) for r in csv.reader(_io.StringIO(text), delimiter=delim))
-        return pd.read_csv(_io.StringIO(text), names=list(range(width)), **read)
+        try:
+            return pd.read_csv(_io.StringIO(text), names=list(range(ncols)), **read)
+        except pd.errors.ParserError:
+            # A data row wider than the header: count the widest row, then read again.
+            width = max(len(r) for r in csv.reader(_io.StringIO(text), delimiter=delim))
+            return pd.read_csv(_io.StringIO(text), names=list(range(width)), **read)
+    except (pd.errors.ParserError, csv.Error):
+        line = _quote_break(text, skip, delim)
+        if line is not None:
+            raise RakorInputError(_quote_message(label, line)) from None
+        # The parser's own message is not shown: it may quote a cell (personal data).
+        raise RakorInputError(
+            f"{label} cannot be read as a table of {_DELIM_NAMES.get(delim, repr(delim))}-separated "
+            "values: its rows do not split into columns consistently; open it in Excel or "
+            "LibreOffice, check the quotes (\") and separators, and save it again as CSV"
+        ) from None
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_DELIM_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+
+
+def _split_lines(text: str) -> list[str]:
+    """Physical lines as the CSV parsers count them (``\\r\\n``, ``\\r`` or ``\\n``), without ends."""
+    lines = _LINE_BREAK.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()  # the line break at the end of the last line
+    return lines
+
+
+def _count_lines(text: str) -> int:
+    """``len(_split_lines(text))`` without building the list."""
+    n = text.count("\n") + text.count("\r") - text.count("\r\n")
+    return n + (1 if text and not text.endswith(("\n", "\r")) else 0)
+
+
+def _quote_break(text: str, skip: int, delim: str) -> int | None:
+    """1-based line of the first record (below ``skip`` lines) whose quoted cell runs over a line end.
+
+    Each physical line is given to the reader on its own, so a cell holding a line break is one
+    whose quote is not closed on the line where it opens (a stray ``"`` at the start of a cell,
+    or a line break typed inside a quoted cell). Returns None when every record is one line.
+    """
+    lines = _split_lines(text)[skip:]
+    reader = csv.reader((ln + "\n" for ln in lines), delimiter=delim, quotechar='"')
+    start = skip + 1
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return None
+        except csv.Error:  # e.g. a swallowed cell above the field size limit
+            return start
+        if any("\n" in cell for cell in record):
+            return start
+        start = skip + reader.line_num + 1
+
+
+def _quote_message(label: str, line: int) -> str:
+    # The line's cells are not quoted: they may be personal data.
+    return (
+        f'{label} has an unmatched quote (") on line {line}: the cell it opens runs on over the '
+        "following lines, so their rows would be lost and later row numbers shifted; fix or "
+        "remove it (or a line break typed inside that cell) and save again"
+    )
 
 
 def _cell_to_str(v: Any) -> str | None:
@@ -379,12 +448,26 @@ def _read_xlsx(path: Path, label: str, source: str, cfg: dict[str, Any]) -> RawT
             "expected an .xlsx file saved by Excel or LibreOffice — open and save it again as .xlsx or .csv"
         ) from None
     best = None
+    required = list(cfg.get("required", []))
+    full: list[str] = []  # sheets with every required column and data below the header
     for name in sheets:
         ws = wb.get_sheet_by_name(name)
         rows = _sheet_rows(ws.to_python(skip_empty_area=False), ws.merged_cell_ranges)
         header = _find_header(rows[: HEADER_SEARCH_ROWS * 3], cfg)
-        if header is not None and (best is None or header.score > best[1].score):
+        if header is None:
+            continue
+        if (header.score[0] == len(required)
+                and any(any(c for c in r) for r in rows[header.index + 1:])):
+            full.append(name)
+        if best is None or header.score > best[1].score:
             best = (name, header, rows)
+    if len(full) > 1:
+        # Reading only the best sheet would silently lose the others' rows.
+        raise RakorInputError(
+            f"several sheets of {label} hold data: {', '.join(full)}; only one table per file "
+            "can be read — save each sheet as its own file in the same folder (and remove it "
+            "from this workbook), then run again"
+        )
     if best is None:
         raise RakorInputError(
             f"no header row found in {label} (sheets: {', '.join(sheets) or 'none'}); "
@@ -481,7 +564,8 @@ def read_table(path: str | Path, source_cfg: dict[str, Any], *, source: str | No
     tab ``|`` are sniffed from the first lines. The header is the row (or pair of rows, for merged
     group headers) among the first 15 non-empty rows that matches the most required, then most
     known, column names; rows above it are titles. In a workbook the sheet whose header matches
-    best is used, and merged cells take the value of their top-left cell.
+    best is used, and merged cells take the value of their top-left cell; when several sheets
+    have every required column and data below it, the file stops (one table per file).
     """
     path = Path(path)
     source = source or source_cfg.get("folder", "")

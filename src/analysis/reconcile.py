@@ -390,7 +390,7 @@ def family_frame(dtsen_family: pd.DataFrame, pendataan_rt: pd.DataFrame, links: 
     -------
     DataFrame
         ``unit_key``, ``family_key`` (DTSEN; missing if not in DTSEN), ``kecamatan_code``,
-        ``kelurahan_code`` (DTSEN's, else the RT listing's), ``in_dtsen``, ``in_rt``, ``desil``,
+        ``kelurahan_code`` (the RT listing's, else DTSEN's), ``in_dtsen``, ``in_rt``, ``desil``,
         ``resiko_stunting``, ``rt_criteria`` (n_criteria of the latest listing of the family),
         ``rt_status`` (its verification_status), ``dtsen_extreme`` (desil 1), ``rt_extreme``
         (criteria ≥ k and not verified as ``tidak_memenuhi``), ``verified_extreme``
@@ -401,7 +401,9 @@ def family_frame(dtsen_family: pd.DataFrame, pendataan_rt: pd.DataFrame, links: 
     Notes
     -----
     A family listed twice in the RT listing keeps its latest listing (``listing_date``, then
-    ``source_row``). A local verification overrides the DTSEN desil for ``is_extreme_poor``: the
+    ``source_row``). A family the RT listing places in another kelurahan than DTSEN is counted in
+    the RT listing's (where the kelurahan found it); :func:`reconciliation_tables` lists it as a
+    ``kelurahan_berbeda`` conflict. A local verification overrides the DTSEN desil for ``is_extreme_poor``: the
     rakor asks for verified figures, and the RT check is the verification.
     """
     if min_criteria is None:
@@ -434,7 +436,11 @@ def family_frame(dtsen_family: pd.DataFrame, pendataan_rt: pd.DataFrame, links: 
     fam["in_dtsen"] = fam["in_dtsen"].fillna(False).astype(bool)
     fam["in_rt"] = fam["in_rt"].fillna(False).astype(bool)
     fam["resiko_stunting"] = fam["resiko_stunting"].fillna(False).astype(bool)
-    fam["kelurahan_code"] = fam["dtsen_kelurahan_code"].fillna(fam["rt_kelurahan_code"])
+    # The RT listing is the kelurahan's own visit: where it lists a family is where the family
+    # lives now. DTSEN's registration may be older; a family DTSEN places elsewhere must not drop
+    # out of the kelurahan that verified it (the zero-extreme tracker could show a false
+    # "tercapai"). The disagreement stays visible as a ``kelurahan_berbeda`` conflict.
+    fam["kelurahan_code"] = fam["rt_kelurahan_code"].fillna(fam["dtsen_kelurahan_code"])
     fam["kecamatan_code"] = fam["kelurahan_code"].str.slice(0, 8)
     crit = fam["rt_criteria"].fillna(-1) >= min_criteria
     fam["dtsen_extreme"] = (fam["desil"] == 1).fillna(False).astype(bool)
@@ -518,8 +524,10 @@ def reconciliation_tables(links: pd.DataFrame, dtsen_family: pd.DataFrame, penda
     -----
     A family is its DTSEN family when linked, else its own No. KK pseudonym, else the record
     itself (:func:`unit_keys`). Its kelurahan in the overlaps is DTSEN's when it is in DTSEN,
-    else the first list's (RT listing, then programmes, then e-PPGBM); families placed in
-    different kelurahan by different lists are the ``kelurahan_berbeda`` conflicts.
+    else the first list's (RT listing, then programmes, then e-PPGBM); in ``extreme_by_source``
+    and ``extreme_mismatch`` a family in the RT listing counts in the listing's kelurahan
+    (:func:`family_frame`). Families placed in different kelurahan by different lists are the
+    ``kelurahan_berbeda`` conflicts.
     """
     if settings is None:
         from analysis import config

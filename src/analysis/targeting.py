@@ -201,7 +201,7 @@ def programme_targeting(program: pd.DataFrame, dtsen_family: pd.DataFrame, penda
 
     Notes
     -----
-    A family's kelurahan is DTSEN's, else the RT listing's, else the programme list's. Target
+    A family's kelurahan is the RT listing's, else DTSEN's, else the programme list's. Target
     groups are judged on the family frame of :func:`analysis.reconcile.family_frame`: ``desil`` from
     DTSEN, ``rt_criteria`` = the number of local criteria met in the latest RT listing; a family
     missing from a source fails every comparison on that source's variable. Rates are shares of

@@ -3,8 +3,10 @@
 Names arrive spelled many ways ("Loktuan", "API-API ", "Tj. Laut"). A name is matched, in order:
 exactly after normalisation (case, spaces, hyphens, dots, a "Kel."/"Kec." prefix), through the
 local aliases of ``config/wilayah_aliases.yml``, then by fuzzy matching (rapidfuzz) against the
-official names. A fuzzy score below ``settings.yml: wilayah.fuzzy_threshold``, or two official
-names scoring about the same, is a reject, never a guess. Matching runs once per distinct name.
+official names. A fuzzy score below ``settings.yml: wilayah.fuzzy_threshold``, two official
+names scoring about the same, or a name that is the start (or a part, by words) of other official
+names than the one it would match ("Gunung" of Gunung Elai and Gunung Telihan, not "Guntung") is
+a reject, never a guess. Matching runs once per distinct name.
 """
 
 from __future__ import annotations
@@ -106,6 +108,7 @@ class Gazetteer:
         alias_key = dict(zip([n.replace(" ", "") for n in off_norm], official["kode"], strict=True))
         alias_key.update(zip(_key(pd.Series(list(alias), dtype="str")).tolist(), alias.values(),
                              strict=True))
+        off_tokens = [set(o.split()) for o in off_norm]
         keys = _key(values)
         norm = normalise_name(values)
         out = pd.DataFrame({"value": values, "code": None, "method": None, "score": np.nan,
@@ -121,8 +124,17 @@ class Gazetteer:
                 scores = np.array([fuzz.ratio(n, o) for o in off_norm])
                 order = np.argsort(-scores)
                 best, second = scores[order[0]], scores[order[1]] if len(order) > 1 else 0.0
+                # Official names this value could be cut from: it is their start ("gunung" of
+                # "gunung elai") or a subset of their words ("laut" of "tanjung laut").
+                toks = set(n.split())
+                cut_from = [j for j, o in enumerate(off_norm)
+                            if o != n and (o.startswith(n) or toks < off_tokens[j])]
                 if best < self.threshold:
                     out.iloc[i, 4] = f"unknown_{level}"
+                    out.iloc[i, 3] = best
+                elif cut_from and cut_from != [order[0]]:
+                    # A truncation of several names, or of another name than the closest one.
+                    out.iloc[i, 4] = f"ambiguous_{level}"
                     out.iloc[i, 3] = best
                 elif best - second < AMBIGUITY_MARGIN:
                     out.iloc[i, 4] = f"ambiguous_{level}"

@@ -224,3 +224,53 @@ def test_schema_rejects_a_bad_table(result):
     bad.loc[0, "sex"] = 3
     with pytest.raises(pandera.errors.SchemaErrors):
         schemas.check(bad, "eppgbm")
+
+
+# --- placeholder NIKs are not one person (review finding) -------------------------------------
+
+
+def _clean_one(tmp_path, source, name, text):
+    from analysis.clean import clean_source
+
+    p = tmp_path / source / name
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(text, encoding="utf-8")
+    res = clean_source(source, [p], today=TODAY, key=KEY.encode())
+    r = res["rejects"]
+    return res, {(int(row), reason) for row, reason in zip(r["row"], r["reason"], strict=True)}
+
+
+def test_dtsen_placeholder_nik_is_no_duplicate_key(tmp_path):
+    # One family. Rows 3, 4, 5, 7 share the placeholder NIK 0000000000000000, which says nothing
+    # about who they are: Sri (3) and Wati (7) are other people than Rudi (4, 5). Rows 4 and 5
+    # agree on name, birth date, sex and kelurahan (the e-PPGBM fallback key): 4 is a duplicate of
+    # 5 (the last row is kept). Wati has no birth date, so no fallback key: never a duplicate.
+    # Row 6 has no NIK at all: missing_value, as before.
+    text = ("No KK,NIK,Nama Lengkap,JK,Tgl Lahir,Hubungan Keluarga,Kelurahan,Desil Nasional\n"
+            "6474011503200001,6474010101800001,Ahmad,L,01/01/1980,Kepala Keluarga,Loktuan,1\n"
+            "6474011503200001,0000000000000000,Sri,P,02/02/1985,Istri,Loktuan,1\n"
+            "6474011503200001,0000000000000000,Rudi,L,15/06/2015,Anak,Loktuan,1\n"
+            "6474011503200001,0000000000000000,Rudi,L,15/06/2015,Anak,Loktuan,1\n"
+            "6474011503200001,,Tono,L,20/07/2017,Anak,Loktuan,1\n"
+            "6474011503200001,0000000000000000,Wati,P,,Anak,Loktuan,1\n")
+    res, rejects = _clean_one(tmp_path, "dtsen", "dtsen_2025-01.csv", text)
+    assert rejects == {(4, "duplicate"), (6, "missing_value")}
+    r = res["rejects"].set_index(["row", "reason"])
+    assert r.loc[(4, "duplicate"), "value"] == "kept: dtsen/dtsen_2025-01.csv row 5"
+    m = res["tables"]["dtsen_member"]
+    assert sorted(m["source_row"].tolist()) == [2, 3, 5, 7]
+    assert "_dup_key" not in m.columns
+    assert res["tables"]["dtsen_family"]["n_members"].tolist() == [4]
+
+
+def test_programme_placeholder_nik_is_no_duplicate_key(tmp_path):
+    # Siti (2) and Rina (3) both carry the placeholder NIK: two beneficiaries, both kept.
+    # Ahmad's usable NIK twice in the same programme and period: row 4 is the duplicate.
+    text = ("Nama Program,NIK Penerima,Nama Penerima,Kelurahan,Periode\n"
+            "Tengok Tetangga,0000000000000000,Siti,Api-api,2025-02\n"
+            "Tengok Tetangga,0000000000000000,Rina,Api-api,2025-02\n"
+            "Tengok Tetangga,6474010101800001,Ahmad,Api-api,2025-02\n"
+            "Tengok Tetangga,6474010101800001,Ahmad,Api-api,2025-02\n")
+    res, rejects = _clean_one(tmp_path, "program", "program_2025-02.csv", text)
+    assert rejects == {(4, "duplicate")}
+    assert sorted(res["tables"]["program"]["source_row"].tolist()) == [2, 3, 5]

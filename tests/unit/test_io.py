@@ -254,3 +254,107 @@ def test_parse_period():
                         today=dt.date(2025, 10, 1))
     assert v.tolist()[:4] == ["2025-02", "2025-02", "2025-02", "2024-08"]
     assert r.iloc[4] == "invalid_period" and v.iloc[5] == "2025-08"
+
+
+# --- quotes and sheets (review findings) -------------------------------------------------
+
+HEADER = "NIK,Nama,JK,Tgl Lahir,Kel,Tgl Ukur,Berat,Tinggi\n"
+
+
+def _csv(tmp_path, body: str, name: str = "q.csv") -> Path:
+    p = tmp_path / "eppgbm" / name
+    p.parent.mkdir(exist_ok=True)
+    p.write_text(body, encoding="utf-8")
+    return p
+
+
+def test_stray_quote_swallowing_lines_is_an_error_naming_the_line(tmp_path):
+    # Line 3 opens a quote that only a quote on line 5 closes: lines 4 and 5 would be swallowed
+    # into line 3's record (rows lost without a reject, later row numbers shifted).
+    p = _csv(tmp_path, HEADER
+             + "1,Siti,P,01/01/2024,Guntung,01/02/2025,9,70\n"
+             + '2,"Rina,P,01/01/2024,Guntung,01/02/2025,9,70\n'
+             + "3,Andi,L,01/01/2024,Guntung,01/02/2025,9,70\n"
+             + '4,"Dewi",P,01/01/2024,Guntung,01/02/2025,9,70\n'
+             + "5,Budi,L,01/01/2024,Guntung,01/02/2025,9,70\n")
+    with pytest.raises(RakorInputError) as e:
+        read_table(p, EPPGBM)
+    msg = str(e.value)
+    assert "eppgbm/q.csv" in msg and 'unmatched quote (")' in msg and "line 3" in msg
+    assert "save" in msg
+    for personal in ("Rina", "Andi", "Dewi", "Siti"):
+        assert personal not in msg
+
+
+def test_unclosed_quote_to_the_end_is_an_error_not_a_traceback(tmp_path):
+    p = _csv(tmp_path, HEADER
+             + "1,Siti,P,01/01/2024,Guntung,01/02/2025,9,70\n"
+             + "2,Rina,P,01/01/2024,Guntung,01/02/2025,9,70\n"
+             + '3,"Andi,L,01/01/2024,Guntung,01/02/2025,9,70\n'
+             + "4,Budi,L,01/01/2024,Guntung,01/02/2025,9,70\n")
+    with pytest.raises(RakorInputError) as e:
+        read_table(p, EPPGBM)
+    msg = str(e.value)
+    assert "eppgbm/q.csv" in msg and 'unmatched quote (")' in msg and "line 4" in msg
+    assert "Andi" not in msg and "Budi" not in msg
+
+
+def test_quotes_closed_on_their_line_are_fine(tmp_path):
+    p = _csv(tmp_path, HEADER
+             + '1,"Siti, A",P,01/01/2024,Guntung,01/02/2025,"9,5",70\n'
+             + '2,Rina,P,01/01/2024,"Guntung",01/02/2025,9,70\n')
+    t = read_table(p, EPPGBM)
+    assert t.data["source_row"].tolist() == [2, 3]
+    assert t.data["nama"].tolist() == ["Siti, A", "Rina"]
+
+
+def test_parser_error_becomes_a_readable_error(tmp_path, monkeypatch):
+    # A ragged file goes to pandas' parser; any ParserError it raises names the file.
+    p = _csv(tmp_path, HEADER + "1,A,L,01/01/2024,Guntung,01/02/2025,9,70,extra\n"
+             + "2,B,P,01/01/2024,Guntung,01/02/2025,9,70\n")
+
+    def broken(*args, **kwargs):
+        raise pd.errors.ParserError("Error tokenizing data")
+
+    monkeypatch.setattr(pd, "read_csv", broken)
+    with pytest.raises(RakorInputError) as e:
+        read_table(p, EPPGBM)
+    assert "eppgbm/q.csv" in str(e.value) and "save it again" in str(e.value)
+
+
+def _data_sheet(ws, names):
+    ws.append(["NIK", "Nama", "JK", "Tgl Lahir", "Desa/Kel", "Tgl Ukur", "Berat", "Tinggi"])
+    for i, n in enumerate(names):
+        ws.append([f"647401520523000{i + 1}", n, "P", "12/05/2023", "Guntung", "16/02/2025", 11, 85])
+
+
+def test_two_data_sheets_stop_naming_the_sheets(tmp_path):
+    p = tmp_path / "eppgbm" / "two.xlsx"
+    p.parent.mkdir()
+    wb = openpyxl.Workbook()
+    wb.active.title = "Petunjuk"
+    wb.active["A1"] = "Isi data per posyandu"
+    _data_sheet(wb.create_sheet("Melati"), ["Siti", "Rina"])
+    _data_sheet(wb.create_sheet("Mawar"), ["Andi"])
+    wb.save(p)
+    with pytest.raises(RakorInputError) as e:
+        read_table(p, EPPGBM)
+    msg = str(e.value)
+    assert "eppgbm/two.xlsx" in msg and "Melati" in msg and "Mawar" in msg
+    assert "own file" in msg and "Petunjuk" not in msg
+    assert "Siti" not in msg and "Andi" not in msg
+
+
+def test_one_data_sheet_beside_a_partial_or_empty_one_is_read(tmp_path):
+    p = tmp_path / "eppgbm" / "one.xlsx"
+    p.parent.mkdir()
+    wb = openpyxl.Workbook()
+    rekap = wb.active
+    rekap.title = "Rekap"
+    rekap.append(["Desa/Kel", "Berat"])  # a summary: not the required columns
+    rekap.append(["Guntung", 11])
+    _data_sheet(wb.create_sheet("Data"), ["Siti", "Rina"])
+    _data_sheet(wb.create_sheet("Template"), [])  # header only, no data
+    wb.save(p)
+    t = read_table(p, EPPGBM)
+    assert t.sheet == "Data" and t.data["nama"].tolist() == ["Siti", "Rina"]

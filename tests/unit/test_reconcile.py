@@ -280,3 +280,36 @@ def test_missing_lists_may_be_none_and_links_hold_no_names():
                           identity=identity, threshold=90)
     assert set(links["source"]) == {"pendataan_rt"} and len(links) == 5
     assert not links.astype(str).isin(["Siti Aminah"]).any().any()
+
+
+def test_rt_verified_family_counts_where_the_rt_listing_places_it():
+    from analysis.targeting import zero_extreme_tracker
+
+    w = world()
+    # F7: DTSEN registers it in B (desil 3); the RT of A (Lok Tuan) lists it with 4 criteria and
+    # verified it (r6, linked by No. KK). The kelurahan knows where the family lives now.
+    w["dtsen_family"] = pd.concat([w["dtsen_family"], _t([["F7", B, "005", 3, 1, False]],
+                                  ["family_key", "kelurahan_code", "rt", "desil", "n_members",
+                                   "resiko_stunting"], "dtsen.csv").assign(source_row=9)],
+                                  ignore_index=True)
+    w["pendataan_rt"] = pd.concat([w["pendataan_rt"], _t([["F7", "P7", "N7", A, "003", 4, "terverifikasi",
+                                                           "2025-01-08"]],
+                                  ["family_key", "head_key", "name_key", "kelurahan_code", "rt", "n_criteria",
+                                   "verification_status", "listing_date"], "rt.xlsx").assign(source_row=8)],
+                                  ignore_index=True)
+    links = links_of(w, threshold=90)
+    assert _by_row(links, "pendataan_rt", 8)["family_key"] == "F7"
+    fam = family_frame(w["dtsen_family"], w["pendataan_rt"], links, min_criteria=3).set_index("unit_key")
+    assert fam.loc["F7", "kelurahan_code"] == A and fam.loc["F7", "verified_extreme"]
+    # A's tracker: verified F1 (4 criteria, terverifikasi) and F7 -> 2; unverified F3 (3 criteria
+    # belum, linked by NIK) and K9 (RT only, 3 belum) -> 2; cleared F2 -> 1.
+    # B's: verified only r5 (its own unit, under review); F4 desil 1 unlisted -> 1 unverified.
+    tr = zero_extreme_tracker(w["dtsen_family"], w["pendataan_rt"], focus_codes=[A, B], period="2025-01",
+                              links=links, min_criteria=3).set_index("kelurahan_code")
+    assert tr.loc[A, ["n_verified", "n_unverified", "n_cleared"]].tolist() == [2, 2, 1]
+    assert tr.loc[B, ["n_verified", "n_unverified"]].tolist() == [1, 1]
+    assert tr.loc[A, "status"] != "tercapai"
+    # The disagreement stays visible: both records of F7 are kelurahan conflicts.
+    c = reconciliation_tables(links, w["dtsen_family"], w["pendataan_rt"], min_criteria=3)["conflicts"]
+    f7 = c[(c["conflict_type"] == "kelurahan_berbeda") & (c["unit_key"] == "F7")]
+    assert sorted(zip(f7["kelurahan_code"], f7["other_kelurahan_codes"], strict=True)) == [(A, B), (B, A)]

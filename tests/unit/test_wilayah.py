@@ -83,3 +83,28 @@ def test_fuzzy_once_per_distinct_name(gaz, monkeypatch):
     assert len(calls) == 2 * 15  # each distinct unmatched name against the 15 kelurahan
     c = m.corrections.set_index("value")
     assert c.loc["Tanjung Laut Indh", "n_rows"] == 5000
+
+
+def test_truncated_name_of_several_kelurahan_is_ambiguous(gaz):
+    # "gunung" vs "guntung": 6 common characters, Indel ratio 2*6/(6+7) = 92.3 (>= 88), and the
+    # next best official name is far below; but "gunung" is the start of both "Gunung Elai" and
+    # "Gunung Telihan": taking Guntung would be a guess.
+    assert wilayah.fuzz.ratio("gunung", "guntung") == pytest.approx(1200 / 13)
+    m = gaz.match(s("Gunung", "GUNUNG ", "Gunung Elai"))
+    assert m.reason.tolist()[:2] == ["ambiguous_kelurahan"] * 2
+    assert m.code.isna().tolist() == [True, True, False] and m.corrections.empty
+    # With a lower threshold "Berbas" (start of Berbas Tengah and Berbas Pantai) is ambiguous too.
+    assert Gazetteer(threshold=50).match(s("Berbas")).reason.iloc[0] == "ambiguous_kelurahan"
+
+
+def test_truncation_of_one_name_and_typos_still_match(gaz):
+    # "berbas tenga" is the start of Berbas Tengah only: 2*12/(12+13) = 96 -> Berbas Tengah.
+    # "tanjung luat": 11 characters in common with "tanjung laut", 2*11/24 = 91.7 -> Tanjung Laut.
+    m = gaz.match(s("Berbas Tenga", "Tanjung Luat", "Loktuan", "API-API", "Tanjung Laut",
+                    "Gn. Elai", "Gunung Elay"))
+    assert m.code.tolist() == ["64.74.02.1002", "64.74.02.1001", "64.74.01.1003", "64.74.01.1006",
+                               "64.74.02.1001", "64.74.01.1005", "64.74.01.1005"]
+    assert m.reason.isna().all()
+    # A name far from every official name stays unknown (a reject all the same), even if it
+    # starts several of them: "Bontang" is the city; "tanjung" vs "tanjung laut" is 2*7/19 = 73.7.
+    assert gaz.match(s("Bontang", "Tanjung")).reason.tolist() == ["unknown_kelurahan"] * 2
