@@ -53,7 +53,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("estimate", help="z-scores, prevalence and poverty with CIs (02_estimate)")
     _add_common(p)
     p.add_argument("--period", help="YYYY-MM (default: the latest period in the data)")
-    p.add_argument("--out", type=Path, default=None, help=argparse.SUPPRESS)
 
     p = sub.add_parser("brief", help="render the briefs from the estimates (03, 04)")
     _add_common(p)

@@ -26,3 +26,11 @@ def test_a_broken_export_stops_cleaning_with_exit_2_and_names_file_and_closest_h
 def test_unknown_option_value_is_rejected_by_the_parser(cli):
     proc = cli("run", "--raw", "x", "--lang", "fr", check=False)
     assert proc.returncode == 2 and "invalid choice" in proc.stderr
+
+
+def test_sample_data_refuses_a_folder_with_other_files(tmp_path, cli):
+    (tmp_path / "eppgbm").mkdir()
+    (tmp_path / "eppgbm" / "real_export.csv").write_text("NIK,Nama\n")
+    proc = cli("sample-data", "--out", str(tmp_path), check=False)
+    assert proc.returncode == 2 and "not empty" in proc.stderr and "Traceback" not in proc.stderr
+    assert (tmp_path / "eppgbm" / "real_export.csv").exists()
