@@ -479,14 +479,15 @@ class Brief:
         risk = self.row("convergence_families_resiko_stunting", self.level, self.code)
         risk_st = self.row("convergence_families_resiko_stunting_with_stunted_child", self.level, self.code)
         self._h("Konvergensi stunting dan kemiskinan", "Stunting and poverty together", level=3)
+        max_desil = config.settings()["convergence"]["poor_max_desil"]
         if self.lang == "id":
             _md(f"Dari {self._count(stunted)} balita stunting, {self._count(extreme)} tinggal di keluarga miskin "
-                f"ekstrem dan {self._count(poor)} di keluarga miskin (DTSEN desil 1–4). Register mencatat "
+                f"ekstrem dan {self._count(poor)} di keluarga miskin (DTSEN desil 1–{max_desil}). Register mencatat "
                 f"{self._count(risk)} keluarga berisiko stunting; {self._count(risk_st)} di antaranya memiliki "
                 "balita stunting. Keluarga ini sasaran bersama program kemiskinan dan percepatan penurunan stunting.")
         else:
             _md(f"Of {self._count(stunted)} stunted children, {self._count(extreme)} live in extremely poor families "
-                f"and {self._count(poor)} in poor families (DTSEN deciles 1–4). The register lists "
+                f"and {self._count(poor)} in poor families (DTSEN deciles 1–{max_desil}). The register lists "
                 f"{self._count(risk)} families at risk of stunting; {self._count(risk_st)} of them have a stunted "
                 "child. These families are a shared target of the poverty and stunting programmes.")
 

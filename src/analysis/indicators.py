@@ -619,7 +619,8 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
         if program is not None:
             tg = targeting.programme_targeting(program, family, rt_, config.settings(), links=links)
             parts.append(targeting_rows(tg, period, prog_period))
-        flags = targeting.poverty_flags(family, rt_, links)
+        flags = targeting.poverty_flags(family, rt_, links,
+                                        poor_max_desil=int(config.settings()["convergence"]["poor_max_desil"]))
         if kids is not None:
             conv = targeting.convergence(kids, links, family, flags)
             parts.append(convergence_rows(conv, period, eppgbm_period))
