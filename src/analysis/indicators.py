@@ -36,9 +36,10 @@ GROWTH_INDICATORS = {
 
 @cache
 def area_names() -> pd.Series:
-    """Official name of every area code of the region (kota, kecamatan, kelurahan); read once."""
-    gaz = pd.read_csv(config.WILAYAH_CSV, dtype=str)
-    return gaz.set_index("kode")["nama"].str.strip()
+    """Official name of every area code of the region (kota, kecamatan, kelurahan), from the gazetteer."""
+    from analysis.wilayah import gazetteer
+
+    return pd.Series(gazetteer().names, name="nama").rename_axis("kode")
 
 
 def empty_estimates() -> pd.DataFrame:

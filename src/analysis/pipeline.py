@@ -253,9 +253,9 @@ def _run_brief(job: BriefJob) -> BriefJob:
 
 def kecamatan_list() -> pd.DataFrame:
     """Kecamatan of the region (code, name, slug) from the gazetteer."""
-    gaz = pd.read_csv(config.WILAYAH_CSV, dtype=str)
-    kec = gaz.loc[gaz["level"] == "kecamatan", ["kode", "nama"]].rename(columns={"kode": "code", "nama": "name"})
-    kec["name"] = kec["name"].str.strip()
+    from analysis.wilayah import gazetteer
+
+    kec = gazetteer().kecamatan.rename(columns={"kode": "code", "nama": "name"})
     kec["slug"] = kec["name"].str.lower().str.replace(r"[^a-z0-9]+", "-", regex=True).str.strip("-")
     return kec.reset_index(drop=True)
 

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis import config, narrative
+from analysis import narrative
 from analysis.errors import RakorInputError
 
 log = logging.getLogger(__name__)
@@ -319,7 +319,9 @@ def scan_for_pii(paths: Iterable[Path | str] | Path | str, identity_values: Any,
     ident = _identity_map(identity_values)
     patterns = _compile(ident) if ident else []
     if public_phrases is None:
-        public_phrases = pd.read_csv(config.WILAYAH_CSV, dtype=str)["nama"].dropna()
+        from analysis.wilayah import gazetteer
+
+        public_phrases = list(gazetteer().names.values())
     public = [normalise_text(p) for p in public_phrases if normalise_text(p)]
     public_re = (re.compile(r"(?<!\w)(" + "|".join(map(re.escape, sorted(public, key=len, reverse=True)))
                             + r")(?!\w)") if public else None)
