@@ -673,17 +673,25 @@ def proportion_ci(count: Any, nobs: Any, method: str = "wilson",
 # Output
 # --------------------------------------------------------------------------------------------
 
-def _reliability(estimate: np.ndarray, se: np.ndarray, n_psu: np.ndarray, df: np.ndarray,
-                 n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def reliability_label(rse: np.ndarray) -> np.ndarray:
+    """"reliable" / "caution" / "unreliable" for relative standard errors given as fractions.
+
+    Thresholds from ``config/settings.yml`` (``estimation.reliability``, in percent); a missing
+    RSE is "unreliable".
+    """
     from analysis import config
 
     thresholds = config.settings()["estimation"]["reliability"]
-    reliable_max = float(thresholds["reliable_max_rse"]) / 100
-    caution_max = float(thresholds["caution_max_rse"]) / 100
+    rse = np.asarray(rse, dtype=float)
+    return np.where(rse <= float(thresholds["reliable_max_rse"]) / 100, "reliable",
+                    np.where(rse <= float(thresholds["caution_max_rse"]) / 100, "caution", "unreliable"))
+
+
+def _reliability(estimate: np.ndarray, se: np.ndarray, n_psu: np.ndarray, df: np.ndarray,
+                 n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     with np.errstate(divide="ignore", invalid="ignore"):
         rse = np.where(np.abs(estimate) > 0, se / np.abs(estimate), np.nan)
-    label = np.where(rse <= reliable_max, "reliable",
-                     np.where(rse <= caution_max, "caution", "unreliable"))
+    label = reliability_label(rse)
     label = np.where(np.isnan(rse) | (n_psu <= 1) | ~(df >= 1) | (n == 0), "unreliable", label)
     return rse, label.astype(object)
 

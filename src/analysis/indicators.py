@@ -320,11 +320,12 @@ def sae_rows(households: pd.DataFrame, covariates: pd.DataFrame, direct: pd.Data
 
 
 def _reliability_from_rse(rse_pct: np.ndarray) -> np.ndarray:
-    rel = config.settings()["estimation"]["reliability"]
+    """Reliability of model estimates from their RSE in percent (as ``sae`` reports it)."""
+    from analysis.estimation import reliability_label
+
     rse_pct = np.asarray(rse_pct, dtype=float)
     usable = np.isfinite(rse_pct) & (rse_pct > 0)  # an RSE of 0 or NaN is no evidence of precision
-    return np.where(usable & (rse_pct <= rel["reliable_max_rse"]), "reliable",
-                    np.where(usable & (rse_pct <= rel["caution_max_rse"]), "caution", "unreliable"))
+    return np.where(usable, reliability_label(rse_pct / 100), "unreliable")
 
 
 def _sae_annex_rows(res, diag, indicator: str, period: str, data_period: str) -> pd.DataFrame:
@@ -543,10 +544,10 @@ def snapshot(table: pd.DataFrame | None, period: str, *, accumulate_by: str | No
         return None, None
     # A file without a period (no Periode column, none in its name) is taken as current data.
     table = table.assign(period=table["period"].where(table["period"].notna(), period).astype(str))
-    upto = table[table["period"] <= period]
-    if upto.empty:
+    data_period = latest_at_or_before(table["period"], period)
+    if data_period is None:
         return None, None
-    data_period = str(upto["period"].max())
+    upto = table[table["period"] <= period]
     if accumulate_by:
         upto = upto.sort_values("period").drop_duplicates(accumulate_by, keep="last")
         return upto, data_period
