@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.estimation import SurveyDesign, estimate_proportion
+from analysis.estimation.survey import SurveyDesign, estimate_proportion
 
 
 def make_data(rows: int, strata: int, psu: int, domains: int, seed: int = 2025) -> pd.DataFrame:

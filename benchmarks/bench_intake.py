@@ -2,7 +2,7 @@
 
 Builds a synthetic CSV in a temporary folder (children measured over several rounds, Indonesian
 formats: ``;`` delimiter, decimal commas, dd/mm/yyyy dates, a few percent of dirt: misspelled
-kelurahan, impossible dates, grams, duplicates), then times ``analysis.clean.clean_all`` on it,
+kelurahan, impossible dates, grams, duplicates), then times ``analysis.intake.clean.clean_all`` on it,
 writing the processed tables. Goal: at most 30 s for 1,000,000 rows.
 
 Usage::
@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args(argv)
     os.environ.setdefault("RAKOR_PSEUDONYM_KEY", "benchmark-key-not-secret")
-    from analysis.clean import clean_all
+    from analysis.intake.clean import clean_all
 
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "raw" / "eppgbm"

@@ -4,7 +4,7 @@ Usage::
 
     python benchmarks/bench_zscores.py [--n 1000000] [--peer-n 2000] [--seed 2006] [--smoke]
 
-The same seeded synthetic children go through ``analysis.anthropometry.compute_zscores`` (all
+The same seeded synthetic children go through ``analysis.measures.anthropometry.compute_zscores`` (all
 three indices, flags, indicators and categories), through the per-row APIs of the peers
 ``anthro``, ``cgmzscore`` and ``pygrowup`` (HAZ, WAZ and WFL/WFH per child, timed on the first
 ``--peer-n`` children and extrapolated), and through a bare numpy height-for-age lookup (index M
@@ -27,8 +27,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from analysis.anthropometry import compute_zscores
 from analysis.config import WHO2006_DIR
+from analysis.measures.anthropometry import compute_zscores
 
 DAYS_PER_MONTH = 30.4375
 

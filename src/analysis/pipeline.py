@@ -108,7 +108,7 @@ def execute_notebook(name: str, output: Path, parameters: dict[str, Any]) -> flo
 
 def make_sample_data(out: Path, seed: int) -> dict:
     """Write the synthetic Bontang sample into ``out`` and mark the folder as synthetic."""
-    from analysis import sample_data
+    from analysis.synthetic import world as sample_data
 
     out = Path(out)
     if out.exists() and any(out.iterdir()):
@@ -171,7 +171,7 @@ def run_clean(raw: Path, processed: Path, force: bool = False) -> float:
             "or run `make sample-data`"
         )
     processed.mkdir(parents=True, exist_ok=True)
-    from analysis.identifiers import pseudonym_key
+    from analysis.intake.identifiers import pseudonym_key
 
     # which key pseudonymised the tables (an HMAC of a constant: identifies the key, reveals nothing)
     key_id = hmac.new(pseudonym_key(), b"rakor key id", "sha256").hexdigest()
@@ -237,7 +237,7 @@ class BriefJob:
 
 
 def _run_brief(job: BriefJob) -> BriefJob:
-    from analysis import render
+    from analysis.briefs import render
 
     executed = job.staging / "executed" / f"{job.slug}.ipynb"
     job.timings["execute_s"] = execute_notebook(job.notebook, executed, job.parameters)
@@ -253,7 +253,7 @@ def _run_brief(job: BriefJob) -> BriefJob:
 
 def kecamatan_list() -> pd.DataFrame:
     """Kecamatan of the region (code, name, slug) from the gazetteer."""
-    from analysis.wilayah import gazetteer
+    from analysis.intake.gazetteer import gazetteer
 
     kec = gazetteer().kecamatan.rename(columns={"kode": "code", "nama": "name"})
     kec["slug"] = kec["name"].str.lower().str.replace(r"[^a-z0-9]+", "-", regex=True).str.strip("-")

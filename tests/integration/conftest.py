@@ -33,7 +33,8 @@ def cli():
 def pipeline_run(tmp_path_factory) -> dict[str, Path]:
     base = tmp_path_factory.mktemp("pipeline")
     raw, processed, reports = base / "raw", base / "processed", base / "reports"
-    from analysis import pipeline, sample_data
+    from analysis import pipeline
+    from analysis.synthetic import world as sample_data
 
     sample_data.generate(raw, seed=7, scale=SCALE)
     (raw / pipeline.SYNTHETIC_MARKER).write_text("synthetic\n")

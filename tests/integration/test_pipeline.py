@@ -10,8 +10,9 @@ import sys
 import pandas as pd
 import pytest
 
-from analysis import narrative, pipeline, privacy
-from analysis.indicators import area_names
+from analysis import pipeline
+from analysis.briefs import narrative, privacy
+from analysis.estimates.build import area_names
 
 pytestmark = pytest.mark.integration
 
@@ -167,7 +168,7 @@ def test_verify_reproduces_every_figure(pipeline_run, cli):
 
 def test_history_keeps_one_figure_per_rakor_and_gives_the_change(pipeline_run, cli):
     """Two rakor periods in the history: the later one's change since the earlier (runs last: it re-estimates)."""
-    from analysis import history
+    from analysis.estimates import history
 
     processed = str(pipeline_run["processed"])
     cli("estimate", "--processed", processed, "--period", "2024-09", env=pipeline_run["env"])

@@ -1,4 +1,4 @@
-"""analysis.estimation and analysis.poverty against R's `survey` package (reference values).
+"""analysis.estimation and analysis.estimation.poverty against R's `survey` package (reference values).
 
 The expected values were computed by R (``tests/reference/r_survey/make_reference.R``, survey
 4.1.1) from the committed ``survey_data.csv``; the tests need no R. Tolerance: 1e-8 relative.
@@ -12,13 +12,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.estimation import (
+from analysis.estimation.poverty import estimate_fgt, estimate_poor_persons
+from analysis.estimation.survey import (
     SurveyDesign,
     estimate_mean,
     estimate_proportion,
     estimate_total,
 )
-from analysis.poverty import estimate_fgt, estimate_poor_persons
 
 HERE = Path(__file__).parent / "r_survey"
 RTOL = 1e-8

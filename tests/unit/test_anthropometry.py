@@ -1,4 +1,4 @@
-"""Reference tests for ``analysis.anthropometry``.
+"""Reference tests for ``analysis.measures.anthropometry``.
 
 Every expected z-score is derived here BY FORMULA from the WHO tables (read with pandas in this
 file): the measurement at SD k is ``M·(1 + k·L·S)^(1/L)`` (``M·(1 + k·S)`` for height-for-age,
@@ -12,7 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.anthropometry import (
+from analysis.config import WHO2006_DIR
+from analysis.errors import RakorInputError
+from analysis.measures.anthropometry import (
     KATEGORI_BB_TB,
     KATEGORI_BB_U,
     KATEGORI_TB_U,
@@ -22,8 +24,6 @@ from analysis.anthropometry import (
     compute_zscores,
     round_age_days,
 )
-from analysis.config import WHO2006_DIR
-from analysis.errors import RakorInputError
 
 # --------------------------------------------------------------------------------------
 # Independent access to the WHO tables

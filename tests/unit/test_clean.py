@@ -1,4 +1,4 @@
-"""Cleaning the hand-written messy fixtures end to end (analysis.clean).
+"""Cleaning the hand-written messy fixtures end to end (analysis.intake.clean).
 
 The fixture files under tests/fixtures/messy/raw/ were written row by row for one rule each; the
 expected counts and reasons below follow from that design (see the README there), not from a
@@ -18,9 +18,9 @@ import pandas as pd
 import pandera.errors
 import pytest
 
-from analysis import schemas
-from analysis.clean import clean_all
 from analysis.errors import RakorInputError
+from analysis.intake import schemas
+from analysis.intake.clean import clean_all
 
 FIX = Path(__file__).parents[1] / "fixtures" / "messy"
 TODAY = dt.date(2025, 10, 1)
@@ -230,7 +230,7 @@ def test_schema_rejects_a_bad_table(result):
 
 
 def _clean_one(tmp_path, source, name, text):
-    from analysis.clean import clean_source
+    from analysis.intake.clean import clean_source
 
     p = tmp_path / source / name
     p.parent.mkdir(parents=True, exist_ok=True)

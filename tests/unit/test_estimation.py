@@ -16,7 +16,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from analysis import config
 from analysis.errors import RakorInputError
-from analysis.estimation import (
+from analysis.estimation.survey import (
     SurveyDesign,
     compare_periods,
     estimate_mean,

@@ -1,4 +1,4 @@
-"""Tests of analysis.history: idempotent appends keyed by period, and change since the previous rakor."""
+"""Tests of analysis.estimates.history: idempotent appends keyed by period, and change since the previous rakor."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from analysis.errors import RakorInputError
-from analysis.history import append_history, change_since_previous, previous_period
+from analysis.estimates.history import append_history, change_since_previous, previous_period
 
 A = "64.74.01.1003"
 KOTA = "64.74"

@@ -1,4 +1,4 @@
-"""NIK / No. KK checks and keyed pseudonyms (analysis.identifiers)."""
+"""NIK / No. KK checks and keyed pseudonyms (analysis.intake.identifiers)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis import identifiers
-from analysis.identifiers import pseudonymise, validate_kk, validate_nik
+from analysis.intake import identifiers
+from analysis.intake.identifiers import pseudonymise, validate_kk, validate_nik
 
 
 def s(*values):

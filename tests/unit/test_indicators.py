@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import indicators
+from analysis.estimates import build as indicators
 
 KEL = ["64.74.01.1001", "64.74.01.1002", "64.74.01.1003", "64.74.02.1001"]
 

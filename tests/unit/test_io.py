@@ -1,4 +1,4 @@
-"""Reading messy agency exports and parsing their values (analysis.io)."""
+"""Reading messy agency exports and parsing their values (analysis.intake.read)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from analysis import config
 from analysis.errors import RakorInputError
-from analysis.io import (
+from analysis.intake.read import (
     normalise_header,
     parse_bool,
     parse_date,

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import narrative as nv
+from analysis.briefs import narrative as nv
 from analysis.errors import RakorInputError
 
 

@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from analysis import plots  # noqa: E402
+from analysis.briefs import plots  # noqa: E402
 from analysis.errors import RakorInputError  # noqa: E402
 
 KEL = pd.DataFrame({

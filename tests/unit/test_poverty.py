@@ -1,4 +1,4 @@
-"""Unit tests of analysis.poverty: FGT values by hand, person weighting, lines from config, errors.
+"""Unit tests of analysis.estimation.poverty: FGT values by hand, person weighting, lines from config, errors.
 R reference values: tests/reference/test_survey_reference.py::test_fgt_matches_r."""
 
 from __future__ import annotations
@@ -9,8 +9,13 @@ import pytest
 
 from analysis import config
 from analysis.errors import RakorInputError
-from analysis.estimation import SurveyDesign
-from analysis.poverty import estimate_fgt, estimate_poor_persons, fgt_values, resolve_line
+from analysis.estimation.poverty import (
+    estimate_fgt,
+    estimate_poor_persons,
+    fgt_values,
+    resolve_line,
+)
+from analysis.estimation.survey import SurveyDesign
 
 
 def households() -> pd.DataFrame:

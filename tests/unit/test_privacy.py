@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import privacy
+from analysis.briefs import privacy
 from analysis.errors import RakorInputError
 
 

@@ -1,4 +1,4 @@
-"""Tests for ``analysis.quality`` on constructed data whose result is known by construction.
+"""Tests for ``analysis.measures.quality`` on constructed data whose result is known by construction.
 
 Expected values are computed by hand (arithmetic in comments) or from textbook formulas,
 never copied from the module's output.
@@ -14,7 +14,7 @@ import pytest
 from scipy import stats
 
 from analysis.errors import RakorInputError
-from analysis.quality import (
+from analysis.measures.quality import (
     assess_quality,
     digit_preference_score,
     plausibility_class,
@@ -254,7 +254,7 @@ def test_input_errors():
 
 
 def test_runs_on_compute_zscores_output():
-    from analysis.anthropometry import compute_zscores
+    from analysis.measures.anthropometry import compute_zscores
 
     rng = np.random.default_rng(11)
     n = 500

@@ -1,4 +1,4 @@
-"""Tests of analysis.reconcile on a small constructed world whose links, overlaps and
+"""Tests of analysis.linkage.reconcile on a small constructed world whose links, overlaps and
 disagreements are counted by hand (see the comments of `world`)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from analysis.errors import RakorInputError
-from analysis.reconcile import (
+from analysis.linkage.reconcile import (
     family_frame,
     link_families,
     reconciliation_tables,
@@ -283,7 +283,7 @@ def test_missing_lists_may_be_none_and_links_hold_no_names():
 
 
 def test_rt_verified_family_counts_where_the_rt_listing_places_it():
-    from analysis.targeting import zero_extreme_tracker
+    from analysis.linkage.targeting import zero_extreme_tracker
 
     w = world()
     # F7: DTSEN registers it in B (desil 3); the RT of A (Lok Tuan) lists it with 4 criteria and

@@ -13,11 +13,11 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from analysis import render
+from analysis.briefs import render
 
 
 def _png() -> str:
-    """A small PNG made with Pillow (independent of analysis.plots), base64."""
+    """A small PNG made with Pillow (independent of analysis.briefs.plots), base64."""
     from PIL import Image
 
     buf = io.BytesIO()

@@ -1,4 +1,4 @@
-"""Tests of analysis.sae (Fay-Herriot small-area estimation).
+"""Tests of analysis.estimation.small_area (Fay-Herriot small-area estimation).
 
 Expected values come from: the committed outputs of an independent R implementation
 (tests/reference/sae/reference_fh.R) and of samplics' EblupAreaModel
@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 from scipy import integrate, stats
 
-from analysis import sae
 from analysis.errors import RakorInputError
+from analysis.estimation import small_area as sae
 
 REF = Path(__file__).resolve().parents[1] / "reference" / "sae"
 COVS_BONTANG = ["desil1_share", "stunting_rate"]

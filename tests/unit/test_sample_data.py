@@ -1,4 +1,4 @@
-"""Tests of the synthetic Bontang data generator (analysis.sample_data).
+"""Tests of the synthetic Bontang data generator (analysis.synthetic.world).
 
 Expectations come from the brief (target ranges), from config (poverty lines, aliases) and from
 independent re-implementations here (header matching, NIK rules, WHO length-for-age z with L = 1);
@@ -20,8 +20,8 @@ import pytest
 from openpyxl import load_workbook
 
 from analysis import config
-from analysis import sample_data as sd
 from analysis.errors import RakorInputError
+from analysis.synthetic import world as sd
 
 SEED = 2025
 SCALE = 0.1

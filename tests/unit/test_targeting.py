@@ -1,4 +1,4 @@
-"""Tests of analysis.targeting: coverage, leakage and exclusion known by construction, the
+"""Tests of analysis.linkage.targeting: coverage, leakage and exclusion known by construction, the
 target-group grammar, convergence and the zero-extreme-poverty tracker."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from analysis.errors import RakorInputError
-from analysis.targeting import (
+from analysis.linkage.targeting import (
     convergence,
     parse_target_group,
     poverty_flags,

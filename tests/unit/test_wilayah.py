@@ -1,12 +1,12 @@
-"""Area names to Kemendagri codes (analysis.wilayah)."""
+"""Area names to Kemendagri codes (analysis.intake.gazetteer)."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from analysis import wilayah
-from analysis.wilayah import Gazetteer
+from analysis.intake import gazetteer as wilayah
+from analysis.intake.gazetteer import Gazetteer
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ numbers ("Halaman N dari M"), headings kept with what follows and table headers 
 Both files are written atomically (a temporary file in the same folder, then ``os.replace``),
 so a reader never sees a half-written brief.
 
-Notebook side (see also :mod:`analysis.plots`): figures shown with ``plots.show(fig)`` carry
+Notebook side (see also :mod:`analysis.briefs.plots`): figures shown with ``plots.show(fig)`` carry
 their alt text; tables and call-outs can be shown with :func:`show_table` and :func:`callout`.
 """
 
@@ -76,7 +76,7 @@ def table_html(df: Any, caption: str | None = None, note: str | None = None,
                numeric_cols: Sequence[str] = (), keep_together: bool | None = None) -> str:
     """HTML of a small display table: no index, escaped cells, numbers right-aligned.
 
-    Cells are shown as given: format them first with :mod:`analysis.narrative` (``fmt_pct``,
+    Cells are shown as given: format them first with :mod:`analysis.briefs.narrative` (``fmt_pct``,
     ``fmt_int``, suppressed ``*_display`` columns). ``keep_together`` (default: up to 25 rows)
     keeps the table on one page.
     """

@@ -17,7 +17,12 @@ import pandas as pd
 
 from analysis import config
 from analysis.errors import RakorInputError
-from analysis.estimation import SurveyDesign, estimate_mean, estimate_proportion, estimate_total
+from analysis.estimation.survey import (
+    SurveyDesign,
+    estimate_mean,
+    estimate_proportion,
+    estimate_total,
+)
 
 EXPENDITURE_COL = "expenditure_pc_idr_month"
 HH_SIZE_COL = "hh_size"

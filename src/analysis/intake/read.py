@@ -6,7 +6,7 @@ for every data row, the row number a person sees when opening the file. Parsing 
 column by column, with the vectorised parsers of this module (:func:`parse_number`,
 :func:`parse_date`, :func:`parse_sex`, :func:`parse_bool`, :func:`parse_period`), which return the
 parsed values and, for every value that could not be read, a short reason. A parser never guesses:
-an ambiguous or impossible value gets a reason and becomes a reject in :mod:`analysis.clean`.
+an ambiguous or impossible value gets a reason and becomes a reject in :mod:`analysis.intake.clean`.
 
 Parsers work on the distinct values of a column (a register of a million rows holds a few thousand
 distinct dates or weights), so their cost grows with the number of distinct values, not rows.

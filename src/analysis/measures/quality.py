@@ -1,6 +1,6 @@
 """Data quality of anthropometry: WHO/UNICEF checks and the ENA-for-SMART plausibility score.
 
-:func:`assess_quality` takes the output of :func:`analysis.anthropometry.compute_zscores` and
+:func:`assess_quality` takes the output of :func:`analysis.measures.anthropometry.compute_zscores` and
 returns ONE tidy table (``area, check, value, p_value, rating, rating_id, points``), one block of
 rows per area (the ``by`` column's values) and one for ``"total"``. Reviewers read it to judge
 whether a kelurahan's figures can be trusted before they read the prevalence (DOMAIN.md §7).
@@ -38,8 +38,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.anthropometry import DAYS_PER_MONTH
 from analysis.errors import RakorInputError
+from analysis.measures.anthropometry import DAYS_PER_MONTH
 
 __all__ = [
     "RATING_ID",
@@ -436,7 +436,7 @@ def assess_quality(
     Parameters
     ----------
     df
-        Output of :func:`analysis.anthropometry.compute_zscores` (columns ``sex``, ``age_days``,
+        Output of :func:`analysis.measures.anthropometry.compute_zscores` (columns ``sex``, ``age_days``,
         ``weight_kg``, ``height_cm``, ``haz``, ``waz``, ``whz`` and their ``*_flag``), plus the
         ``by`` column and the ``cluster`` column.
     by
@@ -498,7 +498,7 @@ def assess_quality(
         raise RakorInputError(
             "the table lacks column(s) "
             + ", ".join(f"`{c}`" for c in missing)
-            + "; run analysis.anthropometry.compute_zscores first"
+            + "; run analysis.measures.anthropometry.compute_zscores first"
         )
     if by is not None and by not in df.columns:
         raise RakorInputError(

@@ -22,9 +22,9 @@ Rules (each is a reason code in ``rejects.reason``)
 - ``missing_value``: a value the table cannot do without is empty (see each source below).
 - ``invalid_number``, ``invalid_date``, ``ambiguous_date``, ``invalid_sex``, ``invalid_yes_no``,
   ``invalid_period``, ``invalid_code``, ``invalid_rt``: a value that cannot be read (parsers in
-  :mod:`analysis.io`; dates are never guessed).
+  :mod:`analysis.intake.read`; dates are never guessed).
 - ``unknown_kelurahan``/``unknown_kecamatan``/``ambiguous_*``/``kelurahan_not_in_kecamatan``:
-  area names (:mod:`analysis.wilayah`).
+  area names (:mod:`analysis.intake.gazetteer`).
 - ``implausible_weight``/``implausible_height``: outside what a unit conversion can explain.
   Height above 300 is read as millimetres (÷10) and weight above 200 as grams (÷1000); after that a
   height outside 30–150 cm or a weight outside 0.5–60 kg is rejected (e.g. 180 cm: neither cm of a
@@ -49,10 +49,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis import config, schemas
+from analysis import config
 from analysis.errors import RakorInputError
-from analysis.identifiers import normalise_identifier, pseudonymise, validate_kk, validate_nik
-from analysis.io import (
+from analysis.intake import schemas
+from analysis.intake.gazetteer import Gazetteer, gazetteer
+from analysis.intake.identifiers import (
+    normalise_identifier,
+    pseudonymise,
+    validate_kk,
+    validate_nik,
+)
+from analysis.intake.read import (
     TABLE_SUFFIXES,
     RawTable,
     parse_bool,
@@ -63,7 +70,6 @@ from analysis.io import (
     read_table,
     take_str,
 )
-from analysis.wilayah import Gazetteer, gazetteer
 
 __all__ = ["CleanResult", "clean_all", "clean_source", "SOURCES", "TABLES"]
 
@@ -431,7 +437,7 @@ def _ident(key: pd.Series, nama: pd.Series, nik: pd.Series | None = None,
 
 
 def _usable_nik(check: pd.DataFrame) -> pd.Series:
-    from analysis.identifiers import KEY_USABLE_REASONS
+    from analysis.intake.identifiers import KEY_USABLE_REASONS
 
     return (check["nik_valid"] | check["nik_reason"].isin(KEY_USABLE_REASONS)).astype(bool)
 
@@ -778,7 +784,7 @@ def clean_source(source: str, files: list[Path], *, gaz: Gazetteer | None = None
     RakorInputError
         One message for all files of the source that cannot be used at all.
     """
-    from analysis.identifiers import pseudonym_key
+    from analysis.intake.identifiers import pseudonym_key
 
     gaz = gaz or gazetteer()
     today = today or dt.date.today()
@@ -903,7 +909,7 @@ def clean_all(raw_dir: str | Path, processed_dir: str | Path | None = None, *,
     if not raw_dir.is_dir():
         raise RakorInputError(f"raw data folder {raw_dir} does not exist; expected a folder with "
                               "subfolders eppgbm/, dtsen/, susenas/, pendataan_rt/, program/")
-    from analysis.identifiers import pseudonym_key
+    from analysis.intake.identifiers import pseudonym_key
 
     cfg_all = config.sources()
     gaz = gaz or gazetteer()

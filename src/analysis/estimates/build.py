@@ -37,7 +37,7 @@ GROWTH_INDICATORS = {
 @cache
 def area_names() -> pd.Series:
     """Official name of every area code of the region (kota, kecamatan, kelurahan), from the gazetteer."""
-    from analysis.wilayah import gazetteer
+    from analysis.intake.gazetteer import gazetteer
 
     return pd.Series(gazetteer().names, name="nama").rename_axis("kode")
 
@@ -107,7 +107,7 @@ def growth_rows(children: pd.DataFrame, period: str) -> pd.DataFrame:
     children as a sample of the process that generates stunting (each child its own unit, logit CI),
     the interpretation WHO anthro uses for surveillance data without a design.
     """
-    from analysis.estimation import estimate_proportion
+    from analysis.estimation.survey import estimate_proportion
 
     est = config.settings()["estimation"]
     parts = []
@@ -152,7 +152,7 @@ def change_rows(growth: pd.DataFrame, period: str, indicator: str = "stunting") 
 
     The rounds are treated as independent samples (``estimation.compare_periods``).
     """
-    from analysis.estimation import compare_periods
+    from analysis.estimation.survey import compare_periods
 
     rows = growth[(growth["indicator"] == indicator) & (growth["breakdown"] == "total")]
     rounds = sorted(rows["data_period"].unique())
@@ -192,7 +192,7 @@ POVERTY_INDICATORS = {"poverty": "poverty", "extreme": "extreme_poverty"}
 
 
 def survey_design():
-    from analysis.estimation import SurveyDesign
+    from analysis.estimation.survey import SurveyDesign
 
     est = config.settings()["estimation"]
     return SurveyDesign(strata="strata", cluster="psu", weights="weight_hh", lonely_psu=est["lonely_psu"])
@@ -204,7 +204,7 @@ def poverty_rows(households: pd.DataFrame, period: str) -> pd.DataFrame:
     Kelurahan rows are direct survey estimates from a few dozen households: they carry their
     reliability label; the brief shows the small-area estimates for kelurahan instead.
     """
-    from analysis.poverty import estimate_fgt, estimate_poor_persons
+    from analysis.estimation.poverty import estimate_fgt, estimate_poor_persons
 
     est = config.settings()["estimation"]
     hh, data_period = snapshot(households, period)
@@ -270,7 +270,7 @@ def sae_rows(households: pd.DataFrame, covariates: pd.DataFrame, direct: pd.Data
     (method ``fay-herriot`` and the benchmarked ``fay-herriot:ratio``) and the fitted results by
     indicator for the diagnostics annex.
     """
-    from analysis import sae
+    from analysis.estimation import small_area as sae
 
     cfg = config.settings()["sae"]
     wanted = [c for c in cfg["covariates"] if c in covariates and covariates[c].notna().all()]
@@ -321,7 +321,7 @@ def sae_rows(households: pd.DataFrame, covariates: pd.DataFrame, direct: pd.Data
 
 def _reliability_from_rse(rse_pct: np.ndarray) -> np.ndarray:
     """Reliability of model estimates from their RSE in percent (as ``sae`` reports it)."""
-    from analysis.estimation import reliability_label
+    from analysis.estimation.survey import reliability_label
 
     rse_pct = np.asarray(rse_pct, dtype=float)
     usable = np.isfinite(rse_pct) & (rse_pct > 0)  # an RSE of 0 or NaN is no evidence of precision
@@ -467,7 +467,7 @@ def convergence_rows(conv: pd.DataFrame, period: str, data_period: str) -> pd.Da
 
 def quality_rows(children: pd.DataFrame, period: str, data_period: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """WHO/UNICEF checks and the SMART plausibility score for the kota and each kecamatan."""
-    from analysis.quality import assess_quality
+    from analysis.measures.quality import assess_quality
 
     kids = children[children["period"] == data_period]
     tables = [assess_quality(kids, by=None).assign(area_level="kota", area_code=KOTA_CODE),
@@ -572,8 +572,8 @@ class Outputs:
 
 def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path | None = None) -> Outputs:
     """Every figure of the rakor ``period`` from the processed tables, in one long table."""
-    from analysis import reconcile, targeting
-    from analysis.anthropometry import compute_zscores
+    from analysis.linkage import reconcile, targeting
+    from analysis.measures.anthropometry import compute_zscores
 
     out = Outputs()
     parts: list[pd.DataFrame] = []
@@ -657,7 +657,7 @@ def suppress(est: pd.DataFrame) -> pd.DataFrame:
     single hidden cell makes ``privacy.suppress_small_counts`` hide the next-smallest one too. The
     text a brief shows for a hidden count ("<5" or "*") goes in ``note``.
     """
-    from analysis.privacy import suppress_small_counts
+    from analysis.briefs.privacy import suppress_small_counts
 
     est = est.copy()
     est["suppressed"] = False
@@ -682,7 +682,8 @@ def suppress(est: pd.DataFrame) -> pd.DataFrame:
 
 def save_outputs(outputs: Outputs, processed_dir: Path, period: str) -> dict[str, Path]:
     """Write the estimates table, z-scores, quality, history and the restricted worklists."""
-    from analysis import history, reconcile
+    from analysis.estimates import history
+    from analysis.linkage import reconcile
 
     processed_dir = Path(processed_dir)
     written = {}

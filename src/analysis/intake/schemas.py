@@ -1,7 +1,7 @@
 """Pandera schemas: the shape of every raw and processed table, declared once.
 
 Processed tables follow ``docs/data_model.md`` exactly; :func:`check` validates a table before it
-is written. Raw tables (as read by :func:`analysis.io.read_table`) are strings plus
+is written. Raw tables (as read by :func:`analysis.intake.read.read_table`) are strings plus
 ``source_row``; :func:`raw_schema` builds their schema from ``config/sources.yml``.
 """
 

@@ -284,7 +284,7 @@ def pseudonymise(series: pd.Series, kind: str, *, key: bytes | None = None) -> p
         o.update(i.digest())
         return o.hexdigest()[:16]
 
-    from analysis.io import take_str
+    from analysis.intake.read import take_str
 
     # Distinct raw values first (cheap), then normalise and hash only those.
     codes, uniques = pd.factorize(series.astype("str"), use_na_sentinel=True)

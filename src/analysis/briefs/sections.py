@@ -14,8 +14,9 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
-from analysis import config, narrative, plots, render
-from analysis.indicators import KOTA_CODE, area_names
+from analysis import config
+from analysis.briefs import narrative, plots, render
+from analysis.estimates.build import KOTA_CODE, area_names
 
 SOURCE_NAMES = {"eppgbm": "e-PPGBM", "susenas": "Susenas", "dtsen": "DTSEN",
                 "pendataan_rt": "Pendataan RT", "program": "Daftar program"}
@@ -311,7 +312,7 @@ class Brief:
 
     def since_previous(self) -> None:
         """Key figures beside those of the previous rakor in the history (``history.parquet``)."""
-        from analysis import history
+        from analysis.estimates import history
 
         path = self.processed_dir / "history.parquet"
         hist = pd.read_parquet(path) if path.exists() else None

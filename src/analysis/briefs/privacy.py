@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis import narrative
+from analysis.briefs import narrative
 from analysis.errors import RakorInputError
 
 log = logging.getLogger(__name__)
@@ -319,7 +319,7 @@ def scan_for_pii(paths: Iterable[Path | str] | Path | str, identity_values: Any,
     ident = _identity_map(identity_values)
     patterns = _compile(ident) if ident else []
     if public_phrases is None:
-        from analysis.wilayah import gazetteer
+        from analysis.intake.gazetteer import gazetteer
 
         public_phrases = list(gazetteer().names.values())
     public = [normalise_text(p) for p in public_phrases if normalise_text(p)]

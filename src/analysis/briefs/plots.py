@@ -3,7 +3,7 @@
 Every figure has a title, axis labels with units and a source line, and carries an alt text
 (``fig._alt_text``, read with :func:`alt_text`). In a notebook, show a figure with
 :func:`show`: it displays the PNG with the alt text in the output metadata, which
-``analysis.render`` writes into ``<img alt="...">``.
+``analysis.briefs.render`` writes into ``<img alt="...">``.
 
 Percent axes take proportions (0–1) and are labelled in the language's number format
 (``12,5%`` in Bahasa Indonesia).
@@ -24,7 +24,7 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter, MaxNLocator
 
-from analysis import narrative
+from analysis.briefs import narrative
 from analysis.errors import RakorInputError
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour-vision
@@ -315,7 +315,7 @@ def bar_counts(df: pd.DataFrame, label_col: str, count_col: str, title: str = ""
     label_col, count_col
         Bar label and count.
     display_col
-        The text to print at each bar, from :func:`analysis.privacy.suppress_small_counts`
+        The text to print at each bar, from :func:`analysis.briefs.privacy.suppress_small_counts`
         (``f"{count_col}_display"``). A bar whose displayed text is not its plain count (``"<5"``,
         ``"*"``) is not drawn, so its length cannot give the hidden count away. Without it,
         the counts are suppressed here (whole table as one group, ``min_cell`` from config):
@@ -328,7 +328,7 @@ def bar_counts(df: pd.DataFrame, label_col: str, count_col: str, title: str = ""
     t = _TEXT[narrative._check_lang(lang)]
     data = df.reset_index(drop=True).copy()
     if display_col is None:
-        from analysis.privacy import suppress_small_counts
+        from analysis.briefs.privacy import suppress_small_counts
 
         data = suppress_small_counts(data, count_col, min_cell=min_cell, lang=lang)
         display_col = f"{count_col}_display"
@@ -425,7 +425,7 @@ def _register_ipython_formatter() -> None:
 def show(fig: Figure, alt: str | None = None, dpi: int = 150, close: bool = True) -> None:
     """Display a figure in a notebook as PNG with its alt text in the output metadata.
 
-    The output carries ``metadata["image/png"]["alt"]`` (read by :mod:`analysis.render` into
+    The output carries ``metadata["image/png"]["alt"]`` (read by :mod:`analysis.briefs.render` into
     ``<img alt>``) and ``width`` in CSS pixels (so the figure prints at the A4 text width); its
     ``text/plain`` is the alt text. The figure is closed afterwards so the inline backend does
     not show it a second time.

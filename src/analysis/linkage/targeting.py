@@ -1,8 +1,8 @@
 """Programme targeting (coverage, leakage, exclusion), stunting–poverty convergence, and the
 zero-extreme-poverty tracker of the focus kelurahan.
 
-Families are the units of :func:`analysis.reconcile.family_frame`: a DTSEN family, or a family
-only the RT self-listing knows. Pass the links of :func:`analysis.reconcile.link_families` so that
+Families are the units of :func:`analysis.linkage.reconcile.family_frame`: a DTSEN family, or a family
+only the RT self-listing knows. Pass the links of :func:`analysis.linkage.reconcile.link_families` so that
 records without a usable No. KK are counted in the family they were linked to.
 """
 
@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import RakorInputError
-from analysis.reconcile import _as_bool, _key, _records_of, _require, family_frame
+from analysis.linkage.reconcile import _as_bool, _key, _records_of, _require, family_frame
 
 # --------------------------------------------------------------------------------------------
 # Target-group expressions: a tiny allow-listed grammar, never eval
@@ -183,7 +183,7 @@ def programme_targeting(program: pd.DataFrame, dtsen_family: pd.DataFrame, penda
         ``programmes`` (key, label_id, kind, target_group, agency) and ``local_criteria``
         (``min_criteria_extreme`` and any other number there may be named in a target_group).
     links
-        Output of :func:`analysis.reconcile.link_families`; beneficiaries are then counted in the
+        Output of :func:`analysis.linkage.reconcile.link_families`; beneficiaries are then counted in the
         family they were linked to (else by their own ``family_key``).
 
     Returns
@@ -202,7 +202,7 @@ def programme_targeting(program: pd.DataFrame, dtsen_family: pd.DataFrame, penda
     Notes
     -----
     A family's kelurahan is the RT listing's, else DTSEN's, else the programme list's. Target
-    groups are judged on the family frame of :func:`analysis.reconcile.family_frame`: ``desil`` from
+    groups are judged on the family frame of :func:`analysis.linkage.reconcile.family_frame`: ``desil`` from
     DTSEN, ``rt_criteria`` = the number of local criteria met in the latest RT listing; a family
     missing from a source fails every comparison on that source's variable. Rates are shares of
     families (counts, not survey estimates: registers are near-censuses).
@@ -294,7 +294,7 @@ def poverty_flags(dtsen_family: pd.DataFrame, pendataan_rt: pd.DataFrame, links:
     Parameters
     ----------
     dtsen_family, pendataan_rt, links, min_criteria
-        As for :func:`analysis.reconcile.family_frame`.
+        As for :func:`analysis.linkage.reconcile.family_frame`.
     poor_max_desil
         DTSEN desil up to which a family counts as poor (default 4: desil 1–4, the P3KE
         welfare range).
@@ -309,7 +309,7 @@ def poverty_flags(dtsen_family: pd.DataFrame, pendataan_rt: pd.DataFrame, links:
     Notes
     -----
     Extreme poor: DTSEN desil 1 or at least k local criteria in the RT listing, unless the RT
-    verification cleared the family (see :func:`analysis.reconcile.family_frame`). Poor: extreme
+    verification cleared the family (see :func:`analysis.linkage.reconcile.family_frame`). Poor: extreme
     poor, or desil ≤ ``poor_max_desil``.
     """
     fam = family_frame(dtsen_family, pendataan_rt, links, min_criteria)
@@ -331,7 +331,7 @@ def convergence(eppgbm_z: pd.DataFrame, links: pd.DataFrame | None, dtsen_family
         ``kelurahan_code``, ``family_key``, ``source_file``, ``source_row`` (``child_key`` and
         ``measure_date`` to keep one measurement per child).
     links
-        Output of :func:`analysis.reconcile.link_families` (its e-PPGBM rows); ``None`` to use the
+        Output of :func:`analysis.linkage.reconcile.link_families` (its e-PPGBM rows); ``None`` to use the
         children's own ``family_key`` only.
     dtsen_family
         For ``resiko_stunting`` (the register's at-risk-of-stunting flag) per family.
@@ -430,7 +430,7 @@ def zero_extreme_tracker(dtsen_family: pd.DataFrame, pendataan_rt: pd.DataFrame,
     period
         "YYYY-MM" of the rakor run.
     links, min_criteria
-        As for :func:`analysis.reconcile.family_frame`.
+        As for :func:`analysis.linkage.reconcile.family_frame`.
     target
         Target number of verified extremely poor families (``focus_kelurahan.target_extreme_poor``).
 

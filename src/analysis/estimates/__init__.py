@@ -1,0 +1,1 @@
+"""The estimates table: its schema, the builders per topic, periods, suppression, store and history."""
