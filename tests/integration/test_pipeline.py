@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from analysis import pipeline
-from analysis.briefs import narrative, privacy
+from analysis.briefs import narrative
+from analysis.briefs import pii_scan as privacy
 from analysis.estimates.build import area_names
 
 pytestmark = pytest.mark.integration

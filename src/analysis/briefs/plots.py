@@ -315,7 +315,7 @@ def bar_counts(df: pd.DataFrame, label_col: str, count_col: str, title: str = ""
     label_col, count_col
         Bar label and count.
     display_col
-        The text to print at each bar, from :func:`analysis.briefs.privacy.suppress_small_counts`
+        The text to print at each bar, from :func:`analysis.estimates.suppression.suppress_small_counts`
         (``f"{count_col}_display"``). A bar whose displayed text is not its plain count (``"<5"``,
         ``"*"``) is not drawn, so its length cannot give the hidden count away. Without it,
         the counts are suppressed here (whole table as one group, ``min_cell`` from config):
@@ -328,7 +328,7 @@ def bar_counts(df: pd.DataFrame, label_col: str, count_col: str, title: str = ""
     t = _TEXT[narrative._check_lang(lang)]
     data = df.reset_index(drop=True).copy()
     if display_col is None:
-        from analysis.briefs.privacy import suppress_small_counts
+        from analysis.estimates.suppression import suppress_small_counts
 
         data = suppress_small_counts(data, count_col, min_cell=min_cell, lang=lang)
         display_col = f"{count_col}_display"

@@ -657,7 +657,7 @@ def suppress(est: pd.DataFrame) -> pd.DataFrame:
     single hidden cell makes ``privacy.suppress_small_counts`` hide the next-smallest one too. The
     text a brief shows for a hidden count ("<5" or "*") goes in ``note``.
     """
-    from analysis.briefs.privacy import suppress_small_counts
+    from analysis.estimates.suppression import suppress_small_counts
 
     est = est.copy()
     est["suppressed"] = False

@@ -1,0 +1,79 @@
+"""Writing files so that a reader never sees half of one: the one atomic-write helper.
+
+Every writer of the workspace (cleaned tables, rejects, estimates, history, worklists, briefs,
+manifests) goes through :func:`atomic_write`: the content is written to a temporary file in the
+same folder, flushed to disk, and moved over the target with ``os.replace``. A failure at any
+point removes the temporary file and leaves the previous version of the target untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+
+def atomic_write(path: Path | str, write: Callable[[Path], None], *, mode: int | None = None) -> Path:
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then move it into place.
+
+    Parameters
+    ----------
+    path
+        The file to write; parent folders are created.
+    write
+        Writes the whole content to the path it is given.
+    mode
+        Permission bits of the result; default: an ordinary file under the process umask
+        (``tempfile.mkstemp`` alone would leave ``0600``).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        with open(tmp, "rb") as fh:  # the bytes reach the disk before the rename makes them visible
+            os.fsync(fh.fileno())
+        if mode is None:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_parquet(df: pd.DataFrame, path: Path | str, **kwargs: Any) -> Path:
+    """Write ``df`` to ``path`` as Parquet (no index), atomically."""
+    return atomic_write(path, lambda tmp: df.to_parquet(tmp, index=False, **kwargs))
+
+
+def write_json(obj: Any, path: Path | str) -> Path:
+    """Write ``obj`` as indented UTF-8 JSON, atomically (values JSON cannot hold become strings)."""
+    text = json.dumps(obj, indent=2, ensure_ascii=False, default=str)
+    return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def write_text(text: str, path: Path | str) -> Path:
+    """Write ``text`` as UTF-8, atomically."""
+    return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def read_json(path: Path | str) -> dict:
+    """The JSON object in ``path``, or ``{}`` when the file does not exist."""
+    path = Path(path)
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
