@@ -24,7 +24,7 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter, MaxNLocator
 
-from analysis.briefs import narrative
+from analysis.briefs import labels, narrative
 from analysis.errors import RakorInputError
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour-vision
@@ -44,19 +44,7 @@ REF_STYLES = [  # reference lines: city value, target, then others
 FIG_WIDTH_IN = 6.8  # A4 text width with 18 mm margins (174 mm)
 SOURCE_FONTSIZE = 8
 
-_TEXT = {
-    "id": {"source": "Sumber", "estimate": "perkiraan", "ci": "IK 95%", "unreliable": "tidak andal",
-           "caution": "hati-hati", "only": "hanya {x}", "highest": "tertinggi", "lowest": "terendah",
-           "refs": "garis acuan", "forest": "Diagram titik dengan interval kepercayaan 95% untuk",
-           "rows": "baris", "trend": "Tren", "bars": "Diagram batang", "hidden": "disembunyikan",
-           "count": "Jumlah", "percent": "Persen", "combo": "Kombinasi sumber"},
-    "en": {"source": "Source", "estimate": "estimate", "ci": "95% CI", "unreliable": "unreliable",
-           "caution": "use with caution", "only": "{x} only", "highest": "highest",
-           "lowest": "lowest", "refs": "reference lines", "forest":
-           "Dot plot with 95% confidence intervals for", "rows": "rows", "trend": "Trend",
-           "bars": "Bar chart", "hidden": "hidden", "count": "Count", "percent": "Percent",
-           "combo": "Source combination"},
-}
+_TEXT = {lang: {k: labels.pick(v, lang) for k, v in labels.PLOT_TEXT.items()} for lang in labels.LANGS}
 
 
 def set_theme() -> None:
@@ -289,7 +277,7 @@ def trend_plot(history_df: pd.DataFrame, x: str = "data_period", y: str = "estim
     refs = _ref_lines(ax, ref_lines, percent, lang, vertical=False)
     ax.set_xticks(range(len(periods)), [narrative.fmt_period(p, lang, short=True) for p in periods])
     ax.set_xlim(-0.3, len(periods) - 0.7)
-    ax.set_xlabel("Periode" if lang == "id" else "Period")
+    ax.set_xlabel(labels.text("period_axis", lang))
     ax.set_ylabel(_unit_label(ylabel, t["percent"], percent))
     if percent:
         ax.yaxis.set_major_formatter(PercentFormatter(lang))
@@ -359,7 +347,7 @@ def bar_counts(df: pd.DataFrame, label_col: str, count_col: str, title: str = ""
                                                    data["_shown"].head(12), strict=True))
     alt = f"{title}. {t['bars']}: {items}."
     if hidden.any():
-        alt += f" (<5, *: {t['hidden']})"
+        alt += f" (<{labels.policy()['min_cell']}, *: {t['hidden']})"
     return _finish(fig, ax, title, _source(source_note, lang), alt)
 
 
@@ -432,7 +420,7 @@ def show(fig: Figure, alt: str | None = None, dpi: int = 150, close: bool = True
     """
     from IPython.display import display
 
-    alt = alt or alt_text(fig) or getattr(fig, "_title", "") or "Gambar"
+    alt = alt or alt_text(fig) or getattr(fig, "_title", "") or labels.text("figure", "id")
     data = base64.b64encode(png_bytes(fig, dpi)).decode("ascii")
     width = int(round(fig.get_figwidth() * 96))
     display({"image/png": data, "text/plain": alt}, raw=True,

@@ -27,6 +27,8 @@ from typing import Any
 
 import nbformat
 
+from analysis.briefs.labels import PAGE_WORDS
+from analysis.briefs.labels import text as label_text
 from analysis.errors import RakorInputError
 
 log = logging.getLogger(__name__)
@@ -42,7 +44,6 @@ FONTS = [
     ("DejaVuSans-Bold-subset.ttf", "DejaVuSans-Bold.ttf", "bold", "normal"),
     ("DejaVuSans-Oblique-subset.ttf", "DejaVuSans-Oblique.ttf", "normal", "italic"),
 ]
-PAGE_WORDS = {"id": ("Halaman", "dari"), "en": ("Page", "of")}
 IMAGE_MIMES = ("image/png", "image/jpeg", "image/svg+xml")
 KEEP_WITH_NEXT = "keep-with-next"
 REMOVE_TAGS = {"remove_cell", "remove-cell", "hide", "hide-cell"}
@@ -158,7 +159,7 @@ _HEADING_LINE = re.compile(r"^\s{0,3}#{1,6}\s")
 
 def _prepare(nb: nbformat.NotebookNode, lang: str, keep_stderr: bool) -> nbformat.NotebookNode:
     """Drop hidden cells and noise, tag headings to keep with what follows, fill alt texts."""
-    default_alt = "Gambar" if lang == "id" else "Figure"
+    default_alt = label_text("figure", lang)
     cells = []
     last_heading = ""
     n_figure = 0
