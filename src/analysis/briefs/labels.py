@@ -41,6 +41,8 @@ MONTHS_SHORT: dict[str, list[str]] = {
     "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
 }
 MISSING: Pair = ("t.a.", "n/a")  # tidak tersedia / not available
+# (decimal, thousands) separators: 1.234,5 (PUEBI, BPS) / 1,234.5
+SEPARATORS: dict[str, tuple[str, str]] = {"id": (",", "."), "en": (".", ",")}
 
 # Display names of confidence-interval methods (keys as in ``estimation.ci_method*``).
 CI_METHOD_NAMES = {
@@ -546,7 +548,7 @@ def labels(lang: str = "id") -> dict[str, dict[str, str]]:
 
 
 __all__ = [
-    "LANGS", "MONTHS", "MONTHS_SHORT", "MISSING", "CI_METHOD_NAMES", "INDICATORS", "SUBJECTS", "RELIABILITY",
+    "LANGS", "MONTHS", "MONTHS_SHORT", "MISSING", "SEPARATORS", "CI_METHOD_NAMES", "INDICATORS", "SUBJECTS", "RELIABILITY",
     "NOTES", "HEADERS", "SOURCES", "OVERLAP_SOURCES", "QUALITY_CHECKS", "SAE_COLUMNS", "TEXT", "PLOT_TEXT",
     "PAGE_WORDS", "GROUPS", "check_lang", "pick", "policy", "text", "note", "source_name", "labels",
 ]

@@ -69,6 +69,10 @@ def fmt_number(x: Any, decimals: int = 1, lang: str = "id", signed: bool = False
         ``"id"`` (``1.234,5``) or ``"en"`` (``1,234.5``).
     signed
         Prefix ``+`` for positive values (a minus sign is always shown for negative ones).
+
+    Returns
+    -------
+    str
     """
     _check_lang(lang)
     if _is_missing(x):
@@ -76,9 +80,9 @@ def fmt_number(x: Any, decimals: int = 1, lang: str = "id", signed: bool = False
     d = _round_half_up(x, decimals)
     if d == 0:
         d = abs(d)  # no "-0,0"
+    dec, thousands = labels_mod.SEPARATORS[lang]
     text = f"{abs(d):,.{decimals}f}"  # en style: 1,234.5
-    if lang == "id":
-        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    text = text.replace(",", "\x00").replace(".", dec).replace("\x00", thousands)
     if d < 0:
         text = MINUS + text
     elif signed and d > 0:
@@ -87,23 +91,64 @@ def fmt_number(x: Any, decimals: int = 1, lang: str = "id", signed: bool = False
 
 
 def fmt_int(x: Any, lang: str = "id") -> str:
-    """Whole number with thousands separators: ``fmt_int(12345, "id") == "12.345"``."""
+    """Whole number with thousands separators: ``fmt_int(12345, "id") == "12.345"``.
+
+    Parameters
+    ----------
+    x
+        The number (rounded half up); missing gives ``"t.a."`` / ``"n/a"``.
+    lang
+        ``"id"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+    """
     return fmt_number(x, 0, lang)
 
 
 def fmt_int_series(values: pd.Series, lang: str = "id") -> pd.Series:
-    """Vectorised :func:`fmt_int` for a column of counts (missing stays missing)."""
+    """Vectorised :func:`fmt_int` for a column of counts (missing stays missing).
+
+    Parameters
+    ----------
+    values
+        Numbers (or text that reads as numbers).
+    lang
+        ``"id"`` or ``"en"``.
+
+    Returns
+    -------
+    pandas.Series
+        Object strings, ``None`` where a value is missing.
+    """
     _check_lang(lang)
     num = pd.to_numeric(values, errors="coerce")
     rounded = np.sign(num) * np.floor(num.abs() + 0.5)  # half up, away from zero
     text = rounded.abs().astype("Int64").astype("string")
-    text = text.str.replace(r"\B(?=(\d{3})+$)", "." if lang == "id" else ",", regex=True)
+    text = text.str.replace(r"\B(?=(\d{3})+$)", labels_mod.SEPARATORS[lang][1], regex=True)
     text = text.where(~(rounded < 0), MINUS + text)
     return text.astype("object").where(num.notna(), None)
 
 
 def fmt_pct(p: Any, lang: str = "id", decimals: int = 1, signed: bool = False) -> str:
-    """A proportion (0–1) as a percentage: ``fmt_pct(0.182, "id") == "18,2%"``."""
+    """A proportion (0–1) as a percentage: ``fmt_pct(0.182, "id") == "18,2%"``.
+
+    Parameters
+    ----------
+    p
+        The proportion; missing gives ``"t.a."`` / ``"n/a"``.
+    lang
+        ``"id"`` or ``"en"``.
+    decimals
+        Digits after the decimal separator.
+    signed
+        Prefix ``+`` for positive values.
+
+    Returns
+    -------
+    str
+    """
     if _is_missing(p):
         return MISSING[_check_lang(lang)]
     return fmt_number(float(p) * 100, decimals, lang, signed=signed) + "%"
@@ -113,9 +158,26 @@ def fmt_ci(low: Any, high: Any, lang: str = "id", decimals: int = 1, level: int 
            percent: bool = True) -> str:
     """A confidence interval: ``"IK 95%: 15,1–21,7"`` (id) or ``"95% CI: 15.1–21.7"`` (en).
 
-    ``low`` and ``high`` are proportions (0–1) when ``percent`` is true (shown as percentage
-    points without the % sign), otherwise plain numbers. When the lower bound is negative
-    (a change), the bounds are joined by a word ("hingga" / "to") instead of a dash.
+    When the lower bound is negative (a change), the bounds are joined by a word ("hingga" /
+    "to") instead of a dash.
+
+    Parameters
+    ----------
+    low, high
+        Bounds: proportions (0–1) when ``percent`` is true (shown as percentage points without
+        the % sign), otherwise plain numbers.
+    lang
+        ``"id"`` or ``"en"``.
+    decimals
+        Digits after the decimal separator.
+    level
+        Confidence level in percent, for the prefix.
+    percent
+        Whether the bounds are proportions.
+
+    Returns
+    -------
+    str
     """
     _check_lang(lang)
     scale = 100.0 if percent else 1.0
@@ -131,8 +193,20 @@ def fmt_ci(low: Any, high: Any, lang: str = "id", decimals: int = 1, level: int 
 def fmt_pp(change: Any, lang: str = "id", decimals: int = 1, signed: bool = True) -> str:
     """A change of a proportion in percentage points: ``fmt_pp(-0.021) == "−2,1 poin"``.
 
-    ``change`` is on the 0–1 scale (a difference of two proportions). With ``signed=False``
-    the magnitude only (for sentences that say "turun"/"naik").
+    Parameters
+    ----------
+    change
+        The change on the 0–1 scale (a difference of two proportions).
+    lang
+        ``"id"`` or ``"en"``.
+    decimals
+        Digits after the decimal separator.
+    signed
+        With ``False`` the magnitude only (for sentences that say "turun"/"naik").
+
+    Returns
+    -------
+    str
     """
     _check_lang(lang)
     if _is_missing(change):
@@ -151,9 +225,22 @@ _IDR_SCALES = [(1e12, "trillion"), (1e9, "billion"), (1e6, "million"), (1e3, "th
 def fmt_idr(amount: Any, lang: str = "id", compact: bool = False, decimals: int = 1) -> str:
     """Rupiah: ``"Rp391.000"`` (id), ``"IDR 391,000"`` (en); ``compact`` gives ``"Rp391 ribu"``.
 
-    Compact form uses the largest of ribu/juta/miliar/triliun not above the amount, with
-    ``decimals`` digits (trailing zeros dropped): ``fmt_idr(1_250_000, compact=True) == "Rp1,25 juta"``
-    with ``decimals=2``.
+    Parameters
+    ----------
+    amount
+        Amount in rupiah; missing gives ``"t.a."`` / ``"n/a"``.
+    lang
+        ``"id"`` or ``"en"``.
+    compact
+        Use the largest of ribu/juta/miliar/triliun not above the amount, with ``decimals``
+        digits (trailing zeros dropped): ``fmt_idr(1_250_000, compact=True, decimals=2) ==
+        "Rp1,25 juta"``.
+    decimals
+        Digits of the compact form.
+
+    Returns
+    -------
+    str
     """
     _check_lang(lang)
     if _is_missing(amount):
@@ -167,7 +254,7 @@ def fmt_idr(amount: Any, lang: str = "id", compact: bool = False, decimals: int 
             word = labels_mod.text(key, lang)
             if value >= scale:
                 num = fmt_number(value / scale, decimals, lang)
-                dec = "," if lang == "id" else "."
+                dec = labels_mod.SEPARATORS[lang][0]
                 if dec in num:
                     num = num.rstrip("0").rstrip(dec)
                 return f"{sign}{prefix}{num} {word}"
@@ -178,7 +265,26 @@ _PERIOD_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 def fmt_period(period: Any, lang: str = "id", short: bool = False) -> str:
-    """A period ``"YYYY-MM"`` as words: ``fmt_period("2024-08") == "Agustus 2024"``."""
+    """A period ``"YYYY-MM"`` as words: ``fmt_period("2024-08") == "Agustus 2024"``.
+
+    Parameters
+    ----------
+    period
+        ``"YYYY-MM"`` (longer strings are cut to 7 characters); missing gives ``"t.a."`` / ``"n/a"``.
+    lang
+        ``"id"`` or ``"en"``.
+    short
+        Short month names ("Agu 2024").
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    RakorInputError
+        When ``period`` is not written YYYY-MM.
+    """
     _check_lang(lang)
     if _is_missing(period):
         return MISSING[lang]
@@ -199,14 +305,26 @@ _NUM_RE = {
 def parse_numbers(text: str, lang: str = "id") -> list[float]:
     """Every number written in ``text``, as floats, in order (the inverse of the formatters).
 
-    Percentages come back in percent (``"18,2%"`` → 18.2); ranges ``15,1–21,7`` give two numbers;
-    years ("2024") and the "95" of "IK 95%" are numbers too — callers pick what they check.
+    Parameters
+    ----------
+    text
+        Text written by this module.
+    lang
+        ``"id"`` or ``"en"`` (which separators to read).
+
+    Returns
+    -------
+    list of float
+        Percentages come back in percent (``"18,2%"`` → 18.2); ranges ``15,1–21,7`` give two
+        numbers; years ("2024") and the "95" of "IK 95%" are numbers too — callers pick what they
+        check.
     """
     _check_lang(lang)
     out = []
     for tok in _NUM_RE[lang].findall(text.replace(DASH, " ")):
         tok = tok.replace(MINUS, "-")
-        tok = tok.replace(".", "").replace(",", ".") if lang == "id" else tok.replace(",", "")
+        dec, thousands = labels_mod.SEPARATORS[lang]
+        tok = tok.replace(thousands, "").replace(dec, ".")
         out.append(float(tok))
     return out
 
@@ -419,10 +537,17 @@ def zero_target_sentence(row: Any, area_label: str | None = None, indicator_labe
         Area name; default ``row["area_name"]``.
     indicator_label
         Default from :func:`labels` by ``row["indicator"]`` ("penduduk miskin ekstrem").
+    lang
+        ``"id"`` or ``"en"``.
     unit_noun
         Optional noun put before the label of a count ("keluarga").
     target
         The target value in the row's unit (0 for "zero extreme poverty").
+
+    Returns
+    -------
+    str
+        One sentence; a hidden count says "<5" (``privacy.min_cell``).
     """
     _check_lang(lang)
     ind = _get(row, "indicator", "")
@@ -462,7 +587,20 @@ def _indicator_label(indicator: str, lang: str) -> str:
 
 
 def source_line(sources: Mapping[str, Any] | str, lang: str = "id") -> str:
-    """``"Sumber: e-PPGBM Agustus 2024; DTSEN Juni 2024"`` from ``{source: data_period}`` or text."""
+    """``"Sumber: e-PPGBM Agustus 2024; DTSEN Juni 2024"`` from ``{source: data_period}`` or text.
+
+    Parameters
+    ----------
+    sources
+        Display names with their data periods, or a ready text (prefixed with "Sumber:" unless
+        it already starts with it).
+    lang
+        ``"id"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+    """
     _check_lang(lang)
     prefix = labels_mod.text("source", lang)
     if isinstance(sources, str):

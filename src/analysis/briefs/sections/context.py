@@ -116,20 +116,57 @@ class BriefContext:
 
     @property
     def name(self) -> str:
-        """Name of the brief's area."""
+        """Name of the brief's area.
+
+        Returns
+        -------
+        str
+        """
         return self.names[self.code]
 
     # ------------------------------------------------------------------ words
     def t(self, key: str, **values: Any) -> str:
-        """A word or sentence of :data:`analysis.briefs.labels.TEXT` in the brief's language."""
+        """A word or sentence of :data:`analysis.briefs.labels.TEXT` in the brief's language.
+
+        Parameters
+        ----------
+        key
+            Key of :data:`analysis.briefs.labels.TEXT`.
+        **values
+            Values of the template (policy values are filled in from the configuration).
+
+        Returns
+        -------
+        str
+        """
         return labels.text(key, self.lang, **values)
 
     def header(self, key: str) -> str:
-        """A table header of :data:`analysis.briefs.labels.HEADERS` in the brief's language."""
+        """A table header of :data:`analysis.briefs.labels.HEADERS` in the brief's language.
+
+        Parameters
+        ----------
+        key
+            Key of :data:`analysis.briefs.labels.HEADERS`.
+
+        Returns
+        -------
+        str
+        """
         return labels.pick(labels.HEADERS[key], self.lang)
 
     def label(self, indicator: str) -> str:
-        """Name of an indicator in the brief's language."""
+        """Name of an indicator in the brief's language.
+
+        Parameters
+        ----------
+        indicator
+            ``indicator`` of the estimates table.
+
+        Returns
+        -------
+        str
+        """
         return narrative.indicator_label(indicator, self.lang)
 
     # -------------------------------------------------------------- selection
@@ -190,24 +227,56 @@ class BriefContext:
         return None if df.empty else df.iloc[0]
 
     def sub_areas(self) -> pd.Series:
-        """Codes and names of the areas one level below (kelurahan of the kecamatan, or kecamatan)."""
+        """Codes and names of the areas one level below (kelurahan of the kecamatan, or kecamatan).
+
+        Returns
+        -------
+        pandas.Series
+            Names indexed by code, in gazetteer order.
+        """
         codes = [c for c in self.names.index
                  if c.count(".") == self.code.count(".") + 1 and c.startswith(self.code + ".")]
         return self.names[codes]
 
     def sources(self) -> dict[str, str]:
-        """Latest data period of each named source in the table, by display name."""
+        """Latest data period of each named source in the table, by display name.
+
+        Returns
+        -------
+        dict
+            ``{"e-PPGBM": "2025-02", ...}`` in the order of the table's sources.
+        """
         latest = self.est.dropna(subset=["data_period"]).groupby("source")["data_period"].max()
         return {labels.source_name(s, self.lang): p for s, p in latest.items() if s in labels.SOURCES}
 
     def source_note(self, *sources: str) -> str:
-        """The "Sumber: …" line of some sources (source keys of the estimates table)."""
+        """The "Sumber: …" line of some sources.
+
+        Parameters
+        ----------
+        *sources
+            ``source`` keys of the estimates table ("eppgbm", "susenas", …).
+
+        Returns
+        -------
+        str
+        """
         wanted = {labels.source_name(s, self.lang) for s in sources}
         return narrative.source_line({k: v for k, v in self.sources().items() if k in wanted}, self.lang)
 
     # ------------------------------------------------------------------ cells
     def pct_ci(self, r: pd.Series | None) -> str:
-        """"16,9 (13,6–20,7)" in percent, marked * (caution) or † (unreliable); "–" without a row."""
+        """"16,9 (13,6–20,7)" in percent, marked * (caution) or † (unreliable); "–" without a row.
+
+        Parameters
+        ----------
+        r
+            An estimates-table row, or None.
+
+        Returns
+        -------
+        str
+        """
         if r is None or pd.isna(r["estimate"]):
             return "–"
         num = lambda v: narrative.fmt_number(100 * v, 1, self.lang)  # noqa: E731
@@ -219,23 +288,60 @@ class BriefContext:
         return text
 
     def note(self, r: pd.Series | None) -> str:
-        """The label in ``note`` (a status, a rating) in the brief's language."""
+        """The label in ``note`` (a status, a rating) in the brief's language; "–" without one.
+
+        Parameters
+        ----------
+        r
+            An estimates-table row, or None.
+
+        Returns
+        -------
+        str
+        """
         if r is None or not isinstance(r.get("note"), str):
             return "–"
         return labels.note(r["note"], self.lang)
 
     def hidden(self) -> str:
-        """The text of a hidden small count ("<5", from ``privacy.min_cell``)."""
+        """The text of a hidden small count ("<5", from ``privacy.min_cell``).
+
+        Returns
+        -------
+        str
+        """
         return f"<{labels.policy(self.settings or None)['min_cell']}"
 
     def share(self, r: pd.Series | None, numerator: pd.Series | None) -> str:
-        """A share, hidden ("<5") when its numerator count is hidden."""
+        """A share, hidden ("<5") when its numerator count is hidden.
+
+        Parameters
+        ----------
+        r
+            The share's row, or None ("–").
+        numerator
+            The row of its numerator count, or None.
+
+        Returns
+        -------
+        str
+        """
         if numerator is not None and bool(numerator["suppressed"]):
             return self.hidden()
         return "–" if r is None or pd.isna(r["estimate"]) else narrative.fmt_pct(r["estimate"], self.lang)
 
     def count(self, r: pd.Series | None) -> str:
-        """A count; a suppressed one shows its ``note`` ("<5", or "*" for a complementary suppression)."""
+        """A count; a suppressed one shows its ``note`` ("<5", or "*" for a complementary suppression).
+
+        Parameters
+        ----------
+        r
+            An estimates-table row, or None.
+
+        Returns
+        -------
+        str
+        """
         if r is None or pd.isna(r["estimate"]):
             return "–"
         if bool(r.get("suppressed", False)):
@@ -243,7 +349,13 @@ class BriefContext:
         return narrative.fmt_int(r["estimate"], self.lang)
 
     def table_note(self) -> str:
-        """Note under the area tables: focus marker, reliability marks, hidden cells."""
+        """Note under the area tables: focus marker, reliability marks (RSE thresholds from config),
+        hidden cells.
+
+        Returns
+        -------
+        str
+        """
         return self.t("table_note") + self.t("suppressed_note")
 
 
@@ -294,22 +406,58 @@ def make_context(processed_dir: Path | str, period: str, lang: str = "id", synth
 
 
 def upper_first(text: str) -> str:
-    """``text`` with its first letter upper case (the rest unchanged)."""
+    """``text`` with its first letter upper case (the rest unchanged).
+
+    Parameters
+    ----------
+    text
+        Any text.
+
+    Returns
+    -------
+    str
+    """
     return text[:1].upper() + text[1:]
 
 
 def md(text: str) -> None:
-    """Display Markdown."""
+    """Display Markdown.
+
+    Parameters
+    ----------
+    text
+        Markdown source.
+    """
     display(Markdown(text))
 
 
 def heading(ctx: BriefContext, key: str, level: int = 2) -> None:
-    """Display a section heading of :data:`analysis.briefs.labels.TEXT`."""
+    """Display a section heading of :data:`analysis.briefs.labels.TEXT`.
+
+    Parameters
+    ----------
+    ctx
+        The brief's context (its language).
+    key
+        Key of the heading.
+    level
+        Markdown heading level.
+    """
     md("#" * level + " " + ctx.t(key))
 
 
 def table(df: pd.DataFrame, caption: str | None = None, note: str | None = None) -> None:
-    """Show a formatted table; columns whose every cell is a number (or "–", "<5") align right."""
+    """Show a formatted table; columns whose every cell is a number (or "–", "<5") align right.
+
+    Parameters
+    ----------
+    df
+        Display strings, first column the row labels.
+    caption
+        Source line above the table.
+    note
+        Note under the table.
+    """
     numeric = [c for c in df.columns[1:]
                if len(df) and df[c].astype(str).str.strip().str.match(_NUMERIC).all()]
     render.show_table(df, caption=caption, note=note, numeric_cols=numeric)
