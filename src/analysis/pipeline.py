@@ -310,15 +310,15 @@ def run_briefs(processed: Path, period: str | None = None, out: Path | None = No
               "synthetic": bool(info.get("synthetic", False))}
     # The briefs read their provenance footer (inputs, code version) from this manifest; the
     # complete one (outputs, timings) replaces it once the briefs are written.
-    manifest = {**common, "manifest": str(staging / "manifest.json")}
+    brief_params = {**common, "manifest": str(staging / "manifest.json")}
     brief_jobs = [
         BriefJob(NOTEBOOKS["kecamatan"], row.slug, f"Brief rakor {row.name} {period}",
-                 {**manifest, "kecamatan_code": row.code}, staging, lang, pdf)
+                 {**brief_params, "kecamatan_code": row.code}, staging, lang, pdf)
         for row in kec.itertuples()
     ]
     region = config.settings()["region"]["name"]
     brief_jobs.append(BriefJob(NOTEBOOKS["kota"], slugify(region), f"Brief rakor {region} {period}",
-                               manifest, staging, lang, pdf))
+                               brief_params, staging, lang, pdf))
     timings = timings if timings is not None else {}
     try:
         _write_manifest(staging, processed, period, common, {}, info)
