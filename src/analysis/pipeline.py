@@ -14,6 +14,7 @@ import hmac
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -256,8 +257,24 @@ def kecamatan_list() -> pd.DataFrame:
     from analysis.intake.gazetteer import gazetteer
 
     kec = gazetteer().kecamatan.rename(columns={"kode": "code", "nama": "name"})
-    kec["slug"] = kec["name"].str.lower().str.replace(r"[^a-z0-9]+", "-", regex=True).str.strip("-")
+    kec["slug"] = kec["name"].map(slugify)
     return kec.reset_index(drop=True)
+
+
+def slugify(name: str) -> str:
+    """File name of an area's brief: ``"Kota Bontang"`` → ``"kota-bontang"``.
+
+    Parameters
+    ----------
+    name
+        Area name.
+
+    Returns
+    -------
+    str
+        Lower-case letters and digits, runs of anything else as one ``-``.
+    """
+    return re.sub(r"[^a-z0-9]+", "-", str(name).lower()).strip("-")
 
 
 def run_briefs(processed: Path, period: str | None = None, out: Path | None = None,
@@ -291,15 +308,20 @@ def run_briefs(processed: Path, period: str | None = None, out: Path | None = No
     staging = Path(tempfile.mkdtemp(prefix=f".{period}.staging-", dir=out))
     common = {"processed_dir": processed, "period": period, "lang": lang,
               "synthetic": bool(info.get("synthetic", False))}
+    # The briefs read their provenance footer (inputs, code version) from this manifest; the
+    # complete one (outputs, timings) replaces it once the briefs are written.
+    brief_params = {**common, "manifest": str(staging / "manifest.json")}
     brief_jobs = [
         BriefJob(NOTEBOOKS["kecamatan"], row.slug, f"Brief rakor {row.name} {period}",
-                 {**common, "kecamatan_code": row.code}, staging, lang, pdf)
+                 {**brief_params, "kecamatan_code": row.code}, staging, lang, pdf)
         for row in kec.itertuples()
     ]
-    brief_jobs.append(BriefJob(NOTEBOOKS["kota"], "kota-bontang", f"Brief rakor Kota Bontang {period}",
-                               common, staging, lang, pdf))
+    region = config.settings()["region"]["name"]
+    brief_jobs.append(BriefJob(NOTEBOOKS["kota"], slugify(region), f"Brief rakor {region} {period}",
+                               brief_params, staging, lang, pdf))
     timings = timings if timings is not None else {}
     try:
+        _write_manifest(staging, processed, period, common, {}, info)
         done = _execute_jobs(brief_jobs, jobs)
         for job in done:
             timings[f"brief:{job.slug}"] = job.timings
@@ -506,6 +528,8 @@ def _write_manifest(staging: Path, processed: Path, period: str, parameters: dic
         if not path.is_file():
             continue
         rel = path.relative_to(staging).as_posix()
+        if rel == "manifest.json":  # the provisional one the briefs read; replaced below
+            continue
         restricted = rel.startswith("restricted/")
         # restricted outputs are listed without content (no hash of personal data either)
         outputs.append({"file": rel, "restricted": restricted,

@@ -19,29 +19,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.briefs import labels as labels_mod
 from analysis.errors import RakorInputError
 
-LANGS = ("id", "en")
+LANGS = labels_mod.LANGS
 MINUS = "\u2212"  # typographic minus sign
 DASH = "\u2013"  # en dash for ranges
 
-MONTHS = {
-    "id": ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-           "September", "Oktober", "November", "Desember"],
-    "en": ["January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"],
-}
-MONTHS_SHORT = {
-    "id": ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"],
-    "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
-}
-MISSING = {"id": "t.a.", "en": "n/a"}  # tidak tersedia / not available
+MONTHS = labels_mod.MONTHS  # the one copy lives in analysis.briefs.labels
+MONTHS_SHORT = labels_mod.MONTHS_SHORT
+MISSING = {lang: labels_mod.pick(labels_mod.MISSING, lang) for lang in LANGS}  # tidak tersedia / not available
 
 
 def _check_lang(lang: str) -> str:
-    if lang not in LANGS:
-        raise RakorInputError(f"language must be one of {', '.join(LANGS)}; got {lang!r}")
-    return lang
+    return labels_mod.check_lang(lang)
 
 
 def _is_missing(x: Any) -> bool:
@@ -78,6 +69,10 @@ def fmt_number(x: Any, decimals: int = 1, lang: str = "id", signed: bool = False
         ``"id"`` (``1.234,5``) or ``"en"`` (``1,234.5``).
     signed
         Prefix ``+`` for positive values (a minus sign is always shown for negative ones).
+
+    Returns
+    -------
+    str
     """
     _check_lang(lang)
     if _is_missing(x):
@@ -85,9 +80,9 @@ def fmt_number(x: Any, decimals: int = 1, lang: str = "id", signed: bool = False
     d = _round_half_up(x, decimals)
     if d == 0:
         d = abs(d)  # no "-0,0"
+    dec, thousands = labels_mod.SEPARATORS[lang]
     text = f"{abs(d):,.{decimals}f}"  # en style: 1,234.5
-    if lang == "id":
-        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    text = text.replace(",", "\x00").replace(".", dec).replace("\x00", thousands)
     if d < 0:
         text = MINUS + text
     elif signed and d > 0:
@@ -96,23 +91,64 @@ def fmt_number(x: Any, decimals: int = 1, lang: str = "id", signed: bool = False
 
 
 def fmt_int(x: Any, lang: str = "id") -> str:
-    """Whole number with thousands separators: ``fmt_int(12345, "id") == "12.345"``."""
+    """Whole number with thousands separators: ``fmt_int(12345, "id") == "12.345"``.
+
+    Parameters
+    ----------
+    x
+        The number (rounded half up); missing gives ``"t.a."`` / ``"n/a"``.
+    lang
+        ``"id"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+    """
     return fmt_number(x, 0, lang)
 
 
 def fmt_int_series(values: pd.Series, lang: str = "id") -> pd.Series:
-    """Vectorised :func:`fmt_int` for a column of counts (missing stays missing)."""
+    """Vectorised :func:`fmt_int` for a column of counts (missing stays missing).
+
+    Parameters
+    ----------
+    values
+        Numbers (or text that reads as numbers).
+    lang
+        ``"id"`` or ``"en"``.
+
+    Returns
+    -------
+    pandas.Series
+        Object strings, ``None`` where a value is missing.
+    """
     _check_lang(lang)
     num = pd.to_numeric(values, errors="coerce")
     rounded = np.sign(num) * np.floor(num.abs() + 0.5)  # half up, away from zero
     text = rounded.abs().astype("Int64").astype("string")
-    text = text.str.replace(r"\B(?=(\d{3})+$)", "." if lang == "id" else ",", regex=True)
+    text = text.str.replace(r"\B(?=(\d{3})+$)", labels_mod.SEPARATORS[lang][1], regex=True)
     text = text.where(~(rounded < 0), MINUS + text)
     return text.astype("object").where(num.notna(), None)
 
 
 def fmt_pct(p: Any, lang: str = "id", decimals: int = 1, signed: bool = False) -> str:
-    """A proportion (0–1) as a percentage: ``fmt_pct(0.182, "id") == "18,2%"``."""
+    """A proportion (0–1) as a percentage: ``fmt_pct(0.182, "id") == "18,2%"``.
+
+    Parameters
+    ----------
+    p
+        The proportion; missing gives ``"t.a."`` / ``"n/a"``.
+    lang
+        ``"id"`` or ``"en"``.
+    decimals
+        Digits after the decimal separator.
+    signed
+        Prefix ``+`` for positive values.
+
+    Returns
+    -------
+    str
+    """
     if _is_missing(p):
         return MISSING[_check_lang(lang)]
     return fmt_number(float(p) * 100, decimals, lang, signed=signed) + "%"
@@ -122,9 +158,26 @@ def fmt_ci(low: Any, high: Any, lang: str = "id", decimals: int = 1, level: int 
            percent: bool = True) -> str:
     """A confidence interval: ``"IK 95%: 15,1–21,7"`` (id) or ``"95% CI: 15.1–21.7"`` (en).
 
-    ``low`` and ``high`` are proportions (0–1) when ``percent`` is true (shown as percentage
-    points without the % sign), otherwise plain numbers. When the lower bound is negative
-    (a change), the bounds are joined by a word ("hingga" / "to") instead of a dash.
+    When the lower bound is negative (a change), the bounds are joined by a word ("hingga" /
+    "to") instead of a dash.
+
+    Parameters
+    ----------
+    low, high
+        Bounds: proportions (0–1) when ``percent`` is true (shown as percentage points without
+        the % sign), otherwise plain numbers.
+    lang
+        ``"id"`` or ``"en"``.
+    decimals
+        Digits after the decimal separator.
+    level
+        Confidence level in percent, for the prefix.
+    percent
+        Whether the bounds are proportions.
+
+    Returns
+    -------
+    str
     """
     _check_lang(lang)
     scale = 100.0 if percent else 1.0
@@ -132,16 +185,28 @@ def fmt_ci(low: Any, high: Any, lang: str = "id", decimals: int = 1, level: int 
     hi = MISSING[lang] if _is_missing(high) else fmt_number(float(high) * scale, decimals, lang)
     sep = DASH
     if lo.startswith(MINUS) or hi.startswith(MINUS):
-        sep = " hingga " if lang == "id" else " to "
-    prefix = f"IK {level}%" if lang == "id" else f"{level}% CI"
+        sep = labels_mod.text("range_word", lang)
+    prefix = labels_mod.text("ci_prefix", lang, level=level)
     return f"{prefix}: {lo}{sep}{hi}"
 
 
 def fmt_pp(change: Any, lang: str = "id", decimals: int = 1, signed: bool = True) -> str:
     """A change of a proportion in percentage points: ``fmt_pp(-0.021) == "−2,1 poin"``.
 
-    ``change`` is on the 0–1 scale (a difference of two proportions). With ``signed=False``
-    the magnitude only (for sentences that say "turun"/"naik").
+    Parameters
+    ----------
+    change
+        The change on the 0–1 scale (a difference of two proportions).
+    lang
+        ``"id"`` or ``"en"``.
+    decimals
+        Digits after the decimal separator.
+    signed
+        With ``False`` the magnitude only (for sentences that say "turun"/"naik").
+
+    Returns
+    -------
+    str
     """
     _check_lang(lang)
     if _is_missing(change):
@@ -149,36 +214,47 @@ def fmt_pp(change: Any, lang: str = "id", decimals: int = 1, signed: bool = True
     value = float(change) * 100
     if not signed:
         value = abs(value)
-    unit = "poin" if lang == "id" else ("point" if _round_half_up(abs(value), decimals) == 1
-                                          else "points")
+    one = _round_half_up(abs(value), decimals) == 1
+    unit = labels_mod.text("point" if one else "points", lang)
     return f"{fmt_number(value, decimals, lang, signed=signed)} {unit}"
 
 
-_IDR_SCALES = {
-    "id": [(1e12, "triliun"), (1e9, "miliar"), (1e6, "juta"), (1e3, "ribu")],
-    "en": [(1e12, "trillion"), (1e9, "billion"), (1e6, "million"), (1e3, "thousand")],
-}
+_IDR_SCALES = [(1e12, "trillion"), (1e9, "billion"), (1e6, "million"), (1e3, "thousand")]
 
 
 def fmt_idr(amount: Any, lang: str = "id", compact: bool = False, decimals: int = 1) -> str:
     """Rupiah: ``"Rp391.000"`` (id), ``"IDR 391,000"`` (en); ``compact`` gives ``"Rp391 ribu"``.
 
-    Compact form uses the largest of ribu/juta/miliar/triliun not above the amount, with
-    ``decimals`` digits (trailing zeros dropped): ``fmt_idr(1_250_000, compact=True) == "Rp1,25 juta"``
-    with ``decimals=2``.
+    Parameters
+    ----------
+    amount
+        Amount in rupiah; missing gives ``"t.a."`` / ``"n/a"``.
+    lang
+        ``"id"`` or ``"en"``.
+    compact
+        Use the largest of ribu/juta/miliar/triliun not above the amount, with ``decimals``
+        digits (trailing zeros dropped): ``fmt_idr(1_250_000, compact=True, decimals=2) ==
+        "Rp1,25 juta"``.
+    decimals
+        Digits of the compact form.
+
+    Returns
+    -------
+    str
     """
     _check_lang(lang)
     if _is_missing(amount):
         return MISSING[lang]
-    prefix = "Rp" if lang == "id" else "IDR "
+    prefix = labels_mod.text("idr_prefix", lang)
     value = float(amount)
     sign = MINUS if value < 0 else ""
     value = abs(value)
     if compact:
-        for scale, word in _IDR_SCALES[lang]:
+        for scale, key in _IDR_SCALES:
+            word = labels_mod.text(key, lang)
             if value >= scale:
                 num = fmt_number(value / scale, decimals, lang)
-                dec = "," if lang == "id" else "."
+                dec = labels_mod.SEPARATORS[lang][0]
                 if dec in num:
                     num = num.rstrip("0").rstrip(dec)
                 return f"{sign}{prefix}{num} {word}"
@@ -189,7 +265,26 @@ _PERIOD_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 def fmt_period(period: Any, lang: str = "id", short: bool = False) -> str:
-    """A period ``"YYYY-MM"`` as words: ``fmt_period("2024-08") == "Agustus 2024"``."""
+    """A period ``"YYYY-MM"`` as words: ``fmt_period("2024-08") == "Agustus 2024"``.
+
+    Parameters
+    ----------
+    period
+        ``"YYYY-MM"`` (longer strings are cut to 7 characters); missing gives ``"t.a."`` / ``"n/a"``.
+    lang
+        ``"id"`` or ``"en"``.
+    short
+        Short month names ("Agu 2024").
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    RakorInputError
+        When ``period`` is not written YYYY-MM.
+    """
     _check_lang(lang)
     if _is_missing(period):
         return MISSING[lang]
@@ -210,14 +305,26 @@ _NUM_RE = {
 def parse_numbers(text: str, lang: str = "id") -> list[float]:
     """Every number written in ``text``, as floats, in order (the inverse of the formatters).
 
-    Percentages come back in percent (``"18,2%"`` → 18.2); ranges ``15,1–21,7`` give two numbers;
-    years ("2024") and the "95" of "IK 95%" are numbers too — callers pick what they check.
+    Parameters
+    ----------
+    text
+        Text written by this module.
+    lang
+        ``"id"`` or ``"en"`` (which separators to read).
+
+    Returns
+    -------
+    list of float
+        Percentages come back in percent (``"18,2%"`` → 18.2); ranges ``15,1–21,7`` give two
+        numbers; years ("2024") and the "95" of "IK 95%" are numbers too — callers pick what they
+        check.
     """
     _check_lang(lang)
     out = []
     for tok in _NUM_RE[lang].findall(text.replace(DASH, " ")):
         tok = tok.replace(MINUS, "-")
-        tok = tok.replace(".", "").replace(",", ".") if lang == "id" else tok.replace(",", "")
+        dec, thousands = labels_mod.SEPARATORS[lang]
+        tok = tok.replace(thousands, "").replace(dec, ".")
         out.append(float(tok))
     return out
 
@@ -226,136 +333,62 @@ def parse_numbers(text: str, lang: str = "id") -> list[float]:
 # Labels
 # ----------------------------------------------------------------------------------------------
 
-_LABELS: dict[str, dict[str, dict[str, str]]] = {
-    "id": {
-        "indicator": {
-            "stunting": "stunting",
-            "severe_stunting": "stunting berat (sangat pendek)",
-            "wasting": "wasting (gizi kurang dan gizi buruk)",
-            "underweight": "berat badan kurang (underweight)",
-            "poverty_p0": "kemiskinan",
-            "poverty_p1": "indeks kedalaman kemiskinan (P1)",
-            "poverty_p2": "indeks keparahan kemiskinan (P2)",
-            "extreme_poverty_p0": "kemiskinan ekstrem",
-            "extreme_poverty_count": "penduduk miskin ekstrem",
-            "dtsen_desil1_families": "keluarga desil 1 DTSEN",
-            "rt_extreme_candidates": "calon keluarga miskin ekstrem hasil pendataan RT",
-            "stunting_count": "balita stunting",
-            "children_measured": "balita diukur",
-            "extreme_families_verified": "keluarga miskin ekstrem terverifikasi",
-            "extreme_families_unverified": "keluarga calon miskin ekstrem yang belum diverifikasi",
-            "extreme_families_cleared": "keluarga yang diverifikasi tidak memenuhi kriteria",
-            "recon_dtsen_desil1": "keluarga desil 1 DTSEN",
-            "recon_rt_extreme": "keluarga miskin ekstrem menurut pendataan RT",
-            "recon_both": "di kedua daftar (desil 1 dan pendataan RT)",
-            "recon_dtsen_only_not_listed": "hanya desil 1 DTSEN, belum didata RT",
-            "recon_dtsen_only_rt_not_extreme": "desil 1 DTSEN, menurut RT tidak miskin ekstrem",
-            "recon_rt_only_dtsen_other_desil": "miskin ekstrem menurut RT, di DTSEN desil lain",
-            "recon_rt_only_not_in_dtsen": "miskin ekstrem menurut RT, tidak ada di DTSEN",
-            "recon_conflicts": "perlu dicek",
-        },
-        "subject": {  # the subject of a prevalence sentence; {label} = indicator label
-            "default": "Prevalensi {label}",
-            "poverty_p0": "Persentase penduduk miskin",
-            "extreme_poverty_p0": "Persentase penduduk miskin ekstrem",
-        },
-        "reliability": {"reliable": "andal", "caution": "hati-hati", "unreliable": "tidak andal"},
-        "header": {
-            "area_name": "Wilayah", "kecamatan": "Kecamatan", "kelurahan": "Kelurahan",
-            "indicator": "Indikator", "period": "Periode", "data_period": "Periode data",
-            "n": "Jumlah diukur/sampel", "n_weighted": "Jumlah tertimbang",
-            "estimate": "Perkiraan", "count": "Jumlah", "prevalence": "Prevalensi (%)",
-            "ci": "IK 95%", "ci_low": "Batas bawah", "ci_high": "Batas atas",
-            "se": "Galat baku", "deff": "Efek desain", "method": "Metode", "source": "Sumber",
-            "reliability": "Keandalan", "rank": "Peringkat", "change": "Perubahan (poin)",
-            "target": "Target", "reason": "Alasan", "rows": "Baris",
-        },
-        "text": {
-            "city": "Kota", "target": "Target", "source": "Sumber", "ci95": "IK 95%",
-            "figure": "Gambar", "table": "Tabel", "page": "Halaman", "of": "dari",
-            "suppressed_note": "<5: jumlah 1–4 disembunyikan untuk melindungi data pribadi; "
-                               "*: disembunyikan agar sel kecil tidak dapat dihitung dari total.",
-            "synthetic_banner": "DATA SINTETIS — bukan data sebenarnya; hanya untuk uji coba.",
-            "unreliable_marker": "tidak andal",
-            "not_available": "data tidak tersedia",
-        },
-    },
-    "en": {
-        "indicator": {
-            "stunting": "stunting",
-            "severe_stunting": "severe stunting",
-            "wasting": "wasting",
-            "underweight": "underweight",
-            "poverty_p0": "poverty",
-            "poverty_p1": "poverty gap index (P1)",
-            "poverty_p2": "poverty severity index (P2)",
-            "extreme_poverty_p0": "extreme poverty",
-            "extreme_poverty_count": "people in extreme poverty",
-            "dtsen_desil1_families": "DTSEN decile-1 families",
-            "rt_extreme_candidates": "extreme-poverty candidates from the RT listing",
-            "stunting_count": "stunted children",
-            "children_measured": "children measured",
-            "extreme_families_verified": "verified extreme-poor families",
-            "extreme_families_unverified": "extreme-poverty candidate families not yet verified",
-            "extreme_families_cleared": "families verified as not meeting the criteria",
-            "recon_dtsen_desil1": "DTSEN decile-1 families",
-            "recon_rt_extreme": "extreme-poor families by the RT listing",
-            "recon_both": "on both lists (decile 1 and RT listing)",
-            "recon_dtsen_only_not_listed": "DTSEN decile 1 only, not listed by the RT",
-            "recon_dtsen_only_rt_not_extreme": "DTSEN decile 1, not extreme-poor by the RT",
-            "recon_rt_only_dtsen_other_desil": "extreme-poor by the RT, another DTSEN decile",
-            "recon_rt_only_not_in_dtsen": "extreme-poor by the RT, not in DTSEN",
-            "recon_conflicts": "to check",
-        },
-        "subject": {
-            "default": "{Label} prevalence",
-            "poverty_p0": "Poverty rate",
-            "extreme_poverty_p0": "Extreme poverty rate",
-        },
-        "reliability": {"reliable": "reliable", "caution": "use with caution",
-                        "unreliable": "unreliable"},
-        "header": {
-            "area_name": "Area", "kecamatan": "Kecamatan", "kelurahan": "Kelurahan",
-            "indicator": "Indicator", "period": "Period", "data_period": "Data period",
-            "n": "Measured/sample size", "n_weighted": "Weighted count",
-            "estimate": "Estimate", "count": "Count", "prevalence": "Prevalence (%)",
-            "ci": "95% CI", "ci_low": "Lower bound", "ci_high": "Upper bound",
-            "se": "Standard error", "deff": "Design effect", "method": "Method",
-            "source": "Source", "reliability": "Reliability", "rank": "Rank",
-            "change": "Change (points)", "target": "Target", "reason": "Reason", "rows": "Rows",
-        },
-        "text": {
-            "city": "City", "target": "Target", "source": "Source", "ci95": "95% CI",
-            "figure": "Figure", "table": "Table", "page": "Page", "of": "of",
-            "suppressed_note": "<5: counts of 1–4 hidden to protect personal data; "
-                               "*: hidden so that a small cell cannot be derived from the total.",
-            "synthetic_banner": "SYNTHETIC DATA — not real data; for testing only.",
-            "unreliable_marker": "unreliable",
-            "not_available": "data not available",
-        },
-    },
-}
-
-
 def labels(lang: str = "id") -> dict[str, dict[str, str]]:
-    """Labels of a language: ``indicator``, ``subject``, ``reliability``, ``header``, ``text``.
+    """Labels of a language by group: ``indicator``, ``subject``, ``reliability``, ``header``, ``text``, ….
 
-    Returns a deep copy; e.g. ``labels("id")["reliability"]["caution"] == "hati-hati"``.
+    A thin alias of :func:`analysis.briefs.labels.labels` (the one label module).
+
+    Parameters
+    ----------
+    lang
+        ``"id"`` or ``"en"``.
+
+    Returns
+    -------
+    dict
+        A fresh copy; e.g. ``labels("id")["reliability"]["caution"] == "hati-hati"``.
     """
-    _check_lang(lang)
-    return {k: dict(v) for k, v in _LABELS[lang].items()}
+    return labels_mod.labels(lang)
 
 
 def indicator_label(indicator: str, lang: str = "id") -> str:
-    """Name of an indicator (falls back to the key with underscores as spaces)."""
-    return _LABELS[_check_lang(lang)]["indicator"].get(indicator, str(indicator).replace("_", " "))
+    """Name of an indicator (falls back to the key with underscores as spaces).
+
+    Parameters
+    ----------
+    indicator
+        An ``indicator`` of the estimates table.
+    lang
+        ``"id"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+    """
+    pair = labels_mod.INDICATORS.get(indicator)
+    _check_lang(lang)
+    return str(indicator).replace("_", " ") if pair is None else labels_mod.pick(pair, lang)
 
 
 def reliability_label(code: Any, lang: str = "id") -> str:
-    """``reliable``/``caution``/``unreliable`` → "andal"/"hati-hati"/"tidak andal" (empty if missing)."""
+    """``reliable``/``caution``/``unreliable`` → "andal"/"hati-hati"/"tidak andal" (empty if missing).
+
+    Parameters
+    ----------
+    code
+        A ``reliability`` of the estimates table.
+    lang
+        ``"id"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+    """
     if _is_missing(code):
         return ""
-    return _LABELS[_check_lang(lang)]["reliability"].get(str(code), str(code))
+    pair = labels_mod.RELIABILITY.get(str(code))
+    _check_lang(lang)
+    return str(code) if pair is None else labels_mod.pick(pair, lang)
 
 
 def _get(row: Any, key: str, default: Any = None) -> Any:
@@ -374,8 +407,9 @@ def _capitalise(text: str) -> str:
 
 def _subject(indicator: str | None, label: str | None, lang: str) -> str:
     lab = label or indicator_label(indicator or "", lang)
-    template = _LABELS[lang]["subject"].get(indicator if label is None else "", None) \
-        or _LABELS[lang]["subject"]["default"]
+    pair = labels_mod.SUBJECTS.get(indicator if label is None else "", None) \
+        or labels_mod.SUBJECTS["default"]
+    template = labels_mod.pick(pair, lang)
     return _capitalise(template.format(label=lab, Label=_capitalise(lab)))
 
 
@@ -390,13 +424,7 @@ def _fmt_value(value: Any, row: Any, lang: str) -> str:
 def _significance(change: Mapping | None, row: Any, previous_row: Any, lang: str,
                   alpha: float) -> str:
     """Clause on statistical significance of a change (empty if nothing to judge it by)."""
-    sig_words = {
-        "id": ("perubahan bermakna secara statistik", "perubahan tidak bermakna secara statistik",
-               "selang kepercayaan kedua periode tumpang tindih; kemaknaan perubahan belum diuji"),
-        "en": ("the change is statistically significant",
-               "the change is not statistically significant",
-               "the confidence intervals of the two periods overlap; the change was not tested"),
-    }[lang]
+    sig_words = tuple(labels_mod.text(k, lang) for k in ("sig_yes", "sig_no", "sig_untested"))
     if change is not None:
         p = _get(change, "p_value")
         if p is not None:
@@ -417,12 +445,9 @@ def _significance(change: Mapping | None, row: Any, previous_row: Any, lang: str
 def _reliability_sentence(row: Any, lang: str) -> str:
     rel = _get(row, "reliability")
     if rel == "unreliable":
-        return (" Angka ini tidak andal (galat relatif besar); gunakan hanya sebagai petunjuk."
-                if lang == "id" else
-                " This figure is unreliable (large relative error); use it only as an indication.")
+        return labels_mod.text("unreliable_sentence", lang)
     if rel == "caution":
-        return (" Angka ini perlu ditafsirkan dengan hati-hati." if lang == "id"
-                else " Interpret this figure with caution.")
+        return labels_mod.text("caution_sentence", lang)
     return ""
 
 
@@ -463,12 +488,10 @@ def prevalence_sentence(row: Any, previous_row: Any = None, indicator_label: str
     _check_lang(lang)
     subj = subject or _subject(_get(row, "indicator"), indicator_label, lang)
     if bool(_get(row, "suppressed", False)):
-        return (f"{subj} tidak ditampilkan (jumlah kurang dari 5, untuk melindungi data pribadi)."
-                if lang == "id" else
-                f"{subj} is not shown (fewer than 5 cases, to protect personal data).")
+        return labels_mod.text("suppressed_sentence", lang, subject=subj)
     est = _get(row, "estimate")
     if est is None:
-        return f"{subj}: {_LABELS[lang]['text']['not_available']}."
+        return f"{subj}: {labels_mod.text('not_available', lang)}."
     text = f"{subj} {_fmt_value(est, row, lang)}"
     lo, hi = _get(row, "ci_low"), _get(row, "ci_high")
     if lo is not None and hi is not None:
@@ -483,15 +506,13 @@ def prevalence_sentence(row: Any, previous_row: Any = None, indicator_label: str
             or _get(change, "previous_period")
         since = ""
         if prev_period is not None:
-            since = f" dari {fmt_period(prev_period, lang)}" if lang == "id" \
-                else f" from {fmt_period(prev_period, lang)}"
+            since = labels_mod.text("since", lang, period=fmt_period(prev_period, lang))
         shown = fmt_int(abs(diff), lang) if _is_count(row) else fmt_pp(diff, lang, signed=False)
         zero = (_round_half_up(diff, 0) if _is_count(row) else _round_half_up(diff * 100, 1)) == 0
         if zero:
-            text += (", tidak berubah" if lang == "id" else ", unchanged") + since
+            text += labels_mod.text("unchanged", lang) + since
         else:
-            word = {("id", True): "naik", ("id", False): "turun",
-                    ("en", True): "up", ("en", False): "down"}[(lang, diff > 0)]
+            word = labels_mod.text("up" if diff > 0 else "down", lang)
             text += f", {word} {shown}{since}"
         sig = _significance(change, row, previous_row, lang, alpha)
         if sig:
@@ -516,13 +537,19 @@ def zero_target_sentence(row: Any, area_label: str | None = None, indicator_labe
         Area name; default ``row["area_name"]``.
     indicator_label
         Default from :func:`labels` by ``row["indicator"]`` ("penduduk miskin ekstrem").
+    lang
+        ``"id"`` or ``"en"``.
     unit_noun
         Optional noun put before the label of a count ("keluarga").
     target
         The target value in the row's unit (0 for "zero extreme poverty").
+
+    Returns
+    -------
+    str
+        One sentence; a hidden count says "<5" (``privacy.min_cell``).
     """
     _check_lang(lang)
-    L = _LABELS[lang]
     ind = _get(row, "indicator", "")
     area = area_label or _get(row, "area_name", "")
     label = indicator_label or _indicator_label(ind, lang)
@@ -533,45 +560,49 @@ def zero_target_sentence(row: Any, area_label: str | None = None, indicator_labe
     est = _get(row, "estimate")
     if _is_count(row):
         if bool(_get(row, "suppressed", False)):
-            return (f"{head}masih ada <5 {what}{when}; target nol belum tercapai."
-                    if lang == "id" else
-                    f"{head}fewer than 5 {what} remain{when}; the zero target is not yet met.")
+            return labels_mod.text("zero_count_hidden", lang, head=head, what=what, when=when)
         if est is None:
-            return f"{head}{L['text']['not_available']}."
+            return f"{head}{labels_mod.text('not_available', lang)}."
         if float(est) <= target:
-            return (f"{head}target nol tercapai: tidak ada {label} yang tercatat{when}."
-                    if lang == "id" else f"{head}zero target met: no {label} recorded{when}.")
-        return (f"{head}masih ada {fmt_int(est, lang)} {what}{when}; target nol belum tercapai."
-                if lang == "id" else
-                f"{head}{fmt_int(est, lang)} {what} remain{when}; the zero target is not yet met.")
+            return labels_mod.text("zero_count_met", lang, head=head, label=label, when=when)
+        return labels_mod.text("zero_count_not_met", lang, head=head, count=fmt_int(est, lang), what=what,
+                               when=when)
     if est is None:
-        return f"{head}{L['text']['not_available']}."
+        return f"{head}{labels_mod.text('not_available', lang)}."
     hi = _get(row, "ci_high")
     lo = _get(row, "ci_low")
     pct = fmt_pct(est, lang)
     if float(est) <= target:
         if hi is not None and float(hi) > target:
-            return (f"{head}{label} {pct}, dengan batas atas IK 95% {fmt_pct(hi, lang)}{when}; "
-                    "target nol belum dapat dipastikan tercapai."
-                    if lang == "id" else
-                    f"{head}{label} {pct}, with a 95% CI upper bound of {fmt_pct(hi, lang)}{when}; "
-                    "the zero target cannot yet be confirmed.")
-        return (f"{head}target nol {label} tercapai{when}." if lang == "id"
-                else f"{head}zero {label} target met{when}.")
+            return labels_mod.text("zero_pct_unconfirmed", lang, head=head, label=label, pct=pct,
+                                   high=fmt_pct(hi, lang), when=when)
+        return labels_mod.text("zero_pct_met", lang, head=head, label=label, when=when)
     ci = f" ({fmt_ci(lo, hi, lang)})" if lo is not None and hi is not None else ""
-    return (f"{head}{label} {pct}{ci}{when}; target nol belum tercapai." if lang == "id"
-            else f"{head}{label} {pct}{ci}{when}; the zero target is not yet met.")
+    return labels_mod.text("zero_pct_not_met", lang, head=head, label=label, pct=pct, ci=ci, when=when)
 
 
 def _indicator_label(indicator: str, lang: str) -> str:
     """:func:`indicator_label` under another name (functions below take ``indicator_label=``)."""
-    return _LABELS[lang]["indicator"].get(indicator, str(indicator).replace("_", " "))
+    return indicator_label(indicator, lang)
 
 
 def source_line(sources: Mapping[str, Any] | str, lang: str = "id") -> str:
-    """``"Sumber: e-PPGBM Agustus 2024; DTSEN Juni 2024"`` from ``{source: data_period}`` or text."""
+    """``"Sumber: e-PPGBM Agustus 2024; DTSEN Juni 2024"`` from ``{source: data_period}`` or text.
+
+    Parameters
+    ----------
+    sources
+        Display names with their data periods, or a ready text (prefixed with "Sumber:" unless
+        it already starts with it).
+    lang
+        ``"id"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+    """
     _check_lang(lang)
-    prefix = _LABELS[lang]["text"]["source"]
+    prefix = labels_mod.text("source", lang)
     if isinstance(sources, str):
         return sources if sources.lower().startswith(prefix.lower()) else f"{prefix}: {sources}"
     parts = [f"{name} {fmt_period(p, lang)}" if p is not None and not _is_missing(p) else str(name)

@@ -24,7 +24,7 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter, MaxNLocator
 
-from analysis.briefs import narrative
+from analysis.briefs import labels, narrative
 from analysis.errors import RakorInputError
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour-vision
@@ -44,19 +44,7 @@ REF_STYLES = [  # reference lines: city value, target, then others
 FIG_WIDTH_IN = 6.8  # A4 text width with 18 mm margins (174 mm)
 SOURCE_FONTSIZE = 8
 
-_TEXT = {
-    "id": {"source": "Sumber", "estimate": "perkiraan", "ci": "IK 95%", "unreliable": "tidak andal",
-           "caution": "hati-hati", "only": "hanya {x}", "highest": "tertinggi", "lowest": "terendah",
-           "refs": "garis acuan", "forest": "Diagram titik dengan interval kepercayaan 95% untuk",
-           "rows": "baris", "trend": "Tren", "bars": "Diagram batang", "hidden": "disembunyikan",
-           "count": "Jumlah", "percent": "Persen", "combo": "Kombinasi sumber"},
-    "en": {"source": "Source", "estimate": "estimate", "ci": "95% CI", "unreliable": "unreliable",
-           "caution": "use with caution", "only": "{x} only", "highest": "highest",
-           "lowest": "lowest", "refs": "reference lines", "forest":
-           "Dot plot with 95% confidence intervals for", "rows": "rows", "trend": "Trend",
-           "bars": "Bar chart", "hidden": "hidden", "count": "Count", "percent": "Percent",
-           "combo": "Source combination"},
-}
+_TEXT = {lang: {k: labels.pick(v, lang) for k, v in labels.PLOT_TEXT.items()} for lang in labels.LANGS}
 
 
 def set_theme() -> None:
@@ -106,7 +94,18 @@ class IntFormatter(Formatter):
 
 
 def alt_text(fig: Figure) -> str:
-    """The alt text attached to a figure by this module ('' if none)."""
+    """The alt text attached to a figure by this module.
+
+    Parameters
+    ----------
+    fig
+        A figure made by this module.
+
+    Returns
+    -------
+    str
+        The alt text, ``""`` if none.
+    """
     return getattr(fig, "_alt_text", "") or ""
 
 
@@ -257,10 +256,23 @@ def trend_plot(history_df: pd.DataFrame, x: str = "data_period", y: str = "estim
     ----------
     history_df
         One row per period (and group): ``x`` as "YYYY-MM", ``y`` and optional CI columns.
+    x, y, low, high
+        Columns: period, value and CI bounds (``None``: no band).
     group
         Column with the series name (e.g. ``area_name``); ``None`` for one series.
+    title, ylabel, source_note
+        Title, y-axis label and source line (required).
+    lang
+        ``"id"`` or ``"en"``: number format and words.
+    percent
+        Values are proportions shown as percentages.
     ref_lines
         ``{label: value}`` drawn as horizontal lines (e.g. the target).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        With ``fig._alt_text``.
     """
     set_theme()
     cols = [x, y] + [c for c in (low, high, group) if c]
@@ -289,7 +301,7 @@ def trend_plot(history_df: pd.DataFrame, x: str = "data_period", y: str = "estim
     refs = _ref_lines(ax, ref_lines, percent, lang, vertical=False)
     ax.set_xticks(range(len(periods)), [narrative.fmt_period(p, lang, short=True) for p in periods])
     ax.set_xlim(-0.3, len(periods) - 0.7)
-    ax.set_xlabel("Periode" if lang == "id" else "Period")
+    ax.set_xlabel(labels.text("period_axis", lang))
     ax.set_ylabel(_unit_label(ylabel, t["percent"], percent))
     if percent:
         ax.yaxis.set_major_formatter(PercentFormatter(lang))
@@ -314,14 +326,27 @@ def bar_counts(df: pd.DataFrame, label_col: str, count_col: str, title: str = ""
         One row per bar.
     label_col, count_col
         Bar label and count.
+    title, xlabel, source_note
+        Title, x-axis label and source line (required).
+    lang
+        ``"id"`` or ``"en"``.
     display_col
         The text to print at each bar, from :func:`analysis.estimates.suppression.suppress_small_counts`
         (``f"{count_col}_display"``). A bar whose displayed text is not its plain count (``"<5"``,
         ``"*"``) is not drawn, so its length cannot give the hidden count away. Without it,
         the counts are suppressed here (whole table as one group, ``min_cell`` from config):
         a chart of persons or families never shows a count below ``min_cell``.
+    colour
+        Bar colour.
     sort
         Largest count on top (hidden bars at the bottom).
+    min_cell
+        Smallest count shown when suppressing here (default ``privacy.min_cell``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        With ``fig._alt_text``.
     """
     set_theme()
     _check_cols(df, [label_col, count_col] + ([display_col] if display_col else []), "bar_counts")
@@ -359,7 +384,7 @@ def bar_counts(df: pd.DataFrame, label_col: str, count_col: str, title: str = ""
                                                    data["_shown"].head(12), strict=True))
     alt = f"{title}. {t['bars']}: {items}."
     if hidden.any():
-        alt += f" (<5, *: {t['hidden']})"
+        alt += f" (<{labels.policy()['min_cell']}, *: {t['hidden']})"
     return _finish(fig, ax, title, _source(source_note, lang), alt)
 
 
@@ -374,12 +399,26 @@ def upset_like(df: pd.DataFrame, set_cols: Sequence[str], count_col: str = "n",
     ----------
     df
         One row per combination: boolean membership columns ``set_cols`` and a count.
+    set_cols
+        The membership columns.
+    count_col
+        The count column.
     set_labels
         Display name of each set column (``{"in_dtsen": "DTSEN"}``); default the column name.
+    title, xlabel, source_note
+        Title, x-axis label and source line (required).
+    lang
+        ``"id"`` or ``"en"``.
     display_col
         Suppressed display text (see :func:`bar_counts`).
     top
         Show only the ``top`` largest combinations (``None``: all).
+    min_cell
+        As in :func:`bar_counts`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
     """
     _check_cols(df, [*set_cols, count_col], "upset_like")
     t = _TEXT[narrative._check_lang(lang)]
@@ -399,7 +438,19 @@ def upset_like(df: pd.DataFrame, set_cols: Sequence[str], count_col: str = "n",
 
 
 def png_bytes(fig: Figure, dpi: int = 150) -> bytes:
-    """The figure as PNG bytes (metadata stripped so the bytes are reproducible)."""
+    """The figure as PNG bytes (metadata stripped so the bytes are reproducible).
+
+    Parameters
+    ----------
+    fig
+        The figure.
+    dpi
+        Resolution.
+
+    Returns
+    -------
+    bytes
+    """
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     return buf.getvalue()
@@ -427,12 +478,22 @@ def show(fig: Figure, alt: str | None = None, dpi: int = 150, close: bool = True
 
     The output carries ``metadata["image/png"]["alt"]`` (read by :mod:`analysis.briefs.render` into
     ``<img alt>``) and ``width`` in CSS pixels (so the figure prints at the A4 text width); its
-    ``text/plain`` is the alt text. The figure is closed afterwards so the inline backend does
-    not show it a second time.
+    ``text/plain`` is the alt text.
+
+    Parameters
+    ----------
+    fig
+        The figure.
+    alt
+        Alt text; default the figure's own (:func:`alt_text`), else its title.
+    dpi
+        Resolution of the PNG.
+    close
+        Close the figure afterwards, so the inline backend does not show it a second time.
     """
     from IPython.display import display
 
-    alt = alt or alt_text(fig) or getattr(fig, "_title", "") or "Gambar"
+    alt = alt or alt_text(fig) or getattr(fig, "_title", "") or labels.text("figure", "id")
     data = base64.b64encode(png_bytes(fig, dpi)).decode("ascii")
     width = int(round(fig.get_figwidth() * 96))
     display({"image/png": data, "text/plain": alt}, raw=True,

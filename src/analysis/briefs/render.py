@@ -5,7 +5,7 @@ the stylesheet and the fonts (subsets of DejaVu Sans, ``assets/``) are embedded,
 sites are turned into plain text. The PDF is printed from that HTML by WeasyPrint with page
 numbers ("Halaman N dari M"), headings kept with what follows and table headers repeated.
 
-Both files are written atomically (a temporary file in the same folder, then ``os.replace``),
+Both files are written atomically with :func:`analysis.files.atomic_write` (the one atomic-write helper),
 so a reader never sees a half-written brief.
 
 Notebook side (see also :mod:`analysis.briefs.plots`): figures shown with ``plots.show(fig)`` carry
@@ -17,17 +17,18 @@ from __future__ import annotations
 import base64
 import html as html_lib
 import logging
-import os
 import re
-import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import nbformat
 
+from analysis.briefs.labels import PAGE_WORDS
+from analysis.briefs.labels import text as label_text
 from analysis.errors import RakorInputError
+from analysis.files import atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,6 @@ FONTS = [
     ("DejaVuSans-Bold-subset.ttf", "DejaVuSans-Bold.ttf", "bold", "normal"),
     ("DejaVuSans-Oblique-subset.ttf", "DejaVuSans-Oblique.ttf", "normal", "italic"),
 ]
-PAGE_WORDS = {"id": ("Halaman", "dari"), "en": ("Page", "of")}
 IMAGE_MIMES = ("image/png", "image/jpeg", "image/svg+xml")
 KEEP_WITH_NEXT = "keep-with-next"
 REMOVE_TAGS = {"remove_cell", "remove-cell", "hide", "hide-cell"}
@@ -60,10 +60,24 @@ _CSS_URL = re.compile(r"""url\(\s*["']?\s*(?:https?:)?//|@import\b""", re.I)
 # ----------------------------------------------------------------------------------------------
 
 def callout(text: str, kind: str = "note") -> Any:
-    """A highlighted paragraph (``kind``: ``note``, ``warning``, ``synthetic``) for display.
+    """A highlighted paragraph for display.
 
-    ``callout(narrative.labels(lang)["text"]["synthetic_banner"], "synthetic")`` gives the
-    synthetic-data banner. ``text`` is escaped (plain text, not HTML).
+    Parameters
+    ----------
+    text
+        Plain text (escaped, not HTML); e.g. ``labels.text("synthetic_banner", lang)`` gives the
+        synthetic-data banner.
+    kind
+        ``note``, ``warning`` or ``synthetic``.
+
+    Returns
+    -------
+    IPython.display.HTML
+
+    Raises
+    ------
+    RakorInputError
+        For another ``kind``.
     """
     from IPython.display import HTML
 
@@ -76,9 +90,23 @@ def table_html(df: Any, caption: str | None = None, note: str | None = None,
                numeric_cols: Sequence[str] = (), keep_together: bool | None = None) -> str:
     """HTML of a small display table: no index, escaped cells, numbers right-aligned.
 
-    Cells are shown as given: format them first with :mod:`analysis.briefs.narrative` (``fmt_pct``,
-    ``fmt_int``, suppressed ``*_display`` columns). ``keep_together`` (default: up to 25 rows)
-    keeps the table on one page.
+    Parameters
+    ----------
+    df
+        The table; cells are shown as given: format them first with :mod:`analysis.briefs.narrative`
+        (``fmt_pct``, ``fmt_int``, suppressed ``*_display`` columns).
+    caption
+        Caption above the table (the source line).
+    note
+        Note under the table.
+    numeric_cols
+        Columns to align right.
+    keep_together
+        Keep the table on one page (default: up to 25 rows).
+
+    Returns
+    -------
+    str
     """
     cols = list(df.columns)
     num = set(numeric_cols)
@@ -104,7 +132,13 @@ def table_html(df: Any, caption: str | None = None, note: str | None = None,
 
 def show_table(df: Any, caption: str | None = None, note: str | None = None,
                numeric_cols: Sequence[str] = (), keep_together: bool | None = None) -> None:
-    """Display :func:`table_html` in a notebook."""
+    """Display :func:`table_html` in a notebook.
+
+    Parameters
+    ----------
+    df, caption, note, numeric_cols, keep_together
+        As in :func:`table_html`.
+    """
     from IPython.display import HTML, display
 
     display(HTML(table_html(df, caption, note, numeric_cols, keep_together)))
@@ -139,7 +173,19 @@ def _css_string(text: str) -> str:
 
 
 def brief_css(lang: str = "id", title: str = "") -> str:
-    """The embedded stylesheet: fonts, A4 page with page numbers in ``lang``, running title."""
+    """The embedded stylesheet: fonts, A4 page with page numbers in ``lang``, running title.
+
+    Parameters
+    ----------
+    lang
+        ``"id"`` or ``"en"`` (the page-number words, :data:`analysis.briefs.labels.PAGE_WORDS`).
+    title
+        Running title of the printed pages.
+
+    Returns
+    -------
+    str
+    """
     page, of = PAGE_WORDS[_check_lang(lang)]
     css = (TEMPLATES_DIR / "brief.css").read_text(encoding="utf-8")
     css = (css.replace("__PAGE_LABEL__", page).replace("__OF_LABEL__", of)
@@ -158,7 +204,7 @@ _HEADING_LINE = re.compile(r"^\s{0,3}#{1,6}\s")
 
 def _prepare(nb: nbformat.NotebookNode, lang: str, keep_stderr: bool) -> nbformat.NotebookNode:
     """Drop hidden cells and noise, tag headings to keep with what follows, fill alt texts."""
-    default_alt = "Gambar" if lang == "id" else "Figure"
+    default_alt = label_text("figure", lang)
     cells = []
     last_heading = ""
     n_figure = 0
@@ -251,31 +297,23 @@ def _make_offline(html: str) -> str:
 
 
 def external_references(html: str) -> list[str]:
-    """Every reference in ``html`` that would load something from the network (should be none)."""
+    """Every reference in ``html`` that would load something from the network (should be none).
+
+    Parameters
+    ----------
+    html
+        A rendered brief.
+
+    Returns
+    -------
+    list of str
+        Each reference with a little context around it.
+    """
     found = []
     for pat in (_EXTERNAL_ATTR, _SCRIPT_SRC, _CSS_URL):
         for m in pat.finditer(html):
             found.append(html[max(0, m.start() - 20):m.end() + 40])
     return found
-
-
-def _atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp)`` on a temporary file next to ``path``, then move it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; a brief is an ordinary file
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
 
 
 def notebook_to_html(executed_ipynb: Path, html_path: Path, title: str, lang: str = "id",
@@ -329,7 +367,7 @@ def notebook_to_html(executed_ipynb: Path, html_path: Path, title: str, lang: st
     left = external_references(body)
     if left:  # pragma: no cover - _make_offline removes every pattern external_references finds
         raise RuntimeError(f"the brief still refers to the network: {left[:3]}")
-    return _atomic_write(Path(html_path), lambda tmp: tmp.write_text(body, encoding="utf-8"))
+    return atomic_write(Path(html_path), lambda tmp: tmp.write_text(body, encoding="utf-8"))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -356,6 +394,23 @@ def html_to_pdf(html_path: Path, pdf_path: Path) -> Path:
 
     Page size, margins, page numbers ("Halaman N dari M"), kept-together headings and repeated
     table headers come from the embedded stylesheet (``templates/brief.css``).
+
+    Parameters
+    ----------
+    html_path
+        The brief's HTML (from :func:`notebook_to_html`).
+    pdf_path
+        The PDF to write.
+
+    Returns
+    -------
+    pathlib.Path
+        ``pdf_path``.
+
+    Raises
+    ------
+    RakorInputError
+        When ``html_path`` does not exist.
     """
     import weasyprint
 
@@ -364,11 +419,21 @@ def html_to_pdf(html_path: Path, pdf_path: Path) -> Path:
         raise RakorInputError(f"HTML to print not found: {html_path}")
     document = weasyprint.HTML(filename=str(html_path), base_url=str(html_path.parent),
                                url_fetcher=_offline_fetcher())
-    return _atomic_write(Path(pdf_path), lambda tmp: document.write_pdf(target=str(tmp)))
+    return atomic_write(Path(pdf_path), lambda tmp: document.write_pdf(target=str(tmp)))
 
 
 def pdf_page_count(pdf_path: Path) -> int:
-    """Number of pages of a PDF (``pdfinfo`` if installed, else ``pypdf``, else a byte count)."""
+    """Number of pages of a PDF (``pdfinfo`` if installed, else ``pypdf``, else a byte count).
+
+    Parameters
+    ----------
+    pdf_path
+        The PDF.
+
+    Returns
+    -------
+    int
+    """
     import shutil
     import subprocess
 

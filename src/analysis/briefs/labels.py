@@ -1,0 +1,554 @@
+"""Every word of the briefs, in Bahasa Indonesia and English: data, not branches.
+
+Each label is a pair ``(id, en)`` so a key cannot exist in one language only. Groups:
+
+- :data:`MONTHS`, :data:`MONTHS_SHORT`: month names (the only copy in the package);
+- :data:`INDICATORS`, :data:`SUBJECTS`: indicator names and the subject of a prevalence sentence;
+- :data:`RELIABILITY`: ``reliable``/``caution``/``unreliable``;
+- :data:`NOTES`: statuses and ratings stored (in Indonesian) in the estimates table's ``note``;
+- :data:`HEADERS`: table headers;
+- :data:`SOURCES`: display names of the data sources;
+- :data:`QUALITY_CHECKS`, :data:`SAE_COLUMNS`: labels of the data-quality and small-area tables;
+- :data:`TEXT`: section headings, fixed sentences and sentence templates of the briefs;
+- :data:`PLOT_TEXT`, :data:`PAGE_WORDS`: words of the figures' alt texts and of the PDF page numbers.
+
+Templates name their values in braces. Policy values come from ``config/settings.yml`` through
+:func:`policy` (``{min_cell}``, ``{small_range}``, ``{reliable_max_rse}``, ``{caution_max_rse}``,
+``{ci_method}``, ``{ci_method_rare}``, ``{ci_method_rare_name}``, ``{poor_max_desil}``), so a
+sentence never states a policy number the configuration does not hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from analysis.errors import RakorInputError
+
+LANGS = ("id", "en")
+DASH = "\u2013"  # en dash for ranges
+
+Pair = tuple[str, str]
+
+MONTHS: dict[str, list[str]] = {
+    "id": ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+           "September", "Oktober", "November", "Desember"],
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"],
+}
+MONTHS_SHORT: dict[str, list[str]] = {
+    "id": ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"],
+    "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+}
+MISSING: Pair = ("t.a.", "n/a")  # tidak tersedia / not available
+# (decimal, thousands) separators: 1.234,5 (PUEBI, BPS) / 1,234.5
+SEPARATORS: dict[str, tuple[str, str]] = {"id": (",", "."), "en": (".", ",")}
+
+# Display names of confidence-interval methods (keys as in ``estimation.ci_method*``).
+CI_METHOD_NAMES = {
+    "logit": "logit", "korn-graubard": "Korn-Graubard", "clopper-pearson": "Clopper-Pearson",
+    "wilson": "Wilson", "wald": "Wald", "beta": "Clopper-Pearson",
+}
+
+INDICATORS: dict[str, Pair] = {
+    "stunting": ("stunting", "stunting"),
+    "severe_stunting": ("stunting berat (sangat pendek)", "severe stunting"),
+    "wasting": ("wasting (gizi kurang dan gizi buruk)", "wasting"),
+    "underweight": ("berat badan kurang (underweight)", "underweight"),
+    "poverty_p0": ("kemiskinan", "poverty"),
+    "poverty_p1": ("indeks kedalaman kemiskinan (P1)", "poverty gap index (P1)"),
+    "poverty_p2": ("indeks keparahan kemiskinan (P2)", "poverty severity index (P2)"),
+    "extreme_poverty_p0": ("kemiskinan ekstrem", "extreme poverty"),
+    "extreme_poverty_count": ("penduduk miskin ekstrem", "people in extreme poverty"),
+    "dtsen_desil1_families": ("keluarga desil 1 DTSEN", "DTSEN decile-1 families"),
+    "rt_extreme_candidates": ("calon keluarga miskin ekstrem hasil pendataan RT",
+                              "extreme-poverty candidates from the RT listing"),
+    "stunting_count": ("balita stunting", "stunted children"),
+    "children_measured": ("balita diukur", "children measured"),
+    "extreme_families_verified": ("keluarga miskin ekstrem terverifikasi", "verified extreme-poor families"),
+    "extreme_families_unverified": ("keluarga calon miskin ekstrem yang belum diverifikasi",
+                                    "extreme-poverty candidate families not yet verified"),
+    "extreme_families_cleared": ("keluarga yang diverifikasi tidak memenuhi kriteria",
+                                 "families verified as not meeting the criteria"),
+    "recon_dtsen_desil1": ("keluarga desil 1 DTSEN", "DTSEN decile-1 families"),
+    "recon_rt_extreme": ("keluarga miskin ekstrem menurut pendataan RT", "extreme-poor families by the RT listing"),
+    "recon_both": ("di kedua daftar (desil 1 dan pendataan RT)", "on both lists (decile 1 and RT listing)"),
+    "recon_dtsen_only_not_listed": ("hanya desil 1 DTSEN, belum didata RT", "DTSEN decile 1 only, not listed by the RT"),
+    "recon_dtsen_only_rt_not_extreme": ("desil 1 DTSEN, menurut RT tidak miskin ekstrem",
+                                        "DTSEN decile 1, not extreme-poor by the RT"),
+    "recon_rt_only_dtsen_other_desil": ("miskin ekstrem menurut RT, di DTSEN desil lain",
+                                        "extreme-poor by the RT, another DTSEN decile"),
+    "recon_rt_only_not_in_dtsen": ("miskin ekstrem menurut RT, tidak ada di DTSEN",
+                                   "extreme-poor by the RT, not in DTSEN"),
+    "recon_conflicts": ("perlu dicek", "to check"),
+}
+SUBJECTS: dict[str, Pair] = {  # the subject of a prevalence sentence; {label} = indicator label
+    "default": ("Prevalensi {label}", "{Label} prevalence"),
+    "poverty_p0": ("Persentase penduduk miskin", "Poverty rate"),
+    "extreme_poverty_p0": ("Persentase penduduk miskin ekstrem", "Extreme poverty rate"),
+}
+RELIABILITY: dict[str, Pair] = {
+    "reliable": ("andal", "reliable"),
+    "caution": ("hati-hati", "use with caution"),
+    "unreliable": ("tidak andal", "unreliable"),
+}
+NOTES: dict[str, Pair] = {  # labels stored in the estimates table's `note` (Indonesian) → both languages
+    "tercapai": ("tercapai", "met"), "belum tercapai": ("belum tercapai", "not met"),
+    "perlu verifikasi": ("perlu verifikasi", "needs verification"),
+    "tidak ada data": ("tidak ada data", "no data"), "sangat baik": ("sangat baik", "excellent"),
+    "baik": ("baik", "good"), "cukup": ("cukup", "acceptable"), "bermasalah": ("bermasalah", "problematic"),
+    "wajar": ("wajar", "ok"), "perlu diperiksa": ("perlu diperiksa", "warning"),
+}
+HEADERS: dict[str, Pair] = {
+    "area_name": ("Wilayah", "Area"), "kecamatan": ("Kecamatan", "Kecamatan"),
+    "kelurahan": ("Kelurahan", "Kelurahan"), "indicator": ("Indikator", "Indicator"),
+    "period": ("Periode", "Period"), "data_period": ("Periode data", "Data period"),
+    "n": ("Jumlah diukur/sampel", "Measured/sample size"), "n_weighted": ("Jumlah tertimbang", "Weighted count"),
+    "estimate": ("Perkiraan", "Estimate"), "count": ("Jumlah", "Count"),
+    "prevalence": ("Prevalensi (%)", "Prevalence (%)"), "ci": ("IK 95%", "95% CI"),
+    "ci_low": ("Batas bawah", "Lower bound"), "ci_high": ("Batas atas", "Upper bound"),
+    "se": ("Galat baku", "Standard error"), "deff": ("Efek desain", "Design effect"),
+    "method": ("Metode", "Method"), "source": ("Sumber", "Source"),
+    "reliability": ("Keandalan", "Reliability"), "rank": ("Peringkat", "Rank"),
+    "change": ("Perubahan (poin)", "Change (points)"), "target": ("Target", "Target"),
+    "reason": ("Alasan", "Reason"), "rows": ("Baris", "Rows"),
+    # area tables
+    "stunted_children": ("Balita stunting", "Stunted children"),
+    "stunting_pct_ci": ("Stunting % (IK 95%)", "Stunting % (95% CI)"),
+    "poor_pct_ci": ("Miskin % (IK 95%)", "Poor % (95% CI)"),
+    "extreme_pct_ci": ("Miskin ekstrem % (IK 95%)", "Extreme poor % (95% CI)"),
+    "desil1_families": ("Keluarga desil 1", "Decile-1 families"),
+    # small area
+    "direct": ("Langsung", "Direct"), "fay_herriot": ("Fay-Herriot", "Fay-Herriot"),
+    "extreme_fh": ("Miskin ekstrem (FH)", "Extreme poor (FH)"),
+    # focus tracker
+    "verified_extreme": ("Keluarga miskin ekstrem terverifikasi", "Verified extreme-poor families"),
+    "not_verified": ("Belum diverifikasi", "Not yet verified"),
+    "desil1_dtsen": ("Keluarga desil 1 (DTSEN)", "Decile-1 families (DTSEN)"),
+    "extreme_ci_high": ("Estimasi miskin ekstrem, batas atas IK", "Extreme poverty estimate, CI upper bound"),
+    "status": ("Status", "Status"),
+    # targeting
+    "programme": ("Program", "Programme"), "beneficiaries": ("Penerima", "Beneficiaries"),
+    "reached": ("Sasaran terjangkau", "Target families reached"),
+    "coverage": ("Cakupan sasaran", "Coverage of target group"),
+    "leakage": ("Salah sasaran (bocor)", "Leakage"),
+    "excluded": ("Sasaran belum terjangkau", "Target families not reached"),
+    # data quality
+    "check": ("Pemeriksaan", "Check"), "value": ("Nilai", "Value"), "p": ("p", "p"),
+    "rating": ("Penilaian", "Rating"),
+}
+SOURCES: dict[str, Pair] = {  # data sources a brief names, in this order
+    "eppgbm": ("e-PPGBM", "e-PPGBM"), "susenas": ("Susenas", "Susenas"), "dtsen": ("DTSEN", "DTSEN"),
+    "pendataan_rt": ("Pendataan RT", "Pendataan RT"), "program": ("Daftar program", "Daftar program"),
+}
+OVERLAP_SOURCES: dict[str, Pair] = {  # short names in the "families by list" chart
+    "dtsen": ("DTSEN", "DTSEN"), "pendataan_rt": ("RT", "RT"), "program": ("Program", "Program"),
+    "eppgbm": ("e-PPGBM", "e-PPGBM"),
+}
+QUALITY_CHECKS: dict[str, Pair] = {  # the checks a brief shows, in order
+    "n_children": ("Balita dengan z-skor", "Children with z-scores"),
+    "completeness_pct": ("Kelengkapan data (%)", "Completeness (%)"),
+    "flagged_haz_pct": ("z-skor TB/U tidak masuk akal (%)", "Implausible HAZ (%)"),
+    "flagged_whz_pct": ("z-skor BB/TB tidak masuk akal (%)", "Implausible WHZ (%)"),
+    "sd_haz": ("SD z-skor TB/U", "SD of HAZ"),
+    "flagged_whz_smart_pct": ("SMART: BB/TB di luar ±3 dari rata-rata (%)", "SMART: WHZ outside mean ±3 (%)"),
+    "sex_ratio": ("SMART: rasio jenis kelamin", "SMART: sex ratio"),
+    "age_ratio_6_29_30_59": ("SMART: rasio umur 6–29/30–59 bulan", "SMART: age ratio 6–29/30–59 months"),
+    "dps_weight": ("SMART: preferensi digit berat", "SMART: digit preference, weight"),
+    "dps_height": ("SMART: preferensi digit tinggi", "SMART: digit preference, height"),
+    "sd_whz_smart": ("SMART: SD z-skor BB/TB", "SMART: SD of WHZ"),
+    "skewness_whz_smart": ("SMART: kemencengan BB/TB", "SMART: skewness of WHZ"),
+    "kurtosis_whz_smart": ("SMART: keruncingan BB/TB", "SMART: kurtosis of WHZ"),
+    "poisson_dispersion_whz": ("SMART: sebaran wasting antar-posyandu",
+                               "SMART: dispersion of wasting across posyandu"),
+}
+SAE_COLUMNS: dict[str, Pair] = {  # Fay-Herriot diagnostics per kelurahan, in this order
+    "sae_gamma": ("γ (bobot langsung)", "γ (weight on direct)"),
+    "sae_std_residual": ("Residu baku", "Std. residual"),
+    "sae_cv_direct": ("CV langsung (%)", "CV direct (%)"),
+    "sae_cv_eblup": ("CV Fay-Herriot (%)", "CV Fay-Herriot (%)"),
+}
+
+TEXT: dict[str, Pair] = {
+    # words used across the briefs
+    "city": ("Kota", "City"), "target": ("Target", "Target"), "source": ("Sumber", "Source"),
+    "ci95": ("IK 95%", "95% CI"), "figure": ("Gambar", "Figure"), "table": ("Tabel", "Table"),
+    "page": ("Halaman", "Page"), "of": ("dari", "of"),
+    "suppressed_note": (
+        "<{min_cell}: jumlah {small_range} disembunyikan untuk melindungi data pribadi; "
+        "*: disembunyikan agar sel kecil tidak dapat dihitung dari total.",
+        "<{min_cell}: counts of {small_range} hidden to protect personal data; "
+        "*: hidden so that a small cell cannot be derived from the total."),
+    "synthetic_banner": ("DATA SINTETIS — bukan data sebenarnya; hanya untuk uji coba.",
+                         "SYNTHETIC DATA — not real data; for testing only."),
+    "unreliable_marker": ("tidak andal", "unreliable"),
+    "not_available": ("data tidak tersedia", "data not available"),
+    # number words (narrative)
+    "ci_prefix": ("IK {level}%", "{level}% CI"), "range_word": (" hingga ", " to "),
+    "points": ("poin", "points"), "point": ("poin", "point"),
+    "idr_prefix": ("Rp", "IDR "),
+    "thousand": ("ribu", "thousand"), "million": ("juta", "million"), "billion": ("miliar", "billion"),
+    "trillion": ("triliun", "trillion"),
+    # prevalence and zero-target sentences (narrative)
+    "sig_yes": ("perubahan bermakna secara statistik", "the change is statistically significant"),
+    "sig_no": ("perubahan tidak bermakna secara statistik", "the change is not statistically significant"),
+    "sig_untested": ("selang kepercayaan kedua periode tumpang tindih; kemaknaan perubahan belum diuji",
+                     "the confidence intervals of the two periods overlap; the change was not tested"),
+    "unreliable_sentence": (" Angka ini tidak andal (galat relatif besar); gunakan hanya sebagai petunjuk.",
+                            " This figure is unreliable (large relative error); use it only as an indication."),
+    "caution_sentence": (" Angka ini perlu ditafsirkan dengan hati-hati.", " Interpret this figure with caution."),
+    "suppressed_sentence": (
+        "{subject} tidak ditampilkan (jumlah kurang dari {min_cell}, untuk melindungi data pribadi).",
+        "{subject} is not shown (fewer than {min_cell} cases, to protect personal data)."),
+    "since": (" dari {period}", " from {period}"),
+    "unchanged": (", tidak berubah", ", unchanged"),
+    "up": ("naik", "up"), "down": ("turun", "down"),
+    "zero_count_hidden": ("{head}masih ada <{min_cell} {what}{when}; target nol belum tercapai.",
+                          "{head}fewer than {min_cell} {what} remain{when}; the zero target is not yet met."),
+    "zero_count_met": ("{head}target nol tercapai: tidak ada {label} yang tercatat{when}.",
+                       "{head}zero target met: no {label} recorded{when}."),
+    "zero_count_not_met": ("{head}masih ada {count} {what}{when}; target nol belum tercapai.",
+                           "{head}{count} {what} remain{when}; the zero target is not yet met."),
+    "zero_pct_unconfirmed": ("{head}{label} {pct}, dengan batas atas IK 95% {high}{when}; "
+                             "target nol belum dapat dipastikan tercapai.",
+                             "{head}{label} {pct}, with a 95% CI upper bound of {high}{when}; "
+                             "the zero target cannot yet be confirmed."),
+    "zero_pct_met": ("{head}target nol {label} tercapai{when}.", "{head}zero {label} target met{when}."),
+    "zero_pct_not_met": ("{head}{label} {pct}{ci}{when}; target nol belum tercapai.",
+                         "{head}{label} {pct}{ci}{when}; the zero target is not yet met."),
+    # header and headlines
+    "title": ("Brief Rakor Penanggulangan Kemiskinan Ekstrem dan Stunting",
+              "Rakor brief: extreme poverty and stunting"),
+    "kecamatan_prefix": ("Kecamatan ", "Kecamatan "),
+    "h_headlines": ("Ringkasan", "Headlines"),
+    "plausibility_headline": ("Skor plausibilitas data antropometri {score} ({rating}).",
+                              "Anthropometric plausibility score {score} ({rating})."),
+    # area tables
+    "h_kelurahan": ("Kelurahan", "Kelurahan"), "h_kecamatan": ("Kecamatan", "Kecamatan"),
+    "h_ranking": ("Semua kelurahan, menurut prevalensi stunting", "All kelurahan, ranked by stunting prevalence"),
+    "table_note": (
+        "◆ kelurahan fokus (target nol kemiskinan ekstrem). * hati-hati (RSE {reliable_max_rse}–"
+        "{caution_max_rse}%); † tidak andal (RSE > {caution_max_rse}% atau satu PSU). ",
+        "◆ focus kelurahan (zero extreme poverty target). * use with caution (RSE {reliable_max_rse}–"
+        "{caution_max_rse}%); † unreliable (RSE > {caution_max_rse}% or a single PSU). "),
+    # stunting figures
+    "forest_title": ("Prevalensi stunting per {level}, {period}", "Stunting prevalence by {level}, {period}"),
+    "stunting_prevalence": ("Prevalensi stunting", "Stunting prevalence"),
+    "h_trend": ("Tren stunting", "Stunting trend"),
+    "trend_title": ("Prevalensi stunting per putaran penimbangan", "Stunting prevalence by weighing round"),
+    # since the previous rakor
+    "h_since_previous": ("Sejak rakor sebelumnya", "Since the previous rakor"),
+    "no_previous": ("Belum ada rakor sebelumnya dalam riwayat; perubahan akan tampil mulai rakor berikutnya.",
+                    "No earlier rakor in the history yet; changes will show from the next rakor on."),
+    "since_previous_caption": ("Angka rakor ini dan rakor sebelumnya (riwayat)",
+                               "Figures of this and the previous rakor (history)"),
+    # poverty
+    "h_poverty": ("Kemiskinan", "Poverty"),
+    "poverty_note": (
+        "Garis kemiskinan {poverty_line} dan garis kemiskinan ekstrem {extreme_line} per kapita per bulan "
+        "(config/settings.yml). Estimasi langsung survei rumah tangga dengan desain strata dan blok sensus; "
+        "kemiskinan ekstrem dengan IK {ci_method_rare_name}.",
+        "Poverty line {poverty_line} and extreme-poverty line {extreme_line} per person per month "
+        "(config/settings.yml). Direct household-survey estimates with strata and census-block clusters; "
+        "extreme poverty with {ci_method_rare_name} CIs."),
+    "h_small_area": ("Estimasi area kecil kemiskinan per kelurahan", "Small-area poverty estimates by kelurahan"),
+    "h_focus": ("Kelurahan fokus: target nol kemiskinan ekstrem", "Focus kelurahan: zero extreme poverty"),
+    "focus_note": ("Target nol tercapai hanya bila jumlah keluarga miskin ekstrem terverifikasi nol.",
+                   "The zero target is met only when no verified extreme-poor family remains."),
+    # reconciliation and convergence
+    "h_reconciliation": ("Penyandingan data antar-OPD", "Reconciliation across agencies"),
+    "reconciliation_note": (
+        "Keluarga dihitung sekali setelah dicocokkan antar-daftar (No. KK, NIK, atau nama + tanggal "
+        "lahir + kelurahan). Selisih antar-daftar masuk daftar verifikasi by-name untuk lurah dan RT "
+        "(keluaran terbatas, tidak dimuat di brief). ",
+        "Families are counted once after matching across lists (No. KK, NIK, or name + birth date + "
+        "kelurahan). Disagreements go to by-name verification worklists for the lurah and RT "
+        "(restricted output, not in this brief). "),
+    "conflicts_sentence": ("{n} pencocokan antar-daftar perlu ditinjau petugas (skor nama di bawah ambang).",
+                           "{n} matches between lists need review (name score below threshold)."),
+    "overlap_title": ("Keluarga menurut daftar tempat tercatat", "Families by the lists they appear on"),
+    "families": ("Keluarga", "Families"),
+    "h_convergence": ("Konvergensi stunting dan kemiskinan", "Stunting and poverty together"),
+    "convergence_text": (
+        "Dari {stunted} balita stunting, {extreme} tinggal di keluarga miskin ekstrem dan {poor} di keluarga "
+        "miskin (DTSEN desil 1–{poor_max_desil}). Register mencatat {risk} keluarga berisiko stunting; "
+        "{risk_stunted} di antaranya memiliki balita stunting. Keluarga ini sasaran bersama program "
+        "kemiskinan dan percepatan penurunan stunting.",
+        "Of {stunted} stunted children, {extreme} live in extremely poor families and {poor} in poor families "
+        "(DTSEN deciles 1–{poor_max_desil}). The register lists {risk} families at risk of stunting; "
+        "{risk_stunted} of them have a stunted child. These families are a shared target of the poverty "
+        "and stunting programmes."),
+    # targeting
+    "h_targeting": ("Ketepatan sasaran program", "Programme targeting"),
+    "targeting_note": ("Cakupan: bagian keluarga sasaran (menurut config) yang menerima program. Bocor: bagian "
+                       "penerima di luar kelompok sasaran.",
+                       "Coverage: share of the target families (as configured) reached. Leakage: share of "
+                       "beneficiaries outside the target group."),
+    "incentive_recipients": ("Penerima insentif: ", "Incentive recipients: "),
+    # data quality
+    "h_quality": ("Kualitas data", "Data quality"),
+    "plausibility_text": (
+        "Skor plausibilitas ENA-SMART data antropometri: **{score}** ({rating}; 0–9 sangat baik, 10–14 baik, "
+        "15–24 cukup, ≥25 bermasalah).",
+        "ENA-SMART plausibility score of the anthropometry: **{score}** ({rating}; 0–9 excellent, 10–14 good, "
+        "15–24 acceptable, ≥25 problematic)."),
+    "rejected_caption": ("Baris yang ditolak saat pembersihan (seluruh kota), menurut alasan",
+                         "Rows rejected at cleaning (whole city), by reason"),
+    "rejected_note": ("Setiap baris yang ditolak tercatat di data/processed/rejects.parquet dengan berkas, "
+                      "baris, kolom, nilai dan alasan.",
+                      "Every rejected row is listed in data/processed/rejects.parquet with file, row, "
+                      "column, value and reason."),
+    "source_missing": ("⚠ Sumber tidak tersedia untuk periode ini: ", "⚠ Source not available for this period: "),
+    # methods
+    "h_methods": ("Metode dan catatan", "Methods and caveats"),
+    "methods_text": (
+        "- z-skor antropometri menurut Standar Pertumbuhan Anak WHO 2006 (Permenkes 2/2020), dengan aturan "
+        "WHO anthro: umur dalam hari, koreksi posisi ukur 0,7 cm, z dibulatkan 2 desimal sebelum batas; "
+        "z-skor yang tidak masuk akal (flag) dikeluarkan dari prevalensi.\n"
+        "- Prevalensi dengan interval kepercayaan 95% metode {ci_method} (sama dengan paket R `survey`, "
+        "`svyciprop`); kemiskinan ekstrem dengan metode {ci_method_rare} karena kasusnya jarang; "
+        "jumlah kasus nol tetap punya batas atas.\n"
+        "- e-PPGBM hampir sensus: jumlah adalah hitungan tepat; IK prevalensi memperlakukan anak sebagai "
+        "sampel dari proses yang menghasilkan stunting.\n"
+        "- Kemiskinan: estimasi langsung survei (strata, blok sensus, penimbang; linearisasi Taylor). "
+        "Kelurahan: estimasi area kecil Fay-Herriot dengan kovariat dari register.\n"
+        "- Keandalan: RSE ≤ {reliable_max_rse}% andal, ≤ {caution_max_rse}% hati-hati (*), di atasnya "
+        "tidak andal (†).\n"
+        "- Sel kecil ({small_range} orang/keluarga) ditampilkan sebagai \"<{min_cell}\" untuk melindungi "
+        "data pribadi.",
+        "- Anthropometric z-scores by the WHO 2006 Child Growth Standards (Permenkes 2/2020), with WHO anthro's "
+        "rules: age in days, 0.7 cm position adjustment, z rounded to 2 decimals before cut-offs; flagged "
+        "z-scores are excluded from prevalence.\n"
+        "- Prevalence with 95% confidence intervals, method {ci_method} (as R's `survey` `svyciprop`); "
+        "extreme poverty with {ci_method_rare} because it is rare; a zero count still has an upper bound.\n"
+        "- e-PPGBM is near-census: counts are exact; the prevalence CI treats the children as a sample of the "
+        "process that produces stunting.\n"
+        "- Poverty: direct survey estimates (strata, census blocks, weights; Taylor linearisation). "
+        "Kelurahan: Fay-Herriot small-area estimates with register covariates.\n"
+        "- Reliability: RSE ≤ {reliable_max_rse}% reliable, ≤ {caution_max_rse}% use with caution (*), "
+        "above unreliable (†).\n"
+        "- Small cells ({small_range} persons/families) are shown as \"<{min_cell}\" to protect personal data."),
+    # small-area annex
+    "h_sae_annex": ("Lampiran: diagnostik model area kecil", "Annex: small-area model diagnostics"),
+    "sae_model": (
+        "Metode {method}; ragam efek area σ²ᵤ = {sigma2_u}; uji normalitas Shapiro-Wilk residu p = "
+        "{p_residuals}, efek area p = {p_effects}.",
+        "Method {method}; area-effect variance σ²ᵤ = {sigma2_u}; Shapiro-Wilk normality of residuals p = "
+        "{p_residuals}, of area effects p = {p_effects}."),
+    "sae_note": ("γ dekat 1: estimasi bersandar pada data survei kelurahan; dekat 0: pada model register. "
+                 "Residu baku di luar ±2 menandai kelurahan yang tidak cocok dengan model.",
+                 "γ near 1: the estimate leans on the kelurahan's survey data; near 0: on the register "
+                 "model. Standardised residuals beyond ±2 flag kelurahan the model fits poorly."),
+    # footer
+    "footer_input": ("<li><code>{file}</code> sha256 {sha}… ({rows} baris)</li>",
+                     "<li><code>{file}</code> sha256 {sha}… ({rows} rows)</li>"),
+    "footer_head": ("Jejak data: berkas masukan dan versi kode. Pemeriksa dapat mengulang semua angka dengan "
+                    "<code>rakor verify reports/{period}</code>.",
+                    "Provenance: input files and code version. A reviewer re-runs every figure with "
+                    "<code>rakor verify reports/{period}</code>."),
+    "code_version": ("Versi kode", "Code version"),
+    # figures and rendering
+    "period_axis": ("Periode", "Period"),
+}
+
+PLOT_TEXT: dict[str, Pair] = {  # words of the figures and their alt texts
+    "source": ("Sumber", "Source"), "estimate": ("perkiraan", "estimate"), "ci": ("IK 95%", "95% CI"),
+    "unreliable": ("tidak andal", "unreliable"), "caution": ("hati-hati", "use with caution"),
+    "only": ("hanya {x}", "{x} only"), "highest": ("tertinggi", "highest"), "lowest": ("terendah", "lowest"),
+    "refs": ("garis acuan", "reference lines"),
+    "forest": ("Diagram titik dengan interval kepercayaan 95% untuk",
+               "Dot plot with 95% confidence intervals for"),
+    "rows": ("baris", "rows"), "trend": ("Tren", "Trend"), "bars": ("Diagram batang", "Bar chart"),
+    "hidden": ("disembunyikan", "hidden"), "count": ("Jumlah", "Count"), "percent": ("Persen", "Percent"),
+    "combo": ("Kombinasi sumber", "Source combination"),
+}
+PAGE_WORDS: dict[str, tuple[str, str]] = {"id": ("Halaman", "dari"), "en": ("Page", "of")}
+
+# Every (id, en) table above, by group name (for :func:`labels` and the tests).
+GROUPS: dict[str, dict[str, Pair]] = {
+    "indicator": INDICATORS, "subject": SUBJECTS, "reliability": RELIABILITY, "note": NOTES,
+    "header": HEADERS, "source_name": SOURCES, "quality_check": QUALITY_CHECKS, "sae_column": SAE_COLUMNS,
+    "text": TEXT, "plot": PLOT_TEXT,
+}
+
+
+def check_lang(lang: str) -> str:
+    """Return ``lang`` if it is a brief language.
+
+    Parameters
+    ----------
+    lang
+        ``"id"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+        ``lang`` unchanged.
+
+    Raises
+    ------
+    RakorInputError
+        For any other value.
+    """
+    if lang not in LANGS:
+        raise RakorInputError(f"language must be one of {', '.join(LANGS)}; got {lang!r}")
+    return lang
+
+
+def pick(pair: Pair, lang: str) -> str:
+    """The ``lang`` side of an ``(id, en)`` pair.
+
+    Parameters
+    ----------
+    pair
+        ``(Indonesian, English)``.
+    lang
+        ``"id"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+    """
+    return pair[LANGS.index(check_lang(lang))]
+
+
+def policy(settings: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The policy values a sentence may state, from ``config/settings.yml``.
+
+    Parameters
+    ----------
+    settings
+        The settings mapping; default :func:`analysis.config.settings`.
+
+    Returns
+    -------
+    dict
+        ``min_cell`` (5), ``small_range`` ("1–4", i.e. 1 to ``min_cell − 1``), ``reliable_max_rse``,
+        ``caution_max_rse``, ``ci_method`` and ``ci_method_rare`` (configuration keys),
+        ``ci_method_name`` and ``ci_method_rare_name`` (display names, :data:`CI_METHOD_NAMES`),
+        ``poor_max_desil``.
+    """
+    if settings is None:
+        from analysis import config
+
+        settings = config.settings()
+    min_cell = int(settings["privacy"]["min_cell"])
+    est = settings["estimation"]
+    rare = str(est["ci_method_rare"])
+    return {
+        "min_cell": min_cell,
+        "small_range": f"1{DASH}{min_cell - 1}" if min_cell > 2 else "1",
+        "reliable_max_rse": est["reliability"]["reliable_max_rse"],
+        "caution_max_rse": est["reliability"]["caution_max_rse"],
+        "ci_method": est["ci_method"],
+        "ci_method_rare": rare,
+        "ci_method_name": CI_METHOD_NAMES.get(str(est["ci_method"]), str(est["ci_method"])),
+        "ci_method_rare_name": CI_METHOD_NAMES.get(rare, rare),
+        "poor_max_desil": settings.get("convergence", {}).get("poor_max_desil"),
+    }
+
+
+def text(key: str, lang: str = "id", **values: Any) -> str:
+    """A sentence or word of :data:`TEXT` in ``lang``, with its values filled in.
+
+    Parameters
+    ----------
+    key
+        Key of :data:`TEXT`.
+    lang
+        ``"id"`` or ``"en"``.
+    **values
+        Values for the template's braces; policy values (:func:`policy`) are filled in
+        automatically when the template names them.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> text("h_poverty", "en")
+    'Poverty'
+    """
+    template = pick(TEXT[key], lang)
+    if "{" not in template:
+        return template
+    fields = dict(policy()) if _needs_policy(template, values) else {}
+    fields.update(values)
+    return template.format(**fields)
+
+
+_POLICY_KEYS = ("min_cell", "small_range", "reliable_max_rse", "caution_max_rse", "ci_method",
+                "ci_method_rare", "ci_method_name", "ci_method_rare_name", "poor_max_desil")
+
+
+def _needs_policy(template: str, values: Mapping[str, Any]) -> bool:
+    return any("{" + k + "}" in template and k not in values for k in _POLICY_KEYS)
+
+
+def note(value: Any, lang: str = "id") -> str:
+    """A status or rating stored in ``note`` (Indonesian) in ``lang``; unknown labels unchanged.
+
+    Parameters
+    ----------
+    value
+        The ``note`` of an estimates-table row ("tercapai", "baik", …).
+    lang
+        ``"id"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+    """
+    pair = NOTES.get(value)
+    return value if pair is None else pick(pair, lang)
+
+
+def source_name(source: str, lang: str = "id") -> str:
+    """Display name of a data source (``"eppgbm"`` → ``"e-PPGBM"``); unknown keys unchanged.
+
+    Parameters
+    ----------
+    source
+        A ``source`` of the estimates table.
+    lang
+        ``"id"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+    """
+    pair = SOURCES.get(source)
+    return source if pair is None else pick(pair, lang)
+
+
+def labels(lang: str = "id") -> dict[str, dict[str, str]]:
+    """All labels of one language, by group (``indicator``, ``header``, ``text``, …).
+
+    Parameters
+    ----------
+    lang
+        ``"id"`` or ``"en"``.
+
+    Returns
+    -------
+    dict
+        A fresh ``{group: {key: label}}``; the ``text`` group has the policy values filled in
+        where a template needs nothing else (e.g. ``suppressed_note``).
+    """
+    check_lang(lang)
+    out = {group: {k: pick(v, lang) for k, v in table.items()} for group, table in GROUPS.items()}
+    pol = policy()
+    for key, template in out["text"].items():
+        try:
+            out["text"][key] = template.format(**pol) if "{" in template else template
+        except (KeyError, IndexError):
+            pass  # a template with other values: filled in by text(key, lang, ...)
+    return out
+
+
+__all__ = [
+    "LANGS", "MONTHS", "MONTHS_SHORT", "MISSING", "SEPARATORS", "CI_METHOD_NAMES", "INDICATORS", "SUBJECTS", "RELIABILITY",
+    "NOTES", "HEADERS", "SOURCES", "OVERLAP_SOURCES", "QUALITY_CHECKS", "SAE_COLUMNS", "TEXT", "PLOT_TEXT",
+    "PAGE_WORDS", "GROUPS", "check_lang", "pick", "policy", "text", "note", "source_name", "labels",
+]

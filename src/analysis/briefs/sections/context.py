@@ -1,0 +1,463 @@
+"""What every brief section is given: the estimates of one period seen from one area.
+
+:func:`load_estimates` is the one place the briefs read the estimates table; :func:`load_manifest`
+reads the run's ``manifest.json`` (inputs with sha256 and rows, code version) for the footer.
+:class:`BriefContext` holds both plus the area, period and language, and offers the selections
+(:meth:`BriefContext.rows`, :meth:`BriefContext.row`) and formats (:meth:`BriefContext.pct_ci`,
+:meth:`BriefContext.count`, …) the sections share. Nothing here computes a statistic.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from IPython.display import Markdown, display
+
+from analysis import config
+from analysis.briefs import labels, narrative, plots, render
+
+ESTIMATES_FILE = "estimates.parquet"
+_NUMERIC = re.compile(r"^([<>+\-−]?\s?[0-9]|–$|\*$|t\.a\.|n/a)")
+
+
+def load_estimates(processed_dir: Path | str) -> pd.DataFrame:
+    """The estimates table of a processed folder (the briefs' only data input).
+
+    Parameters
+    ----------
+    processed_dir
+        Folder holding ``estimates.parquet`` (written by ``rakor estimate``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The whole table, every period.
+    """
+    return pd.read_parquet(Path(processed_dir) / ESTIMATES_FILE)
+
+
+def load_manifest(path: Path | str | None) -> dict[str, Any]:
+    """The run's manifest (``inputs``, ``code_version``), or an empty dict when there is none.
+
+    Parameters
+    ----------
+    path
+        ``manifest.json`` in the report's staging folder (the pipeline writes it before the briefs
+        run); ``None`` or ``""`` for a brief run by hand without a manifest.
+
+    Returns
+    -------
+    dict
+    """
+    if not path:
+        return {}
+    path = Path(path)
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def area_names() -> pd.Series:
+    """Official name of every area code of the region (kota, kecamatan, kelurahan), from the gazetteer.
+
+    Returns
+    -------
+    pandas.Series
+        Names indexed by Kemendagri code.
+    """
+    from analysis.intake.gazetteer import gazetteer
+
+    return pd.Series(gazetteer().names, name="nama").rename_axis("kode")
+
+
+@dataclass
+class BriefContext:
+    """The estimates of one rakor period seen from one area (a kecamatan, or the region).
+
+    Parameters
+    ----------
+    est
+        Rows of the estimates table for ``period``.
+    period
+        The rakor period ("YYYY-MM").
+    lang
+        "id" or "en".
+    level, code, sub_level
+        Area level and code of the brief, and the level of the areas one below.
+    names
+        Area names by code (gazetteer).
+    focus
+        Focus kelurahan codes within the area.
+    region_code
+        Code of the region (the city) from the configuration.
+    synthetic
+        Show the synthetic-data banner.
+    manifest
+        The run's manifest (see :func:`load_manifest`).
+    settings
+        ``config/settings.yml``.
+    """
+
+    est: pd.DataFrame
+    period: str
+    lang: str
+    level: str
+    code: str
+    sub_level: str
+    names: pd.Series
+    focus: list[str]
+    region_code: str
+    synthetic: bool = False
+    manifest: dict[str, Any] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        """Name of the brief's area.
+
+        Returns
+        -------
+        str
+        """
+        return self.names[self.code]
+
+    # ------------------------------------------------------------------ words
+    def t(self, key: str, **values: Any) -> str:
+        """A word or sentence of :data:`analysis.briefs.labels.TEXT` in the brief's language.
+
+        Parameters
+        ----------
+        key
+            Key of :data:`analysis.briefs.labels.TEXT`.
+        **values
+            Values of the template (policy values are filled in from the configuration).
+
+        Returns
+        -------
+        str
+        """
+        return labels.text(key, self.lang, **values)
+
+    def header(self, key: str) -> str:
+        """A table header of :data:`analysis.briefs.labels.HEADERS` in the brief's language.
+
+        Parameters
+        ----------
+        key
+            Key of :data:`analysis.briefs.labels.HEADERS`.
+
+        Returns
+        -------
+        str
+        """
+        return labels.pick(labels.HEADERS[key], self.lang)
+
+    def label(self, indicator: str) -> str:
+        """Name of an indicator in the brief's language.
+
+        Parameters
+        ----------
+        indicator
+            ``indicator`` of the estimates table.
+
+        Returns
+        -------
+        str
+        """
+        return narrative.indicator_label(indicator, self.lang)
+
+    # -------------------------------------------------------------- selection
+    def rows(self, indicator: str, level: str | None = None, codes=None, breakdown: str | None = "total",
+             method: str | None = None, data_period: str | None = "latest") -> pd.DataFrame:
+        """Rows of one indicator.
+
+        Parameters
+        ----------
+        indicator
+            ``indicator`` of the estimates table.
+        level
+            ``area_level`` (None: any).
+        codes
+            One ``area_code`` or several (None: any).
+        breakdown
+            ``breakdown`` (default ``"total"``; None: any).
+        method
+            Prefix of ``method`` ("direct", "fay-herriot", "count"; None: any).
+        data_period
+            ``"latest"`` keeps the latest data period of the selected rows; None keeps all; a
+            period keeps that one.
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        df = self.est[self.est["indicator"] == indicator]
+        if level is not None:
+            df = df[df["area_level"] == level]
+        if codes is not None:
+            df = df[df["area_code"].isin([codes] if isinstance(codes, str) else list(codes))]
+        if breakdown is not None:
+            df = df[df["breakdown"] == breakdown]
+        if method is not None:
+            df = df[df["method"].str.startswith(method)]
+        if data_period == "latest" and len(df):
+            df = df[df["data_period"] == df["data_period"].max()]
+        elif data_period not in (None, "latest"):
+            df = df[df["data_period"] == data_period]
+        return df
+
+    def row(self, indicator: str, level: str, code: str, **kw: Any) -> pd.Series | None:
+        """The first row :meth:`rows` selects, or None.
+
+        Parameters
+        ----------
+        indicator, level, code
+            As in :meth:`rows`.
+        **kw
+            ``breakdown``, ``method``, ``data_period`` as in :meth:`rows`.
+
+        Returns
+        -------
+        pandas.Series or None
+        """
+        df = self.rows(indicator, level, code, **kw)
+        return None if df.empty else df.iloc[0]
+
+    def sub_areas(self) -> pd.Series:
+        """Codes and names of the areas one level below (kelurahan of the kecamatan, or kecamatan).
+
+        Returns
+        -------
+        pandas.Series
+            Names indexed by code, in gazetteer order.
+        """
+        codes = [c for c in self.names.index
+                 if c.count(".") == self.code.count(".") + 1 and c.startswith(self.code + ".")]
+        return self.names[codes]
+
+    def sources(self) -> dict[str, str]:
+        """Latest data period of each named source in the table, by display name.
+
+        Returns
+        -------
+        dict
+            ``{"e-PPGBM": "2025-02", ...}`` in the order of the table's sources.
+        """
+        latest = self.est.dropna(subset=["data_period"]).groupby("source")["data_period"].max()
+        return {labels.source_name(s, self.lang): p for s, p in latest.items() if s in labels.SOURCES}
+
+    def source_note(self, *sources: str) -> str:
+        """The "Sumber: …" line of some sources.
+
+        Parameters
+        ----------
+        *sources
+            ``source`` keys of the estimates table ("eppgbm", "susenas", …).
+
+        Returns
+        -------
+        str
+        """
+        wanted = {labels.source_name(s, self.lang) for s in sources}
+        return narrative.source_line({k: v for k, v in self.sources().items() if k in wanted}, self.lang)
+
+    # ------------------------------------------------------------------ cells
+    def pct_ci(self, r: pd.Series | None) -> str:
+        """"16,9 (13,6–20,7)" in percent, marked * (caution) or † (unreliable); "–" without a row.
+
+        Parameters
+        ----------
+        r
+            An estimates-table row, or None.
+
+        Returns
+        -------
+        str
+        """
+        if r is None or pd.isna(r["estimate"]):
+            return "–"
+        num = lambda v: narrative.fmt_number(100 * v, 1, self.lang)  # noqa: E731
+        text = f"{num(r['estimate'])} ({num(r['ci_low'])}–{num(r['ci_high'])})"
+        if r.get("reliability") == "unreliable":
+            text += " †"
+        elif r.get("reliability") == "caution":
+            text += " *"
+        return text
+
+    def note(self, r: pd.Series | None) -> str:
+        """The label in ``note`` (a status, a rating) in the brief's language; "–" without one.
+
+        Parameters
+        ----------
+        r
+            An estimates-table row, or None.
+
+        Returns
+        -------
+        str
+        """
+        if r is None or not isinstance(r.get("note"), str):
+            return "–"
+        return labels.note(r["note"], self.lang)
+
+    def hidden(self) -> str:
+        """The text of a hidden small count ("<5", from ``privacy.min_cell``).
+
+        Returns
+        -------
+        str
+        """
+        return f"<{labels.policy(self.settings or None)['min_cell']}"
+
+    def share(self, r: pd.Series | None, numerator: pd.Series | None) -> str:
+        """A share, hidden ("<5") when its numerator count is hidden.
+
+        Parameters
+        ----------
+        r
+            The share's row, or None ("–").
+        numerator
+            The row of its numerator count, or None.
+
+        Returns
+        -------
+        str
+        """
+        if numerator is not None and bool(numerator["suppressed"]):
+            return self.hidden()
+        return "–" if r is None or pd.isna(r["estimate"]) else narrative.fmt_pct(r["estimate"], self.lang)
+
+    def count(self, r: pd.Series | None) -> str:
+        """A count; a suppressed one shows its ``note`` ("<5", or "*" for a complementary suppression).
+
+        Parameters
+        ----------
+        r
+            An estimates-table row, or None.
+
+        Returns
+        -------
+        str
+        """
+        if r is None or pd.isna(r["estimate"]):
+            return "–"
+        if bool(r.get("suppressed", False)):
+            return r["note"] if isinstance(r.get("note"), str) else self.hidden()
+        return narrative.fmt_int(r["estimate"], self.lang)
+
+    def table_note(self) -> str:
+        """Note under the area tables: focus marker, reliability marks (RSE thresholds from config),
+        hidden cells.
+
+        Returns
+        -------
+        str
+        """
+        return self.t("table_note") + self.t("suppressed_note")
+
+
+def make_context(processed_dir: Path | str, period: str, lang: str = "id", synthetic: bool = False,
+                 area_code: str | None = None, manifest: Path | str | None = None) -> BriefContext:
+    """Build the :class:`BriefContext` of one brief (the notebooks' first cell).
+
+    Parameters
+    ----------
+    processed_dir
+        Folder holding ``estimates.parquet``.
+    period
+        The rakor period ("YYYY-MM").
+    lang
+        "id" (default) or "en".
+    synthetic
+        Show the synthetic-data banner.
+    area_code
+        A kecamatan code for a kecamatan brief; None for the region's brief.
+    manifest
+        Path of the run's ``manifest.json`` (for the provenance footer).
+
+    Returns
+    -------
+    BriefContext
+
+    Raises
+    ------
+    ValueError
+        When ``area_code`` is not a code of the region.
+    """
+    labels.check_lang(lang)
+    est = load_estimates(processed_dir)
+    settings = config.settings()
+    names = area_names()
+    region_code = settings["region"]["code"]
+    if area_code is None:
+        level, code, sub_level = "kota", region_code, "kecamatan"
+    else:
+        if area_code not in names.index:
+            raise ValueError(f"unknown kecamatan code {area_code}")
+        level, code, sub_level = "kecamatan", area_code, "kelurahan"
+    focus = [c for c in config.focus_kelurahan() if level == "kota" or c.startswith(code + ".")]
+    plots.set_theme()
+    return BriefContext(est=est[est["period"] == period].copy(), period=period, lang=lang, level=level,
+                        code=code, sub_level=sub_level, names=names, focus=focus, region_code=region_code,
+                        synthetic=synthetic, manifest=load_manifest(manifest), settings=settings)
+
+
+def upper_first(text: str) -> str:
+    """``text`` with its first letter upper case (the rest unchanged).
+
+    Parameters
+    ----------
+    text
+        Any text.
+
+    Returns
+    -------
+    str
+    """
+    return text[:1].upper() + text[1:]
+
+
+def md(text: str) -> None:
+    """Display Markdown.
+
+    Parameters
+    ----------
+    text
+        Markdown source.
+    """
+    display(Markdown(text))
+
+
+def heading(ctx: BriefContext, key: str, level: int = 2) -> None:
+    """Display a section heading of :data:`analysis.briefs.labels.TEXT`.
+
+    Parameters
+    ----------
+    ctx
+        The brief's context (its language).
+    key
+        Key of the heading.
+    level
+        Markdown heading level.
+    """
+    md("#" * level + " " + ctx.t(key))
+
+
+def table(df: pd.DataFrame, caption: str | None = None, note: str | None = None) -> None:
+    """Show a formatted table; columns whose every cell is a number (or "–", "<5") align right.
+
+    Parameters
+    ----------
+    df
+        Display strings, first column the row labels.
+    caption
+        Source line above the table.
+    note
+        Note under the table.
+    """
+    numeric = [c for c in df.columns[1:]
+               if len(df) and df[c].astype(str).str.strip().str.match(_NUMERIC).all()]
+    render.show_table(df, caption=caption, note=note, numeric_cols=numeric)
