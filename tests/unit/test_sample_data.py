@@ -1,4 +1,4 @@
-"""Tests of the synthetic Bontang data generator (analysis.synthetic.world).
+"""Tests of the synthetic Bontang data generator (analysis.synthetic: world, dirt, exports, writers, readme).
 
 Expectations come from the brief (target ranges), from config (poverty lines, aliases) and from
 independent re-implementations here (header matching, NIK rules, WHO length-for-age z with L = 1);
@@ -21,6 +21,7 @@ from openpyxl import load_workbook
 
 from analysis import config
 from analysis.errors import RakorInputError
+from analysis.synthetic import dirt, writers
 from analysis.synthetic import world as sd
 
 SEED = 2025
@@ -170,10 +171,10 @@ def test_eppgbm_workbooks_have_title_rows_and_fixed_metadata(out):
         assert rows[0][0] == "LAPORAN e-PPGBM KOTA BONTANG"
         assert str(rows[1][0]).startswith("Periode: ")
         with zipfile.ZipFile(path) as z:
-            assert {zi.date_time for zi in z.infolist()} == {sd.ZIP_DATE}
+            assert {zi.date_time for zi in z.infolist()} == {writers.ZIP_DATE}
             core = z.read("docProps/core.xml").decode()
         stamps = set(re.findall(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", core))
-        assert stamps == {sd.FIXED_TIMESTAMP}
+        assert stamps == {writers.FIXED_TIMESTAMP}
 
 
 def _nik_valid(nik: pd.Series) -> pd.Series:
@@ -311,7 +312,7 @@ def test_kelurahan_typos_are_fuzzy_recoverable():
     from rapidfuzz import fuzz
 
     threshold = config.settings()["wilayah"]["fuzzy_threshold"]
-    for official, typo in sd.KEL_TYPOS.items():
+    for official, typo in dirt.KEL_TYPOS.items():
         assert fuzz.ratio(official.lower(), typo.lower()) >= threshold, (official, typo)
 
 
@@ -343,7 +344,7 @@ def test_readme_says_synthetic_and_documents_dirt(out):
     text = (out / "README.md").read_text(encoding="utf-8")
     assert "SYNTHETIC" in text
     assert f"seed={SEED}" in text
-    for kind in sd.DIRT_RATES:
+    for kind in dirt.DIRT_RATES:
         assert kind in text
 
 
