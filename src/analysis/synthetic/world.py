@@ -39,6 +39,13 @@ import pandas as pd
 from analysis import config
 from analysis.errors import RakorInputError
 from analysis.files import write_text
+from analysis.measures.anthropometry import (
+    WFH_RANGE_CM,
+    WFL_RANGE_CM,
+    lms_parameters,
+    lms_value,
+    lms_zscore,
+)
 from analysis.synthetic.base import PROGRAM_PERIODS, ROUNDS, as_text, objectify, stream, to_day, ymd
 from analysis.synthetic.dirt import DIRT_RATES
 from analysis.synthetic.exports import write_exports
@@ -164,38 +171,6 @@ def _make_ids(rng: np.random.Generator, region: np.ndarray, days: np.ndarray,
     offset = rng.integers(0, 40, len(uniq))[codes]
     serial = pd.Series(codes).groupby(codes).cumcount().to_numpy() + 1 + offset + serial_base
     return as_text(key * 10_000 + serial)
-
-
-
-def _lms(table: pd.DataFrame, key: str) -> dict[str, np.ndarray]:
-    """LMS table as arrays indexed [sex - 1, row]."""
-    t = table.sort_values(["sex", key])
-    return {c: t[c].to_numpy(float).reshape(2, -1) for c in ("l", "m", "s")}
-
-
-def _read_who() -> dict[str, Any]:
-    d = config.WHO2006_DIR
-    read = dict(sep="\t")
-    out = {
-        "len": _lms(pd.read_csv(d / "lenanthro.txt", **read), "age"),
-        "wei": _lms(pd.read_csv(d / "weianthro.txt", **read), "age"),
-        "wfl": _lms(pd.read_csv(d / "wflanthro.txt", **read), "length"),
-        "wfh": _lms(pd.read_csv(d / "wfhanthro.txt", **read), "height"),
-    }
-    return out
-
-
-def _interp_lms(tab: dict[str, np.ndarray], sex: np.ndarray, h: np.ndarray, h0: float):
-    """L, M, S linearly interpolated between 0.1 cm rows (h already within the table)."""
-    pos = (h - h0) * 10
-    i = np.clip(np.floor(pos).astype(int), 0, tab["m"].shape[1] - 2)
-    f = pos - i
-    s = sex - 1
-    return tuple(tab[c][s, i] * (1 - f) + tab[c][s, i + 1] * f for c in ("l", "m", "s"))
-
-
-def _z_lms(y, lv, mv, sv):
-    return ((y / mv) ** lv - 1) / (sv * lv)
 
 
 
@@ -392,7 +367,7 @@ def _register(rng: np.random.Generator, kel: pd.DataFrame, rts: pd.DataFrame, n_
 
 
 def _children(rng: np.random.Generator, kel: pd.DataFrame, fam: pd.DataFrame,
-              mem: pd.DataFrame, who: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+              mem: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The under-five cohort and its measurements in the three rounds."""
     pool = mem[mem["pool"]].copy()
     n = len(pool)
@@ -442,18 +417,16 @@ def _children(rng: np.random.Generator, kel: pd.DataFrame, fam: pd.DataFrame,
                                                     + np.sqrt(0.1) * meas["e_haz_r"].to_numpy())
     whz = WHZ_MU + WHZ_SD * (np.sqrt(0.5) * child["e_whz"].to_numpy()[c]
                              + np.sqrt(0.5) * meas["e_whz_r"].to_numpy())
+    # The latent z are drawn on the LMS scale itself: the plain formula y = M(1 + L S z)^(1/L),
+    # no restricted tails (the generator always drew them so; a seed keeps its bytes).
     # Length (< 731 days) or height from lenanthro (L = 1): y = M (1 + S z).
-    M, S = who["len"]["m"][sex - 1, a], who["len"]["s"][sex - 1, a]
-    std_h = M * (1 + S * haz)
-    # Weight: invert weight-for-length/height at that length/height: y = M (1 + L S z)^(1/L).
+    std_h = lms_value(haz, *lms_parameters("height_for_age", sex, a), restricted_tails=False)
+    # Weight: invert weight-for-length/height at that length/height.
     lying = age < 731
-    h_l = np.clip(std_h, 45.0, 110.0)
-    h_h = np.clip(std_h, 65.0, 120.0)
-    ll, ml, sl = _interp_lms(who["wfl"], sex, h_l, 45.0)
-    lh, mh, sh = _interp_lms(who["wfh"], sex, h_h, 65.0)
-    L, Mw, Sw = np.where(lying, ll, lh), np.where(lying, ml, mh), np.where(lying, sl, sh)
-    zc = np.clip(whz, -4.5, 4.5)
-    weight = Mw * np.maximum(1 + L * Sw * zc, 0.05) ** (1 / L)
+    wfl = lms_parameters("weight_for_length", sex, np.clip(std_h, *WFL_RANGE_CM))
+    wfh = lms_parameters("weight_for_height", sex, np.clip(std_h, *WFH_RANGE_CM))
+    L, Mw, Sw = (np.where(lying, v_l, v_h) for v_l, v_h in zip(wfl, wfh, strict=True))
+    weight = lms_value(np.clip(whz, -4.5, 4.5), L, Mw, Sw, restricted_tails=False)
     # Position label and the value as measured in that position.
     pos_rng = rng.random(len(meas))
     correct = np.where(lying, "l", "h")
@@ -471,17 +444,19 @@ def _children(rng: np.random.Generator, kel: pd.DataFrame, fam: pd.DataFrame,
     meas["position"] = position
     meas["height_whole_cm"] = whole
 
-    # The app's own z-scores: age in completed months, no 0.7 cm rule, height to 0.5 cm.
+    # The app's own z-scores: age in completed months, no 0.7 cm rule, height to 0.5 cm, no
+    # restricted tails beyond +-3 SD.
     months = np.floor(age / 30.4375)
     a_m = np.minimum(np.round(months * 30.4375).astype(int), 1826)
-    zs_tbu = (height / who["len"]["m"][sex - 1, a_m] - 1) / who["len"]["s"][sex - 1, a_m]
-    zs_bbu = _z_lms(weight, who["wei"]["l"][sex - 1, a_m], who["wei"]["m"][sex - 1, a_m],
-                    who["wei"]["s"][sex - 1, a_m])
+    zs_tbu = lms_zscore(height, *lms_parameters("height_for_age", sex, a_m), restricted_tails=False)
+    zs_bbu = lms_zscore(weight, *lms_parameters("weight_for_age", sex, a_m), restricted_tails=False)
     h5 = np.round(height * 2) / 2
     under2 = months < 24
-    l1, m1, s1 = _interp_lms(who["wfl"], sex, np.clip(h5, 45.0, 110.0), 45.0)
-    l2, m2, s2 = _interp_lms(who["wfh"], sex, np.clip(h5, 65.0, 120.0), 65.0)
-    zs_bbtb = np.where(under2, _z_lms(weight, l1, m1, s1), _z_lms(weight, l2, m2, s2))
+    z_wfl = lms_zscore(weight, *lms_parameters("weight_for_length", sex, np.clip(h5, *WFL_RANGE_CM)),
+                       restricted_tails=False)
+    z_wfh = lms_zscore(weight, *lms_parameters("weight_for_height", sex, np.clip(h5, *WFH_RANGE_CM)),
+                       restricted_tails=False)
+    zs_bbtb = np.where(under2, z_wfl, z_wfh)
     meas["zs_tbu"], meas["zs_bbu"], meas["zs_bbtb"] = zs_tbu, zs_bbu, zs_bbtb
     meas["age_months"] = months
     return child, meas
@@ -675,7 +650,6 @@ def simulate(seed: int = 2025, scale: float = 1.0) -> SyntheticBontang:
     if not (isinstance(scale, int | float) and 0.005 <= float(scale) <= 4):
         raise RakorInputError(f"scale must be a number between 0.005 and 4; got {scale!r}")
     # Load inputs.
-    who = _read_who()
     kel, rts, pos = _geography(stream(seed, "geography"))
     # Process data.
     n_fam = int(round(N_FAMILIES * scale))
@@ -684,7 +658,7 @@ def simulate(seed: int = 2025, scale: float = 1.0) -> SyntheticBontang:
     share = 1826 / (POOL_END - POOL_START) * 0.88 * 0.93
     n_pool = int(round(N_CHILDREN_ROUND * scale / share))
     fam, mem = _register(stream(seed, "register"), kel, rts, n_fam, n_pool)
-    child, meas = _children(stream(seed, "children"), kel, fam, mem, who)
+    child, meas = _children(stream(seed, "children"), kel, fam, mem)
     sus = _susenas(stream(seed, "susenas"), kel, float(n_fam))
     listing = _pendataan(stream(seed, "pendataan"), kel, fam, mem, rts)
     prog = _programmes(stream(seed, "programmes"), fam, mem, listing, scale)
