@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import config
+from analysis.intake.names import normalise_name
 from analysis.synthetic.base import (
     REGISTER_PERIOD,
     ROUNDS,
@@ -134,6 +135,11 @@ PROGRAM_FILES = {  # key: (file stem, format, header style, sep, nominal as "Rp 
 }
 
 
+def _slug(name: str) -> str:
+    """An area name in a file name: ``"Tanjung Laut Indah"`` -> ``tanjung_laut_indah``."""
+    return normalise_name(name, "label", join="_")
+
+
 def _check_headers(source: str, header: list[str]) -> None:
     """Every header must be an alias of sources.yml (or a documented extra): guards drift."""
     src = config.sources()[source]
@@ -163,7 +169,7 @@ def _write_eppgbm(w: SyntheticBontang, out: Path, log: DirtLog) -> None:
         period, label = ROUNDS[r]
         d = m[(m["round"] == r) & (m["kec_code"] == kec)].sort_values(["posyandu", "nama"], kind="stable")
         kec_name = kel.loc[kel["kec_code"] == kec, "kec_name"].iloc[0]
-        fname = f"eppgbm_{period.replace('-', '')}_{kec_name.lower().replace(' ', '_')}.{fmt}"
+        fname = f"eppgbm_{period.replace('-', '')}_{_slug(kec_name)}.{fmt}"
         counts: dict[str, int] = {}
         # Duplicates (~1%): repeated next to the original, some a day or two / 0.1 kg apart.
         dup = pick(rng, len(d), DIRT_RATES["duplicate_measurement"][0])
@@ -387,7 +393,7 @@ def _write_dtsen(w: SyntheticBontang, out: Path, log: DirtLog) -> None:
         _check_headers("dtsen", header)
         fields = DTSEN_FIELDS[: len(header)]
         kec_name = kel.loc[kel["kec_code"] == kec, "kec_name"].iloc[0]
-        fname = f"dtsen_{kec_name.lower().replace(' ', '_')}_{REGISTER_PERIOD.replace('-', '')}.csv"
+        fname = f"dtsen_{_slug(kec_name)}_{REGISTER_PERIOD.replace('-', '')}.csv"
         log.files[f"dtsen/{fname}"] = write_csv(folder / fname, header, [values[x] for x in fields],
                                                  sep=sep, bom=bom, crlf=crlf)
         log.add("dtsen", fname, counts)
@@ -451,7 +457,7 @@ def _write_pendataan(w: SyntheticBontang, out: Path, log: DirtLog) -> None:
             cols.append(("s", np.full(n, "2025-03", object)))
         titles = [["PENDATAAN MANDIRI KELUARGA FAKIR MISKIN (4 KRITERIA KEARIFAN LOKAL)"],
                   [f"KELURAHAN {name.upper()} - KECAMATAN {kel['kec_name'].iloc[ki].upper()}"]][: 1 + style]
-        fname = f"pendataan_rt_{name.lower().replace(' ', '_').replace('-', '_')}_2025q1.xlsx"
+        fname = f"pendataan_rt_{_slug(name)}_2025q1.xlsx"
         log.files[f"pendataan_rt/{fname}"] = write_xlsx(folder / fname, "Pendataan", titles, header, cols)
         log.add("pendataan_rt", fname, c2 | {"nik_invalid": c1})
 

@@ -39,6 +39,7 @@ import pandas as pd
 from analysis import config
 from analysis.errors import RakorInputError
 from analysis.files import write_text
+from analysis.intake.gazetteer import gazetteer
 from analysis.measures.anthropometry import (
     WFH_RANGE_CM,
     WFL_RANGE_CM,
@@ -222,12 +223,11 @@ def _largest_remainder(total: int, weights: np.ndarray, minimum: int) -> np.ndar
 
 
 def _geography(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    wil = pd.read_csv(config.WILAYAH_CSV, dtype=str)
-    kel = wil[wil["level"] == "kelurahan"][["kode", "nama", "kode_kecamatan", "nama_kecamatan"]]
-    kel = kel.rename(columns={"kode": "kel_code", "nama": "kel_name", "kode_kecamatan": "kec_code",
-                              "nama_kecamatan": "kec_name"}).reset_index(drop=True)
-    kel["kel_name"] = kel["kel_name"].str.strip()
-    kel["kec_name"] = kel["kec_name"].str.strip()
+    # Load inputs: the official kelurahan and kecamatan (names trimmed by the gazetteer).
+    gaz = gazetteer()
+    kel = gaz.kelurahan.rename(columns={"kode": "kel_code", "nama": "kel_name", "kode_kecamatan": "kec_code"})
+    kel["kec_code"] = kel["kec_code"].str.strip()
+    kel["kec_name"] = kel["kec_code"].map(gaz.names).astype("str")
     focus = set(config.focus_kelurahan())
     kel["focus"] = kel["kel_code"].isin(focus)
     kel["pop"] = kel["kel_code"].map(KEL_POP).fillna(10).astype(float)
