@@ -72,3 +72,10 @@ def test_pseudonyms_ignore_what_the_normaliser_ignores():
     names = pd.Series(["Siti  Aminah", "SITI-AMINAH ", "siti aminah", "Siti Aminah B"])
     p = pseudonymise(names, "name", key=key)
     assert p[0] == p[1] == p[2] != p[3]
+
+
+def test_text_kind_folds_case_and_collapses_any_whitespace_only():
+    # casefold: "ß" -> "ss"; no-break space, ideographic space and line separator are whitespace;
+    # punctuation is kept (the scan looks for a value inside running text)
+    assert normalise_name("  Straße\u00a0Api-Api\u3000\u2028SITI  ", "text") == "strasse api-api siti"
+    assert normalise_name("\u00a0 ", "text") is None

@@ -11,6 +11,7 @@ person     upper  every character but an ASCII letter, a digit or ``|``         
 area       lower  whitespace and ``- _ . / , '`` (other characters are kept)      "Kel."/"Kec."
                                                                                   prefix dropped
 label      lower  every character but an ASCII letter or a digit                  --
+text       fold   whitespace only (Unicode, as Python's ``str.isspace``)          --
 =========  =====  ==============================================================  ================
 
 The kinds differ on purpose, and each rule is what its callers already relied on, so keys and
@@ -25,6 +26,9 @@ figures do not move:
 - ``label`` is for coded answers, headers and programme names ("Terlentang", "Sudah
   Diverifikasi", "Tengok Tetangga"); ``join=""`` gives a key without spaces
   ("tengoktetangga"), ``join="_"`` a file-name slug ("api_api").
+- ``text`` (case-folded, only whitespace collapsed) is the form in which the personal-data scan
+  compares identity values with the text of a document (``briefs/pii_scan.py``: unescape the
+  HTML first).
 
 Text goes through the pandas string methods of the ``"str"`` dtype (Arrow, RE2 regular
 expressions) for a Series and for a single value alike, so both give the same answer.
@@ -44,13 +48,14 @@ KINDS = {
     "person": ("upper", r"[^0-9A-Z|]+"),
     "area": ("lower", r"[\s\-_./,']+"),
     "label": ("lower", r"[^a-z0-9]+"),
+    "text": ("casefold", r"[\s\v\x{1c}-\x{1f}\x{85}\pZ]+"),
 }
 
 # A compiled pattern makes pandas use Python's re (the word boundary and the optional dot).
 _AREA_PREFIX = re.compile(r"^(?:kelurahan|kel|desa|ds|kecamatan|kec)\b\.?\s*")
 
 
-def normalise_name(values: pd.Series | str | None, kind: Literal["person", "area", "label"] = "person", *,
+def normalise_name(values: pd.Series | str | None, kind: Literal["person", "area", "label", "text"] = "person", *,
                    join: str = " ", blank_as_missing: bool = True) -> pd.Series | str | None:
     """Names (or coded labels) in the form in which they are compared, hashed or looked up.
 
@@ -59,8 +64,8 @@ def normalise_name(values: pd.Series | str | None, kind: Literal["person", "area
     values
         A Series of text (any dtype; values are read as text) or one value.
     kind
-        ``"person"``, ``"area"`` or ``"label"``: case and separators, see the module docstring
-        and :data:`KINDS`.
+        ``"person"``, ``"area"``, ``"label"`` or ``"text"``: case and separators, see the
+        module docstring and :data:`KINDS`.
     join
         What a run of separators becomes: ``" "`` (default), ``""`` (a key without spaces) or
         ``"_"`` (a slug). Separators at either end are removed.
@@ -96,7 +101,7 @@ def normalise_name(values: pd.Series | str | None, kind: Literal["person", "area
         return one if isinstance(one, str) else None
     case, separators = KINDS[kind]
     text = values.astype("str")
-    text = text.str.upper() if case == "upper" else text.str.lower()
+    text = getattr(text.str, case)()
     text = text.str.replace(separators, join, regex=True)
     text = text.str.strip(join) if join.strip() else text.str.strip()
     if kind == "area":
