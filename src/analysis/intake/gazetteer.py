@@ -93,7 +93,23 @@ class Gazetteer:
         self.threshold = float(threshold)
 
     def name(self, code: str) -> str:
-        """Official name of a code."""
+        """Official name of a code.
+
+        Parameters
+        ----------
+        code
+            Kemendagri code of a kecamatan or kelurahan (``"64.74.01.1003"``).
+
+        Returns
+        -------
+        str
+            The name, trimmed (``"Lok Tuan"``).
+
+        Raises
+        ------
+        KeyError
+            The code is not in the gazetteer.
+        """
         return self.names[code]
 
     def _match_distinct(self, values: pd.Series, level: str) -> pd.DataFrame:
@@ -186,5 +202,11 @@ class Gazetteer:
 
 @cache
 def gazetteer() -> Gazetteer:
-    """The default gazetteer (package CSV, config aliases and threshold), built once."""
+    """The default gazetteer (package CSV, config aliases and threshold), built once.
+
+    Returns
+    -------
+    Gazetteer
+        The same object on every call (cached).
+    """
     return Gazetteer()

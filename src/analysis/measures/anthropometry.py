@@ -547,6 +547,16 @@ def categorise_tb_u(z) -> pd.Categorical:
 
     "sangat pendek" z < −3; "pendek" −3 ≤ z < −2; "normal" −2 ≤ z ≤ +3; "tinggi" z > +3;
     missing z → missing.
+
+    Parameters
+    ----------
+    z
+        Height-for-age z-scores rounded to 2 decimals (flagged values set to missing).
+
+    Returns
+    -------
+    pandas.Categorical
+        Ordered, with the labels of :data:`KATEGORI_TB_U`.
     """
     z = np.asarray(z, dtype=float)
     return _categorical(_category_codes(z, (3.0,)), KATEGORI_TB_U)
@@ -556,6 +566,18 @@ def categorise_bb_u(z, oedema=None) -> pd.Categorical:
     """Permenkes 2/2020 weight-for-age (BB/U) category; oedema → "sangat kurang".
 
     "sangat kurang" z < −3; "kurang" −3 ≤ z < −2; "normal" −2 ≤ z ≤ +1; "risiko lebih" z > +1.
+
+    Parameters
+    ----------
+    z
+        Weight-for-age z-scores rounded to 2 decimals (flagged values set to missing).
+    oedema
+        Optional boolean per child: oedema puts the child in "sangat kurang" whatever ``z``.
+
+    Returns
+    -------
+    pandas.Categorical
+        Ordered, with the labels of :data:`KATEGORI_BB_U`.
     """
     z = np.asarray(z, dtype=float)
     codes = _category_codes(z, (1.0,))
@@ -569,6 +591,18 @@ def categorise_bb_tb(z, oedema=None) -> pd.Categorical:
 
     "gizi buruk" z < −3; "gizi kurang" −3 ≤ z < −2; "normal" −2 ≤ z ≤ +1;
     "berisiko gizi lebih" +1 < z ≤ +2; "gizi lebih" +2 < z ≤ +3; "obesitas" z > +3.
+
+    Parameters
+    ----------
+    z
+        Weight-for-length/height z-scores rounded to 2 decimals (flagged values set to missing).
+    oedema
+        Optional boolean per child: oedema puts the child in "gizi buruk" whatever ``z``.
+
+    Returns
+    -------
+    pandas.Categorical
+        Ordered, with the labels of :data:`KATEGORI_BB_TB`.
     """
     z = np.asarray(z, dtype=float)
     codes = _category_codes(z, (1.0, 2.0, 3.0))
