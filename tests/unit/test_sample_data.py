@@ -362,3 +362,28 @@ def test_csv_files_parse_as_rectangular(out):
             sep = ";" if text.split("\n", 1)[0].count(";") > 1 else ","
             widths = {len(r) for r in csv.reader(io.StringIO(text), delimiter=sep) if r}
             assert len(widths) == 1, path.name
+
+
+def test_csv_writer_quotes_minimally_with_bom_and_crlf(tmp_path):
+    path = tmp_path / "x.csv"
+    n = writers.write_csv(path, ["a", "b"], [np.array(["1", 'say "hi"'], dtype=object),
+                                             np.array(["x;y", ""], dtype=object)], sep=";", bom=True, crlf=True)
+    assert n == 2
+    # RFC 4180: a cell holding the separator or a quote is quoted, inner quotes doubled
+    assert path.read_bytes() == b'\xef\xbb\xbfa;b\r\n1;"x;y"\r\n"say ""hi""";\r\n'
+
+
+def test_xlsx_writer_cells_read_back_with_their_types(tmp_path):
+    path = tmp_path / "x.xlsx"
+    cols = [("n", np.array(["1", "2.5", "-"], dtype=object)),
+            ("s", np.array(["Siti & Ani", "<b>", ""], dtype=object)),
+            ("d", np.array([str(19000 + writers.EXCEL_OFFSET), "05/03/2020", ""], dtype=object))]
+    assert writers.write_xlsx(path, "Data", [["TITLE"]], ["N", "S", "D"], cols) == 3
+    wb = load_workbook(path)
+    rows = [list(r) for r in wb.active.iter_rows(values_only=True)]
+    assert rows[0] == ["TITLE", None, None] and rows[1][0] == "Tanggal unduh:" and rows[2] == ["N", "S", "D"]
+    # numbers stay numbers, text typed in a number or date column stays text, "" is an empty cell;
+    # day 19000 after 1970-01-01 is 2022-01-08
+    assert rows[3][:2] == [1, "Siti & Ani"] and str(rows[3][2])[:10] == "2022-01-08"
+    assert rows[4] == [2.5, "<b>", "05/03/2020"]
+    assert rows[5] == ["-", None, None]
