@@ -22,6 +22,9 @@ from analysis.measures.anthropometry import (
     categorise_bb_u,
     categorise_tb_u,
     compute_zscores,
+    lms_parameters,
+    lms_value,
+    lms_zscore,
     round_age_days,
 )
 
@@ -540,3 +543,104 @@ def test_large_input_matches_small_batches():
     whole = compute_zscores(df)
     parts = pd.concat([compute_zscores(df.iloc[i : i + 1]) for i in range(0, 50)])
     pd.testing.assert_frame_equal(whole.iloc[:50], parts)
+
+
+# --------------------------------------------------------------------------------------
+# The public LMS building blocks (lms_parameters, lms_value, lms_zscore)
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sex", [1, 2])
+def test_lms_parameters_are_the_table_rows(sex):
+    days = np.array([0, 1, 100, 730, 731, 1826])
+    lam, mu, sigma = lms_parameters("height_for_age", sex, days)
+    assert np.array_equal(lam, np.ones(len(days)))
+    assert np.array_equal(mu, [lms_age(LEN, sex, d)[1] for d in days])
+    assert np.array_equal(sigma, [lms_age(LEN, sex, d)[2] for d in days])
+    lam, mu, sigma = lms_parameters("weight_for_age", np.full(len(days), sex), days)
+    assert np.array_equal(np.c_[lam, mu, sigma], [lms_age(WEI, sex, d) for d in days])
+    cms = [45.0, 60.3, 87.5, 110.0]
+    got = np.column_stack(lms_parameters("weight_for_length", sex, cms))
+    assert np.allclose(got, [lms_cm(WFL, sex, c) for c in cms], rtol=0, atol=1e-12)
+    cms = [65.0, 87.5, 120.0]
+    got = np.column_stack(lms_parameters("weight_for_height", sex, cms))
+    assert np.allclose(got, [lms_cm(WFH, sex, c) for c in cms], rtol=0, atol=1e-12)
+
+
+def test_lms_parameters_interpolate_and_round_age_half_up():
+    lo, hi = lms_cm(WFH, 2, 92.4), lms_cm(WFH, 2, 92.5)
+    expected = [a + 0.25 * (b - a) for a, b in zip(lo, hi, strict=True)]  # 92.425 cm
+    got = [float(v[0]) for v in lms_parameters("weight_for_height", [2], [92.425])]
+    assert got == pytest.approx(expected, rel=0, abs=1e-12)
+    # 100.5 days reads the row of day 101, 100.4 the row of day 100
+    _, mu, _ = lms_parameters("weight_for_age", [1, 1], [100.5, 100.4])
+    assert list(mu) == [lms_age(WEI, 1, 101)[1], lms_age(WEI, 1, 100)[1]]
+
+
+def test_lms_parameters_outside_the_tables_are_missing():
+    lam, mu, sigma = lms_parameters("weight_for_age", [1, 2, 3, 1, 1], [1827, -1, 100, np.nan, 0])
+    assert np.isnan(mu[:4]).all() and np.isnan(lam[:4]).all() and np.isnan(sigma[:4]).all()
+    assert mu[4] == lms_age(WEI, 1, 0)[1]
+    _, mu, _ = lms_parameters("weight_for_length", [1, 1, 0], [44.9, 110.1, 60.0])
+    assert np.isnan(mu).all()
+    _, mu, _ = lms_parameters("weight_for_height", [2, 2], [64.9, 120.1])
+    assert np.isnan(mu).all()
+    lam, _, _ = lms_parameters("height_for_age", [1], [2000])
+    assert np.isnan(lam).all()
+    with pytest.raises(ValueError, match="indicator"):
+        lms_parameters("bmi_for_age", [1], [10])
+
+
+def test_lms_value_at_z0_is_the_median_and_at_k_the_sd_curve():
+    lms = lms_age(WEI, 1, 400)
+    for k in KS:
+        assert lms_value(k, *lms) == pytest.approx(sd(lms, k), rel=1e-13)
+    assert lms_value(0.0, *lms) == pytest.approx(lms[1], rel=1e-15)
+    lms = lms_age(LEN, 2, 1000)
+    assert lms_value(-2.0, *lms) == pytest.approx(lms[1] * (1 - 2 * lms[2]), rel=1e-15)  # L = 1
+
+
+def test_lms_value_restricted_tails_by_formula():
+    lms = lms_age(WEI, 2, 600)
+    sd2, sd3 = sd(lms, 2), sd(lms, 3)
+    sd2n, sd3n = sd(lms, -2), sd(lms, -3)
+    assert lms_value(4.5, *lms) == pytest.approx(sd3 + 1.5 * (sd3 - sd2), rel=1e-13)
+    assert lms_value(-4.5, *lms) == pytest.approx(sd3n - 1.5 * (sd2n - sd3n), rel=1e-13)
+    # the plain formula beyond 3 SD is the LMS curve itself, a different value
+    assert lms_value(4.5, *lms, restricted_tails=False) == pytest.approx(sd(lms, 4.5), rel=1e-13)
+    assert sd(lms, 4.5) != pytest.approx(sd3 + 1.5 * (sd3 - sd2), rel=1e-6)
+    # no value has z where 1 + L·S·z <= 0
+    L, M, S = 0.5, 10.0, 0.5
+    assert np.isnan(lms_value(-5.0, L, M, S, restricted_tails=False))
+
+
+def test_lms_zscore_by_formula():
+    L, M, S = lms_age(WEI, 1, 300)
+    y = np.array([M, sd((L, M, S), 2), sd((L, M, S), -1)])
+    assert lms_zscore(y, L, M, S) == pytest.approx([0.0, 2.0, -1.0], abs=1e-12)
+    y4 = sd((L, M, S), 4)
+    assert lms_zscore(y4, L, M, S, restricted_tails=False) == pytest.approx(4.0, abs=1e-12)
+    sd3, sd2 = sd((L, M, S), 3), sd((L, M, S), 2)
+    assert lms_zscore(y4, L, M, S) == pytest.approx(3 + (y4 - sd3) / (sd3 - sd2), abs=1e-12)
+
+
+@pytest.mark.parametrize("sex", [1, 2])
+def test_value_at_z_back_through_compute_zscores_gives_z(sex):
+    rng = np.random.default_rng(5)
+    n = 400
+    z = np.round(rng.uniform(-4.8, 4.8, n), 2)
+    age = rng.integers(0, 1827, n)
+    # weight-for-age, restricted tails included
+    weight = lms_value(z, *lms_parameters("weight_for_age", sex, age))
+    out = compute_zscores(children(sex=sex, age_days=age, weight_kg=weight))
+    assert np.array_equal(out["waz"].to_numpy(), z)
+    # length/height-for-age: lying below 731 days, standing from 731 (no 0.7 cm adjustment)
+    height = lms_value(z, *lms_parameters("height_for_age", sex, age))
+    measure = np.where(age < 731, "l", "h")
+    out = compute_zscores(children(sex=sex, age_days=age, height_cm=height, measure=measure))
+    assert np.array_equal(out["haz"].to_numpy(), z)
+    # weight-for-length at lengths between the 0.1 cm rows
+    length = np.round(rng.uniform(46, 109, n), 2)
+    weight = lms_value(z, *lms_parameters("weight_for_length", sex, length))
+    out = compute_zscores(children(sex=sex, age_days=300, height_cm=length, measure="l", weight_kg=weight))
+    assert np.array_equal(out["whz"].to_numpy(), z)

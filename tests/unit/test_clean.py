@@ -274,3 +274,30 @@ def test_programme_placeholder_nik_is_no_duplicate_key(tmp_path):
     res, rejects = _clean_one(tmp_path, "program", "program_2025-02.csv", text)
     assert rejects == {(4, "duplicate")}
     assert sorted(res["tables"]["program"]["source_row"].tolist()) == [2, 3, 5]
+
+
+def test_outputs_are_written_atomically(tmp_path, monkeypatch):
+    """A failure while writing leaves the previous table whole and no temporary file behind."""
+    monkeypatch.setenv("RAKOR_PSEUDONYM_KEY", KEY)
+    raw = tmp_path / "raw"
+    shutil.copytree(FIX / "raw" / "susenas", raw / "susenas")
+    out = tmp_path / "processed"
+    clean_all(raw, out, today=TODAY)
+    before = {p.name: p.read_bytes() for p in out.glob("*.parquet")}
+    assert {"intake.parquet", "rejects.parquet", "susenas.parquet"} <= set(before)
+
+    real = pd.DataFrame.to_parquet
+    calls = []
+
+    def failing(self, path, *args, **kwargs):
+        calls.append(path)
+        if len(calls) == 2:  # the second table: write part of it, then fail
+            Path(path).write_bytes(b"PAR1 half a file")
+            raise OSError("disk full")
+        return real(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", failing)
+    with pytest.raises(OSError, match="disk full"):
+        clean_all(raw, out, today=TODAY)
+    assert {p.name: p.read_bytes() for p in out.glob("*.parquet")} == before
+    assert [p.name for p in out.rglob("*") if p.name.endswith(".tmp")] == []

@@ -313,3 +313,34 @@ def test_rt_verified_family_counts_where_the_rt_listing_places_it():
     c = reconciliation_tables(links, w["dtsen_family"], w["pendataan_rt"], min_criteria=3)["conflicts"]
     f7 = c[(c["conflict_type"] == "kelurahan_berbeda") & (c["unit_key"] == "F7")]
     assert sorted(zip(f7["kelurahan_code"], f7["other_kelurahan_codes"], strict=True)) == [(A, B), (B, A)]
+
+
+def test_fuzzy_names_compared_as_the_pseudonyms_normalise_them():
+    w = world()
+    w["eppgbm"].loc[2, "name_key"] = "N6c_caps"
+    # case, hyphens and repeated spaces do not count (analysis.intake.names, kind "person")
+    identity = pd.DataFrame({"key": ["N6c", "N6c_caps"], "nama": ["Siti Aminah", "  SITI-AMINAH "]})
+    r = _by_row(links_of(w, identity=identity, threshold=90), "eppgbm", 5)
+    assert r["status"] == "linked" and r["family_key"] == "F6" and r["score"] == 100.0
+
+
+def test_worklists_are_written_atomically(tmp_path, monkeypatch):
+    w = world()
+    tabs = reconciliation_tables(links_of(w, threshold=90), w["dtsen_family"], w["pendataan_rt"],
+                                 dtsen_member=w["dtsen_member"], min_criteria=3)
+    identity = pd.DataFrame({"key": ["P4"], "nama": ["Budi"]})
+    out = tmp_path / "restricted"
+    files = verification_worklists(tabs, identity, out)
+    before = {f.name: f.read_bytes() for f in files}
+    real = pd.DataFrame.to_excel
+
+    def failing(self, path, *args, **kwargs):
+        real(self, path, *args, **kwargs)
+        with open(path, "r+b") as fh:  # a half-written file, then the failure
+            fh.truncate(100)
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pd.DataFrame, "to_excel", failing)
+    with pytest.raises(OSError, match="disk full"):
+        verification_worklists(tabs, identity, out)
+    assert {f.name: f.read_bytes() for f in out.iterdir()} == before

@@ -1,4 +1,4 @@
-"""Tests of the synthetic Bontang data generator (analysis.synthetic.world).
+"""Tests of the synthetic Bontang data generator (analysis.synthetic: world, dirt, exports, writers, readme).
 
 Expectations come from the brief (target ranges), from config (poverty lines, aliases) and from
 independent re-implementations here (header matching, NIK rules, WHO length-for-age z with L = 1);
@@ -21,6 +21,7 @@ from openpyxl import load_workbook
 
 from analysis import config
 from analysis.errors import RakorInputError
+from analysis.synthetic import dirt, writers
 from analysis.synthetic import world as sd
 
 SEED = 2025
@@ -170,10 +171,10 @@ def test_eppgbm_workbooks_have_title_rows_and_fixed_metadata(out):
         assert rows[0][0] == "LAPORAN e-PPGBM KOTA BONTANG"
         assert str(rows[1][0]).startswith("Periode: ")
         with zipfile.ZipFile(path) as z:
-            assert {zi.date_time for zi in z.infolist()} == {sd.ZIP_DATE}
+            assert {zi.date_time for zi in z.infolist()} == {writers.ZIP_DATE}
             core = z.read("docProps/core.xml").decode()
         stamps = set(re.findall(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", core))
-        assert stamps == {sd.FIXED_TIMESTAMP}
+        assert stamps == {writers.FIXED_TIMESTAMP}
 
 
 def _nik_valid(nik: pd.Series) -> pd.Series:
@@ -311,7 +312,7 @@ def test_kelurahan_typos_are_fuzzy_recoverable():
     from rapidfuzz import fuzz
 
     threshold = config.settings()["wilayah"]["fuzzy_threshold"]
-    for official, typo in sd.KEL_TYPOS.items():
+    for official, typo in dirt.KEL_TYPOS.items():
         assert fuzz.ratio(official.lower(), typo.lower()) >= threshold, (official, typo)
 
 
@@ -343,7 +344,7 @@ def test_readme_says_synthetic_and_documents_dirt(out):
     text = (out / "README.md").read_text(encoding="utf-8")
     assert "SYNTHETIC" in text
     assert f"seed={SEED}" in text
-    for kind in sd.DIRT_RATES:
+    for kind in dirt.DIRT_RATES:
         assert kind in text
 
 
@@ -361,3 +362,28 @@ def test_csv_files_parse_as_rectangular(out):
             sep = ";" if text.split("\n", 1)[0].count(";") > 1 else ","
             widths = {len(r) for r in csv.reader(io.StringIO(text), delimiter=sep) if r}
             assert len(widths) == 1, path.name
+
+
+def test_csv_writer_quotes_minimally_with_bom_and_crlf(tmp_path):
+    path = tmp_path / "x.csv"
+    n = writers.write_csv(path, ["a", "b"], [np.array(["1", 'say "hi"'], dtype=object),
+                                             np.array(["x;y", ""], dtype=object)], sep=";", bom=True, crlf=True)
+    assert n == 2
+    # RFC 4180: a cell holding the separator or a quote is quoted, inner quotes doubled
+    assert path.read_bytes() == b'\xef\xbb\xbfa;b\r\n1;"x;y"\r\n"say ""hi""";\r\n'
+
+
+def test_xlsx_writer_cells_read_back_with_their_types(tmp_path):
+    path = tmp_path / "x.xlsx"
+    cols = [("n", np.array(["1", "2.5", "-"], dtype=object)),
+            ("s", np.array(["Siti & Ani", "<b>", ""], dtype=object)),
+            ("d", np.array([str(19000 + writers.EXCEL_OFFSET), "05/03/2020", ""], dtype=object))]
+    assert writers.write_xlsx(path, "Data", [["TITLE"]], ["N", "S", "D"], cols) == 3
+    wb = load_workbook(path)
+    rows = [list(r) for r in wb.active.iter_rows(values_only=True)]
+    assert rows[0] == ["TITLE", None, None] and rows[1][0] == "Tanggal unduh:" and rows[2] == ["N", "S", "D"]
+    # numbers stay numbers, text typed in a number or date column stays text, "" is an empty cell;
+    # day 19000 after 1970-01-01 is 2022-01-08
+    assert rows[3][:2] == [1, "Siti & Ani"] and str(rows[3][2])[:10] == "2022-01-08"
+    assert rows[4] == [2.5, "<b>", "05/03/2020"]
+    assert rows[5] == ["-", None, None]

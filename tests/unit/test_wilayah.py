@@ -108,3 +108,14 @@ def test_truncation_of_one_name_and_typos_still_match(gaz):
     # A name far from every official name stays unknown (a reject all the same), even if it
     # starts several of them: "Bontang" is the city; "tanjung" vs "tanjung laut" is 2*7/19 = 73.7.
     assert gaz.match(s("Bontang", "Tanjung")).reason.tolist() == ["unknown_kelurahan"] * 2
+
+
+def test_names_normalised_by_the_one_normaliser_match_exactly(gaz):
+    # case, spaces, hyphens, underscores, dots and a Kel./Kec. prefix do not count
+    # (analysis.intake.names.normalise_name, kind "area"): exact matches, not corrections.
+    v = s("KEL. LOK_TUAN ", "kelurahan  api.api", "Tanjung-Laut")
+    m = gaz.match(v)
+    assert m.code.tolist() == ["64.74.01.1003", "64.74.01.1006", "64.74.02.1001"]
+    assert m.corrections.empty
+    k = gaz.match(s("Kec. Bontang-Utara"), level="kecamatan")
+    assert k.code.tolist() == ["64.74.01"] and k.corrections.empty

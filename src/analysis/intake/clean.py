@@ -51,6 +51,7 @@ import pandas as pd
 
 from analysis import config
 from analysis.errors import RakorInputError
+from analysis.files import write_parquet
 from analysis.intake import schemas
 from analysis.intake.gazetteer import Gazetteer, gazetteer
 from analysis.intake.identifiers import (
@@ -59,6 +60,7 @@ from analysis.intake.identifiers import (
     validate_kk,
     validate_nik,
 )
+from analysis.intake.names import normalise_name
 from analysis.intake.read import (
     TABLE_SUFFIXES,
     RawTable,
@@ -322,8 +324,8 @@ def _distinct(s: pd.Series, func) -> pd.Series:
 
 
 def _collapse(text: pd.Series) -> pd.Series:
-    return _distinct(text, lambda u: u.str.lower().str.replace(r"[^a-z0-9]+", " ", regex=True)
-                     .str.strip())
+    """Coded answers as labels ("Sudah  Diverifikasi" -> "sudah diverifikasi"); "-" stays ""."""
+    return _distinct(text, lambda u: normalise_name(u, "label", blank_as_missing=False))
 
 
 def _month(dates: pd.Series) -> pd.Series:
@@ -579,7 +581,7 @@ def _programme_keys() -> dict[str, str]:
     for p in config.settings().get("programmes", []):
         for name in (p["key"], p.get("label_id", ""), p.get("label_en", "")):
             if name:
-                table[re.sub(r"[^a-z0-9]+", "", str(name).lower())] = p["key"]
+                table[normalise_name(str(name), "label", join="", blank_as_missing=False)] = p["key"]
     return table
 
 
@@ -592,7 +594,7 @@ def _clean_program(w: _Work, key: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
     never are, as the lists carry no birth date and sex to tell people apart.
     """
     w.require(["program", "nik", "kelurahan"])
-    prog_text = w.text("program").str.lower().str.replace(r"[^a-z0-9]+", "", regex=True)
+    prog_text = normalise_name(w.text("program"), "label", join="", blank_as_missing=False)
     programme = prog_text.map(_programme_keys()).astype("str")
     w.reject(w.text("program").notna() & programme.isna(), "program", "unknown_programme")
     amount = w.number("nominal", grouping=True) if w.has("nominal") else pd.Series(
@@ -972,12 +974,8 @@ def clean_all(raw_dir: str | Path, processed_dir: str | Path | None = None, *,
         out = Path(processed_dir)
         (out / "restricted").mkdir(parents=True, exist_ok=True)
         for name, df in checked.items():
-            path = out / f"{name}.parquet"
-            df.to_parquet(path, index=False)
-            result.written[name] = path
+            result.written[name] = write_parquet(df, out / f"{name}.parquet")
         for stale in set(TABLES) - set(tables):
             (out / f"{stale}.parquet").unlink(missing_ok=True)
-        path = out / "restricted" / "identity.parquet"
-        identity.to_parquet(path, index=False)
-        result.written["identity"] = path
+        result.written["identity"] = write_parquet(identity, out / "restricted" / "identity.parquet")
     return result

@@ -1,7 +1,8 @@
 """The Kemendagri gazetteer of Kota Bontang: area codes, names, aliases and fuzzy matching.
 
 Names arrive spelled many ways ("Loktuan", "API-API ", "Tj. Laut"). A name is matched, in order:
-exactly after normalisation (case, spaces, hyphens, dots, a "Kel."/"Kec." prefix), through the
+exactly after normalisation (:func:`analysis.intake.names.normalise_name`, kind ``area``: case,
+spaces, hyphens, dots, a "Kel."/"Kec." prefix), through the
 local aliases of ``config/wilayah_aliases.yml``, then by fuzzy matching (rapidfuzz) against the
 official names. A fuzzy score below ``settings.yml: wilayah.fuzzy_threshold``, two official
 names scoring about the same, or a name that is the start (or a part, by words) of other official
@@ -11,7 +12,6 @@ a reject, never a guess. Matching runs once per distinct name.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -20,25 +20,22 @@ import pandas as pd
 from rapidfuzz import fuzz
 
 from analysis import config
+from analysis.intake.names import normalise_name
 
-__all__ = ["Gazetteer", "MatchResult", "gazetteer", "normalise_name"]
+__all__ = ["Gazetteer", "MatchResult", "gazetteer"]
 
 #: Two official names within this many points of each other are too close to choose between.
 AMBIGUITY_MARGIN = 3.0
 
-_PREFIX = re.compile(r"^(?:kelurahan|kel|desa|ds|kecamatan|kec)\b\.?\s*")
 
-
-def normalise_name(s: pd.Series) -> pd.Series:
-    """Lower case, hyphens/dots/underscores to spaces, repeated spaces and area prefixes removed."""
-    t = s.astype("str").str.lower().str.replace(r"[\-_./,']+", " ", regex=True)
-    t = t.str.replace(r"\s+", " ", regex=True).str.strip()
-    t = t.str.replace(_PREFIX, "", regex=True).str.strip()
-    return t.where(t != "", None)
+def _norm(s: pd.Series) -> pd.Series:
+    """Area names as compared here: :func:`analysis.intake.names.normalise_name`, kind ``area``."""
+    return normalise_name(s, "area")
 
 
 def _key(s: pd.Series) -> pd.Series:
-    return normalise_name(s).str.replace(" ", "", regex=False)
+    """The normalised name written together ("lok tuan" -> "loktuan"), for local spellings."""
+    return _norm(s).str.replace(" ", "", regex=False)
 
 
 @dataclass
@@ -96,12 +93,28 @@ class Gazetteer:
         self.threshold = float(threshold)
 
     def name(self, code: str) -> str:
-        """Official name of a code."""
+        """Official name of a code.
+
+        Parameters
+        ----------
+        code
+            Kemendagri code of a kecamatan or kelurahan (``"64.74.01.1003"``).
+
+        Returns
+        -------
+        str
+            The name, trimmed (``"Lok Tuan"``).
+
+        Raises
+        ------
+        KeyError
+            The code is not in the gazetteer.
+        """
         return self.names[code]
 
     def _match_distinct(self, values: pd.Series, level: str) -> pd.DataFrame:
         official = self.kelurahan if level == "kelurahan" else self.kecamatan
-        off_norm = normalise_name(official["nama"]).tolist()
+        off_norm = _norm(official["nama"]).tolist()
         off_exact = dict(zip(off_norm, official["kode"], strict=True))
         alias = self.aliases[level]
         # Written together or apart ("Loktuan", "Lok Tuan") counts as a local spelling (alias).
@@ -110,7 +123,7 @@ class Gazetteer:
                              strict=True))
         off_tokens = [set(o.split()) for o in off_norm]
         keys = _key(values)
-        norm = normalise_name(values)
+        norm = _norm(values)
         out = pd.DataFrame({"value": values, "code": None, "method": None, "score": np.nan,
                             "reason": None}, index=values.index)
         for i, (k, n) in enumerate(zip(keys.tolist(), norm.tolist(), strict=True)):
@@ -189,5 +202,11 @@ class Gazetteer:
 
 @cache
 def gazetteer() -> Gazetteer:
-    """The default gazetteer (package CSV, config aliases and threshold), built once."""
+    """The default gazetteer (package CSV, config aliases and threshold), built once.
+
+    Returns
+    -------
+    Gazetteer
+        The same object on every call (cached).
+    """
     return Gazetteer()

@@ -22,6 +22,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.intake.names import normalise_name
+
 __all__ = [
     "validate_nik",
     "validate_kk",
@@ -232,9 +234,7 @@ def pseudonym_key() -> bytes:
 def _normalise_for(kind: str, s: pd.Series) -> pd.Series:
     if kind in ("nik", "kk"):
         return normalise_identifier(s)
-    t = s.astype("str").str.upper().str.replace(r"[^0-9A-Z|]+", " ", regex=True).str.strip()
-    t = t.str.replace(r"\s+", " ", regex=True)
-    return t.where(t != "", None)
+    return normalise_name(s, "person")
 
 
 def pseudonymise(series: pd.Series, kind: str, *, key: bytes | None = None) -> pd.Series:

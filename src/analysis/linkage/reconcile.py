@@ -30,6 +30,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import RakorInputError
+from analysis.files import atomic_write
+from analysis.intake.names import normalise_name
 
 SOURCES = ("pendataan_rt", "program", "eppgbm")
 METHODS = ("no_kk", "nik", "parent_nik", "name_birth_kelurahan")
@@ -177,9 +179,11 @@ def _similar_names(left: pd.DataFrame, right: pd.DataFrame, names: pd.Series, cu
     One rapidfuzz score matrix per kelurahan (and per chunk of the open records' names): the
     records left for the fallback are few, so each matrix is small.
     """
-    from rapidfuzz import fuzz, process, utils
+    from rapidfuzz import fuzz, process
 
     names = names[~names.index.duplicated()]
+    # Compared as the pseudonyms hash them: one normaliser (case, punctuation, spaces).
+    names = normalise_name(names, "person").fillna("")
     names.index = pd.Index(names.index.astype(object))
     lk = left[["kelurahan_code", "name_key"]].dropna().drop_duplicates()
     lk = lk[names.index.get_indexer(lk["name_key"].astype(object)) >= 0]
@@ -196,7 +200,7 @@ def _similar_names(left: pd.DataFrame, right: pd.DataFrame, names: pd.Series, cu
         for start in range(0, len(lkeys), 500):
             chunk = lkeys[start:start + 500]
             scores = process.cdist(names.loc[chunk].astype(str).tolist(), rnames, scorer=fuzz.token_sort_ratio,
-                                   processor=utils.default_process, score_cutoff=cutoff, dtype=np.float64)
+                                   processor=None, score_cutoff=cutoff, dtype=np.float64)
             i, j = np.nonzero(scores >= cutoff)
             found.append(pd.DataFrame({"kelurahan_code": kel, "name_key": chunk[i], "m_name_key": rkeys[j],
                                        "name_score": scores[i, j]}))
@@ -245,8 +249,9 @@ def link_families(dtsen_family: pd.DataFrame, dtsen_member: pd.DataFrame, pendat
         ``name_key``, ``birth_date``, ``kelurahan_code``, ``nik_valid`` (DTSEN members).
     identity
         Optional restricted lookup with columns ``key`` and ``nama`` (name); when given, the
-        fallback compares real names with rapidfuzz (``token_sort_ratio`` after lower-casing and
-        stripping punctuation) instead of the hashed names. The names never leave this function.
+        fallback compares real names with rapidfuzz (``token_sort_ratio`` of the names normalised
+        by :func:`analysis.intake.names.normalise_name`, as the pseudonyms are) instead of the
+        hashed names. The names never leave this function.
     threshold
         Minimum fallback score (0–100) for a link; default ``reconcile.fuzzy_match_threshold`` in
         ``config/settings.yml``.
@@ -728,6 +733,8 @@ def verification_worklists(tables: Mapping[str, pd.DataFrame] | pd.DataFrame, id
     files: list[Path] = []
     for code, part in sheet.groupby("kelurahan_code", sort=True):
         path = out_dir / f"verifikasi_{str(code).replace('.', '_')}.xlsx"
-        part.to_excel(path, sheet_name="verifikasi", index=False)
+        # engine named: the temporary file has no .xlsx suffix to infer it from
+        atomic_write(path, lambda tmp, part=part: part.to_excel(tmp, sheet_name="verifikasi", index=False,
+                                                                engine="openpyxl"))
         files.append(path)
     return files

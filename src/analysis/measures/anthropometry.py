@@ -45,10 +45,16 @@ __all__ = [
     "KATEGORI_BB_U",
     "KATEGORI_TB_U",
     "MAX_AGE_DAYS",
+    "WFH_RANGE_CM",
+    "WFL_RANGE_CM",
     "categorise_bb_tb",
     "categorise_bb_u",
     "categorise_tb_u",
+    "LMS_INDICATORS",
     "compute_zscores",
+    "lms_parameters",
+    "lms_value",
+    "lms_zscore",
     "round_age_days",
 ]
 
@@ -326,13 +332,45 @@ def round_age_days(age_days) -> np.ndarray:
     return whole + ((age - whole) >= 0.5)
 
 
-def _z_lms(y: np.ndarray, lam: np.ndarray, mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
-    """LMS z with WHO's restricted tails beyond ±3 SD (weight-based indicators)."""
+def lms_zscore(y, lam, mu, sigma, *, restricted_tails: bool = True) -> np.ndarray:
+    """z-score of a measurement from its L, M and S (the LMS method), unrounded.
+
+    Parameters
+    ----------
+    y
+        Measurements (kg or cm), array-like.
+    lam, mu, sigma
+        L, M and S of each measurement, e.g. from :func:`lms_parameters`.
+    restricted_tails
+        Apply WHO's restricted tails beyond ±3 SD (weight-based indicators; with L = 1 they
+        change nothing). ``False`` gives the plain LMS formula everywhere.
+
+    Returns
+    -------
+    numpy.ndarray
+        Float z-scores; NaN where an input is NaN.
+
+    Notes
+    -----
+    ``z = ((y/M)^L − 1)/(S·L)``; with restricted tails, beyond +3 ``z = 3 + (y − SD3)/(SD3 − SD2)``
+    and below −3 ``z = −3 + (y − SD3neg)/(SD2neg − SD3neg)``, where ``SDk = M(1 + L·S·k)^(1/L)``
+    (DOMAIN.md §6). :func:`compute_zscores` uses this function and rounds the result to 2 decimals.
+
+    References
+    ----------
+    WHO Multicentre Growth Reference Study Group (2006). *WHO Child Growth Standards: Methods and
+    development.* Geneva: WHO. Chapter 7.
+    """
+    shape = np.broadcast_shapes(*(np.shape(v) for v in (y, lam, mu, sigma)))
+    y, lam, mu, sigma = np.broadcast_arrays(*(np.atleast_1d(np.asarray(v, dtype=float))
+                                              for v in (y, lam, mu, sigma)))
     # in place: fewer temporary arrays of n floats
     z = np.divide(y, mu)
     np.power(z, lam, out=z)
     z -= 1.0
     z /= sigma * lam
+    if not restricted_tails:
+        return z.reshape(shape)
     for side in (1.0, -1.0):
         with np.errstate(invalid="ignore"):
             rows = np.flatnonzero(z > 3.0) if side > 0 else np.flatnonzero(z < -3.0)
@@ -343,7 +381,146 @@ def _z_lms(y: np.ndarray, lam: np.ndarray, mu: np.ndarray, sigma: np.ndarray) ->
         sd2 = M * np.power(1.0 + L * S * 2.0 * side, 1.0 / L)
         # above: 3 + (y - SD3)/(SD3 - SD2); below: -3 + (y - SD3neg)/(SD2neg - SD3neg)
         z[rows] = side * 3.0 + (Y - sd3) / (side * (sd3 - sd2))
-    return z
+    return z.reshape(shape)
+
+
+def _wlh_interpolated(t: _Tables, idx: np.ndarray, frac: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """L, M, S of the weight-for-length/height rows ``idx``, interpolated ``frac`` of the way to the next row."""
+    lam, mu, sigma = t.wlh_l[idx], t.wlh_m[idx], t.wlh_s[idx]
+    # heights between two 0.1 cm rows (few: measurements are taken to 0.1 cm): interpolate
+    between = np.flatnonzero(frac > 1e-7)
+    if between.size:
+        f, i0 = frac[between], idx[between]
+        lam[between] += f * (t.wlh_l[i0 + 1] - t.wlh_l[i0])
+        mu[between] += f * (t.wlh_m[i0 + 1] - t.wlh_m[i0])
+        sigma[between] += f * (t.wlh_s[i0 + 1] - t.wlh_s[i0])
+    return lam, mu, sigma
+
+
+#: Indicators of :func:`lms_parameters`: the WHO 2006 table each reads and what ``x`` is.
+LMS_INDICATORS = {
+    "height_for_age": ("lenanthro", "age in days"),
+    "weight_for_age": ("weianthro", "age in days"),
+    "weight_for_length": ("wflanthro", "length in cm (45-110)"),
+    "weight_for_height": ("wfhanthro", "height in cm (65-120)"),
+}
+
+
+def lms_parameters(indicator: str, sex, x) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """L, M and S of the WHO 2006 standards for each child, from the tables :func:`compute_zscores` reads.
+
+    Parameters
+    ----------
+    indicator
+        ``"height_for_age"`` (length/height-for-age, ``lenanthro``; L = 1),
+        ``"weight_for_age"`` (``weianthro``), ``"weight_for_length"`` (``wflanthro``) or
+        ``"weight_for_height"`` (``wfhanthro``); see :data:`LMS_INDICATORS`.
+    sex
+        1 male, 2 female, array-like.
+    x
+        Age in days for the age indicators (rounded half up to whole days, as in
+        :func:`round_age_days`), or length/height in cm for the others (L, M and S
+        interpolated linearly between the 0.1 cm rows). Broadcast against ``sex``.
+
+    Returns
+    -------
+    (L, M, S) : tuple of numpy.ndarray
+        Floats; NaN where ``sex`` is not 1 or 2 or ``x`` is missing or outside the table
+        (days 0-1826; 45-110 cm for length, 65-120 cm for height).
+
+    Raises
+    ------
+    ValueError
+        ``indicator`` is not one of :data:`LMS_INDICATORS`.
+
+    Notes
+    -----
+    With these values, ``y = M(1 + L·S·z)^(1/L)`` is the measurement at ``z``
+    (:func:`lms_value`) and :func:`lms_zscore` the z of a measurement. No position adjustment
+    and no choice between length and height is made here: :func:`compute_zscores` does that.
+
+    References
+    ----------
+    WHO Multicentre Growth Reference Study Group (2006). *WHO Child Growth Standards: Methods and
+    development.* Geneva: WHO. Tables in ``reference/who2006/`` (WHO anthro's files).
+
+    Examples
+    --------
+    >>> lam, mu, sigma = lms_parameters("height_for_age", [1], [0])
+    >>> float(mu[0])  # median length of boys at birth, cm
+    49.8842
+    """
+    if indicator not in LMS_INDICATORS:
+        raise ValueError(f"indicator must be one of {sorted(LMS_INDICATORS)}; got {indicator!r}")
+    t = _tables()
+    sex, x = np.broadcast_arrays(np.asarray(sex, dtype=float), np.asarray(x, dtype=float))
+    sex_ok = (sex == 1) | (sex == 2)
+    sex_base = np.where(sex_ok, sex, 1).astype(np.int64) - 1
+    with np.errstate(invalid="ignore"):
+        if indicator in ("height_for_age", "weight_for_age"):
+            day = round_age_days(x)
+            ok = sex_ok & (day >= 0) & (day <= MAX_AGE_DAYS)
+            idx = np.where(ok, sex_base * t.n_days + np.where(ok, day, 0).astype(np.int64), t.age_sentinel)
+            if indicator == "height_for_age":
+                return np.where(ok, 1.0, np.nan), t.len_m[idx], t.len_s[idx]
+            return t.wei_l[idx], t.wei_m[idx], t.wei_s[idx]
+        low, high = WFL_RANGE_CM if indicator == "weight_for_length" else WFH_RANGE_CM
+        ok = sex_ok & (x >= low) & (x <= high)
+    tenths = np.where(ok, (x - low) * 10.0, 0.0)
+    row = np.floor(tenths + 1e-7)  # guard: 252.99999999 means row 253
+    if indicator == "weight_for_length":
+        base = sex_base * t.wfl_stride
+    else:
+        base = t.wfh_offset + sex_base * t.wfh_stride
+    idx = np.where(ok, base + row.astype(np.int64), t.wlh_sentinel)
+    return _wlh_interpolated(t, idx, np.where(ok, tenths - row, 0.0))
+
+
+def lms_value(z, lam, mu, sigma, *, restricted_tails: bool = True) -> np.ndarray:
+    """The measurement at z-score ``z``: the inverse of :func:`lms_zscore`.
+
+    Parameters
+    ----------
+    z
+        z-scores, array-like.
+    lam, mu, sigma
+        L, M and S of each value, e.g. from :func:`lms_parameters`.
+    restricted_tails
+        Beyond ±3 SD, follow WHO's restricted tails (straight lines through SD2 and SD3), so
+        that ``lms_zscore(lms_value(z, ...), ...) == z`` for weight-based indicators too.
+        ``False`` gives the plain LMS formula everywhere.
+
+    Returns
+    -------
+    numpy.ndarray
+        Measurements (same unit as M); NaN where an input is NaN or, without restricted tails,
+        where ``1 + L·S·z <= 0`` (no value has that z).
+
+    Notes
+    -----
+    ``y = M(1 + L·S·z)^(1/L)`` (the centile formula of the WHO report, chapter 7); at z = 0 it is
+    M. With restricted tails, above +3 ``y = SD3 + (z − 3)(SD3 − SD2)`` and below −3
+    ``y = SD3neg + (z + 3)(SD2neg − SD3neg)``, ``SDk = M(1 + L·S·k)^(1/L)``.
+
+    References
+    ----------
+    WHO Multicentre Growth Reference Study Group (2006). *WHO Child Growth Standards: Methods and
+    development.* Geneva: WHO. Chapter 7.
+    """
+    z = np.asarray(z, dtype=float)
+    lam = np.asarray(lam, dtype=float)
+    mu = np.asarray(mu, dtype=float)
+    sigma = np.asarray(sigma, dtype=float)
+    with np.errstate(invalid="ignore"):
+        base = 1 + lam * sigma * z
+        y = mu * np.where(base > 0, base, np.nan) ** (1 / lam)
+        if restricted_tails:
+            for side in (1.0, -1.0):
+                sd3 = mu * np.power(1.0 + lam * sigma * 3.0 * side, 1.0 / lam)
+                sd2 = mu * np.power(1.0 + lam * sigma * 2.0 * side, 1.0 / lam)
+                tail = (z > 3.0) if side > 0 else (z < -3.0)
+                y = np.where(tail, sd3 + (z - 3.0 * side) * side * (sd3 - sd2), y)
+    return y
 
 
 @cache
@@ -370,6 +547,16 @@ def categorise_tb_u(z) -> pd.Categorical:
 
     "sangat pendek" z < −3; "pendek" −3 ≤ z < −2; "normal" −2 ≤ z ≤ +3; "tinggi" z > +3;
     missing z → missing.
+
+    Parameters
+    ----------
+    z
+        Height-for-age z-scores rounded to 2 decimals (flagged values set to missing).
+
+    Returns
+    -------
+    pandas.Categorical
+        Ordered, with the labels of :data:`KATEGORI_TB_U`.
     """
     z = np.asarray(z, dtype=float)
     return _categorical(_category_codes(z, (3.0,)), KATEGORI_TB_U)
@@ -379,6 +566,18 @@ def categorise_bb_u(z, oedema=None) -> pd.Categorical:
     """Permenkes 2/2020 weight-for-age (BB/U) category; oedema → "sangat kurang".
 
     "sangat kurang" z < −3; "kurang" −3 ≤ z < −2; "normal" −2 ≤ z ≤ +1; "risiko lebih" z > +1.
+
+    Parameters
+    ----------
+    z
+        Weight-for-age z-scores rounded to 2 decimals (flagged values set to missing).
+    oedema
+        Optional boolean per child: oedema puts the child in "sangat kurang" whatever ``z``.
+
+    Returns
+    -------
+    pandas.Categorical
+        Ordered, with the labels of :data:`KATEGORI_BB_U`.
     """
     z = np.asarray(z, dtype=float)
     codes = _category_codes(z, (1.0,))
@@ -392,6 +591,18 @@ def categorise_bb_tb(z, oedema=None) -> pd.Categorical:
 
     "gizi buruk" z < −3; "gizi kurang" −3 ≤ z < −2; "normal" −2 ≤ z ≤ +1;
     "berisiko gizi lebih" +1 < z ≤ +2; "gizi lebih" +2 < z ≤ +3; "obesitas" z > +3.
+
+    Parameters
+    ----------
+    z
+        Weight-for-length/height z-scores rounded to 2 decimals (flagged values set to missing).
+    oedema
+        Optional boolean per child: oedema puts the child in "gizi buruk" whatever ``z``.
+
+    Returns
+    -------
+    pandas.Categorical
+        Ordered, with the labels of :data:`KATEGORI_BB_TB`.
     """
     z = np.asarray(z, dtype=float)
     codes = _category_codes(z, (1.0, 2.0, 3.0))
@@ -534,7 +745,7 @@ def compute_zscores(df: pd.DataFrame) -> pd.DataFrame:
 
     # Weight-for-age, restricted tails.
     idx = np.where(w_ok & ~oedema, age_index, t.age_sentinel)
-    waz = _z_lms(weight, t.wei_l[idx], t.wei_m[idx], t.wei_s[idx])
+    waz = lms_zscore(weight, t.wei_l[idx], t.wei_m[idx], t.wei_s[idx])
 
     # Weight-for-length (< 731 d) / weight-for-height (≥ 731 d), interpolated by 0.1 cm.
     with np.errstate(invalid="ignore"):
@@ -557,16 +768,8 @@ def compute_zscores(df: pd.DataFrame) -> pd.DataFrame:
     row = np.floor(tenths + 1e-7)  # guard: 252.99999999 means row 253
     base = np.where(use_length, sex_base * t.wfl_stride, t.wfh_offset + sex_base * t.wfh_stride)
     idx = np.where(wlh_ok, base + row.astype(np.int64), t.wlh_sentinel)
-    lam, mu, sigma = t.wlh_l[idx], t.wlh_m[idx], t.wlh_s[idx]
-    # heights between two 0.1 cm rows (few: measurements are taken to 0.1 cm): interpolate
-    frac = tenths - row
-    between = np.flatnonzero(frac > 1e-7)
-    if between.size:
-        f, i0 = frac[between], idx[between]
-        lam[between] += f * (t.wlh_l[i0 + 1] - t.wlh_l[i0])
-        mu[between] += f * (t.wlh_m[i0 + 1] - t.wlh_m[i0])
-        sigma[between] += f * (t.wlh_s[i0 + 1] - t.wlh_s[i0])
-    whz = _z_lms(weight, lam, mu, sigma)
+    lam, mu, sigma = _wlh_interpolated(t, idx, tenths - row)
+    whz = lms_zscore(weight, lam, mu, sigma)
 
     # Round, then flag and classify on the rounded values.
     haz = np.round(haz, 2)
