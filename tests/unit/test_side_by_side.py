@@ -169,3 +169,18 @@ def test_poverty_line_sentence_and_missing_sections():
         np.nan, np.nan, "S=0"]
     _, _, sentences = side_by_side(bounds_only, KOTA, "id")
     assert "Batas populasi Februari 2025 tidak dapat dihitung: jumlah sasaran balita tidak tersedia." in sentences
+
+
+def test_show_side_by_side_displays_heading_sentences_table_and_chart(monkeypatch):
+    import IPython.display
+
+    from analysis.briefs.side_by_side import show_side_by_side
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda *objs, **kw: shown.extend(objs))
+    show_side_by_side(estimates(), KOTA, "id")
+    assert shown[0].data == "## Menyandingkan data"
+    assert shown[1].data.startswith("Menurut SKI 2023")
+    assert "<table" in shown[2].data and "SKI 2023" in shown[2].data
+    assert "image/png" in shown[3]  # plots.show passes the PNG with its alt text
+    assert not plt.get_fignums()  # and closes the figure

@@ -24,7 +24,7 @@ from matplotlib.ticker import FuncFormatter
 from analysis.briefs import narrative, plots
 from analysis.errors import RakorInputError
 
-__all__ = ["side_by_side"]
+__all__ = ["show_side_by_side", "side_by_side"]
 
 COLUMNS = {
     "id": ["Topik", "Sumber", "Jenis", "Wilayah", "Periode data", "Angka", "IK 95% / batas", "Keterangan"],
@@ -505,3 +505,33 @@ def _poverty_sentences(bps, survey, desil1, desil1_count, rt, name, lang, povert
                    if lang == "id" else
                    f"The RT listing records extreme-poverty candidate families: {items}.")
     return out
+
+
+def show_side_by_side(estimates: pd.DataFrame, area_code: str, lang: str = "id", *,
+                      poverty_line=None, heading_level: int = 2) -> None:
+    """Display the section in a brief notebook: heading, sentences, table, chart.
+
+    Parameters
+    ----------
+    estimates, area_code, lang, poverty_line
+        As :func:`side_by_side`.
+    heading_level
+        Markdown heading level of the section title (the briefs' sections use 2).
+    """
+    from IPython.display import Markdown, display
+
+    from analysis.briefs import render
+
+    table, figure, sentences = side_by_side(estimates, area_code, lang, poverty_line=poverty_line)
+    title = "Menyandingkan data" if lang == "id" else "Side by side: official, survey and register figures"
+    display(Markdown("#" * heading_level + " " + title))
+    if table.empty:
+        display(Markdown(narrative.labels(lang)["text"]["not_available"]))
+        return
+    if sentences:
+        display(Markdown(" ".join(sentences)))
+    caption = ("Angka resmi, survei dan register untuk wilayah ini" if lang == "id"
+               else "Official, survey and register figures for this area")
+    render.show_table(table, caption=caption, numeric_cols=[COLUMNS[lang][5]])
+    if figure is not None:
+        plots.show(figure)
