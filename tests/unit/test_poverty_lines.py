@@ -162,7 +162,7 @@ def test_line_sentence_id_and_en():
     t = load_poverty_lines()
     latest = resolve_line("poverty", "64.74", "2025-03", table=t)
     assert line_sentence(latest, "id") == "garis kemiskinan Kota Bontang 2024, Rp801.945 \u2014 terbaru yang tersedia"
-    assert line_sentence(latest, "en") == "poverty line Kota Bontang 2024, IDR 801,945 \u2014 the latest available"
+    assert line_sentence(latest, "en") == "poverty line of Kota Bontang for 2024, IDR 801,945 \u2014 the latest available"
     exact = resolve_line("poverty", "64.74", "2023-09", table=t)
     assert line_sentence(exact, "id") == "garis kemiskinan Kota Bontang 2023, Rp763.661"
     national = resolve_line("poverty", "11.01", "2019-12", table=LINES)

@@ -75,7 +75,9 @@ def test_table_selects_and_formats_id():
     ski = by_source(table, "SKI 2023")
     assert (ski["Jenis"], ski["Periode data"], ski["Angka"], ski["IK 95% / batas"]) == (
         "survei (dipublikasikan)", "2023", "27,4%", "")
-    assert ski["Keterangan"] == "Kemenkes SKI 2023"
+    assert ski["Keterangan"] == ""  # the citation goes to the table's source note
+    assert table.attrs["sources"] == {"SSGI 2022": "Kemenkes SSGI 2022", "SKI 2023": "Kemenkes SKI 2023",
+                                      "e-PPGBM 2023": "Pemkot Bontang"}
     assert by_source(table, "e-PPGBM 2023")["Jenis"] == "register (dipublikasikan)"
     reg = by_source(table, "e-PPGBM", "Februari 2025")
     assert (reg["Angka"], reg["IK 95% / batas"]) == ("21,4%", "IK 95%: 20,6\u201322,2")
@@ -182,5 +184,15 @@ def test_show_side_by_side_displays_heading_sentences_table_and_chart(monkeypatc
     assert shown[0].data == "## Menyandingkan data"
     assert shown[1].data.startswith("Menurut SKI 2023")
     assert "<table" in shown[2].data and "SKI 2023" in shown[2].data
+    assert "Sumber: SSGI 2022: Kemenkes SSGI 2022; SKI 2023: Kemenkes SKI 2023" in shown[2].data
     assert "image/png" in shown[3]  # plots.show passes the PNG with its alt text
     assert not plt.get_fignums()  # and closes the figure
+
+
+def test_published_figure_to_be_confirmed_is_marked():
+    est = pd.concat([estimates(), pd.DataFrame([row(
+        "stunting", "2024-08", 0.206, source="published", method="published:e-PPGBM Agustus 2024",
+        note="Pemkot Bontang, bulan timbang Agustus 2024 (local press; source to confirm)")])], ignore_index=True)
+    table, _, _ = side_by_side(est, KOTA, "id")
+    assert by_source(table, "e-PPGBM Agustus 2024")["Keterangan"] == "sumber perlu dikonfirmasi"
+    assert "source to confirm" in table.attrs["sources"]["e-PPGBM Agustus 2024"]

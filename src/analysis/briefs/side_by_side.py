@@ -177,7 +177,8 @@ def side_by_side(estimates: pd.DataFrame, area_code: str, lang: str = "id", *,
     -------
     (table, figure, sentences)
         ``table``: formatted strings, columns :data:`COLUMNS` (topic, source, kind, area, data
-        period, figure, CI or bounds, remarks), stunting rows first; ``figure``: the stunting
+        period, figure, CI or bounds, remarks), stunting rows first; ``table.attrs["sources"]``
+        maps each published survey's name to its citation (the table's source note); ``figure``: the stunting
         chart (``None`` without stunting rows), with ``_alt_text`` for :func:`plots.show`;
         ``sentences``: the narrative, in order.
 
@@ -215,10 +216,11 @@ def side_by_side(estimates: pd.DataFrame, area_code: str, lang: str = "id", *,
     monthly = _select(est, "stunting", code, source="eppgbm_bulanan")
     participation = _by_period(_select(est, "weighing_participation", code))
     bounds = _select(est, "stunting_population_bounds", code)
+    citations: dict[str, str] = {}
     for _, r in survey_pub.iterrows():
-        add(W["stunting"], _survey_name(r), W["survey_pub"], r, remark=_remark(r))
+        add(W["stunting"], _survey_name(r), W["survey_pub"], r)
     for _, r in register_pub.iterrows():
-        add(W["stunting"], _survey_name(r), W["register_pub"], r, remark=_remark(r))
+        add(W["stunting"], _survey_name(r), W["register_pub"], r, remark=_confirm(r, lang))
     for _, r in by_name.iterrows():
         add(W["stunting"], W["eppgbm"], W["by_name"], r,
             remark=_participation_note(participation.get(str(r["data_period"])), lang))
@@ -243,9 +245,12 @@ def side_by_side(estimates: pd.DataFrame, area_code: str, lang: str = "id", *,
         rt = est[(est["indicator"] == "rt_extreme_candidates") & (est["breakdown"] == "total")
                  & est["area_code"].astype(str).str.startswith(code + ".")].sort_values("area_code")
     for _, r in bps.iterrows():
-        add(W["poverty"], _survey_name(r), W["bps"], r, remark=_remark(r))
+        add(W["poverty"], _survey_name(r), W["bps"], r)
     for _, r in bps_extreme.iterrows():
-        add(W["poverty"], _survey_name(r), W["bps_extreme"], r, remark=_remark(r))
+        add(W["poverty"], _survey_name(r), W["bps_extreme"], r)
+    for part in (survey_pub, register_pub, bps, bps_extreme):
+        for _, r in part.iterrows():
+            citations[_survey_name(r)] = _remark(r)
     for _, r in survey.tail(1).iterrows():
         add(W["poverty"], W["susenas"], W["our_survey"], r,
             remark=narrative.reliability_label(r.get("reliability"), lang))
@@ -261,6 +266,7 @@ def side_by_side(estimates: pd.DataFrame, area_code: str, lang: str = "id", *,
         add(W["poverty"], W["pendataan_rt"], W["rt"], r, remark=W["rt_candidates"])
 
     table = pd.DataFrame(table_rows, columns=cols)
+    table.attrs["sources"] = {k: v for k, v in citations.items() if v}
     figure = _stunting_figure(survey_pub, register_pub, by_name, monthly, bounds, name, lang)
     sentences = _stunting_sentences(survey_pub, register_pub, by_name, participation, bounds, name, lang)
     sentences += _poverty_sentences(bps, survey, desil1, desil1_count, rt, name, lang, poverty_line)
@@ -269,6 +275,13 @@ def side_by_side(estimates: pd.DataFrame, area_code: str, lang: str = "id", *,
 
 def _remark(row: pd.Series) -> str:
     return "" if _is_missing(row.get("note")) else str(row["note"])
+
+
+def _confirm(row: pd.Series, lang: str) -> str:
+    """A published figure whose source says it is still to be confirmed is marked in the table."""
+    if "to confirm" in _remark(row).lower():
+        return "sumber perlu dikonfirmasi" if lang == "id" else "source to be confirmed"
+    return ""
 
 
 # ------------------------------------------------------------------------------------ figure
@@ -532,6 +545,8 @@ def show_side_by_side(estimates: pd.DataFrame, area_code: str, lang: str = "id",
         display(Markdown(" ".join(sentences)))
     caption = ("Angka resmi, survei dan register untuk wilayah ini" if lang == "id"
                else "Official, survey and register figures for this area")
-    render.show_table(table, caption=caption, numeric_cols=[COLUMNS[lang][5]])
+    sources = table.attrs.get("sources") or {}
+    note = narrative.source_line("; ".join(f"{k}: {v}" for k, v in sources.items()), lang) if sources else None
+    render.show_table(table, caption=caption, note=note, numeric_cols=[COLUMNS[lang][5]])
     if figure is not None:
         plots.show(figure)

@@ -353,7 +353,8 @@ def line_sentence(line: ResolvedLine, lang: str = "id") -> str:
     Returns
     -------
     str
-        A phrase without a final full stop (the caller builds the sentence around it). The rupiah
+        A phrase without a final full stop (en: "poverty line of Kota Bontang for 2024, IDR 801,945 —
+        the latest available") (the caller builds the sentence around it). The rupiah
         amount is formatted by :func:`analysis.briefs.narrative.fmt_idr`; the fallback is said in
         words; a province or national poverty line says that it stands in for the region's own.
     """
@@ -362,8 +363,12 @@ def line_sentence(line: ResolvedLine, lang: str = "id") -> str:
     if lang not in ("id", "en"):
         raise RakorInputError(f"language must be one of id, en; got {lang!r}")
     word = _KIND_WORDS[lang][line.kind]
-    area = "" if line.kind == "extreme" else f" {line.area_name}"
-    head = f"{word}{area} {line.year}, {fmt_idr(line.value_idr, lang)}"
+    if lang == "id":
+        area = "" if line.kind == "extreme" else f" {line.area_name}"
+        head = f"{word}{area} {line.year}, {fmt_idr(line.value_idr, lang)}"
+    else:
+        area = "" if line.kind == "extreme" else f" of {line.area_name}"
+        head = f"{word}{area} for {line.year}, {fmt_idr(line.value_idr, lang)}"
     own = line.requested_area_name or line.requested_area_code
     if line.fallback is None:
         return head
