@@ -13,7 +13,7 @@ import pytest
 from analysis import pipeline
 from analysis.briefs import narrative
 from analysis.briefs import pii_scan as privacy
-from analysis.estimates.build import area_names
+from analysis.estimates.table import area_names
 
 pytestmark = pytest.mark.integration
 

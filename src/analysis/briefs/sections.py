@@ -16,7 +16,7 @@ from IPython.display import HTML, Markdown, display
 
 from analysis import config
 from analysis.briefs import narrative, plots, render
-from analysis.estimates.build import KOTA_CODE, area_names
+from analysis.estimates.table import KOTA_CODE, area_names
 
 SOURCE_NAMES = {"eppgbm": "e-PPGBM", "susenas": "Susenas", "dtsen": "DTSEN",
                 "pendataan_rt": "Pendataan RT", "program": "Daftar program"}
