@@ -67,3 +67,25 @@ def test_read_estimates_names_the_file(tmp_path):
     (tmp_path / "junk.parquet").write_bytes(b"not parquet")
     with pytest.raises(RakorInputError, match="junk.parquet"):
         store.read_estimates(tmp_path / "junk.parquet")
+
+
+def test_verify_gives_the_rerun_the_previous_rakor_of_the_history(tmp_path):
+    """The re-run folder gets exactly the history rows of rakor P the report's since-previous rows name."""
+    from analysis import pipeline
+    from analysis.estimates.history import append_history
+
+    report = _table([_row(indicator="stunting_count_previous", breakdown="rakor=2025-01")])
+    source = tmp_path / "processed"
+    append_history(_table([_row(period=p, data_period=p, indicator="stunting_count") for p in
+                           ("2024-09", "2025-01", "2025-03")]), source / "history.parquet")
+    rerun = tmp_path / "rerun"
+    manifest = {"parameters": {"processed_dir": str(source)}}
+    assert pipeline._history_for_verify(report, manifest, rerun) is None
+    assert set(pd.read_parquet(rerun / "history.parquet")["period"]) == {"2025-01"}
+    # history gone: nothing copied, and a message instead of spurious differences
+    message = pipeline._history_for_verify(report, {"parameters": {"processed_dir": str(tmp_path / "gone")}},
+                                           tmp_path / "rerun2")
+    assert message.startswith("1 since-previous-rakor figures not checked") and "2025-01" in message
+    assert not (tmp_path / "rerun2" / "history.parquet").exists()
+    # a report without such rows needs no history
+    assert pipeline._history_for_verify(_table([_row()]), manifest, tmp_path / "rerun3") is None

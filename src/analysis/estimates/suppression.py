@@ -369,23 +369,21 @@ def plan_suppression(est: pd.DataFrame, min_cell: int | None = None) -> _Plan:
         exposed = sorted(c for c in determined_cells(values, relations, known) if c in protected)
         if not exposed:
             break
-        p = exposed[0]
-        pick = None
-        for allow_top in (False, True):
-            for _kind, top, kids in sorted(cell_rel.get(p, []), key=lambda r: r[0]):
-                members = [c for c in (*kids, *([top] if allow_top else [])) if c != p]
-                cand = [c for c in members if c in known and c not in protected]
-                if cand:
-                    pick = min(cand, key=lambda c: (values[c] == 0, values[c], c))
-                    break
-            if pick is not None:
-                break
-        if pick is None:  # nothing shown shares a sum with p: hide the smallest shown cell of the table
-            cand = [c for c in known if c not in protected]
-            if not cand:
-                break
-            pick = min(cand, key=lambda c: (values[c] == 0, values[c], c))
-        protected[pick] = "secondary"
+        # one new hidden cell per exposed cell, skipping cells whose sums were just changed
+        touched: set[Cell] = set()
+        for p in exposed:
+            if p in touched:
+                continue
+            pick = _complement_for(p, cell_rel, known, protected, values)
+            if pick is None:
+                continue
+            protected[pick] = "secondary"
+            for _kind, top, kids in cell_rel.get(pick, []):
+                touched.update((top, *kids))
+            for _kind, top, kids in cell_rel.get(p, []):
+                touched.update((top, *kids))
+        if not touched:  # nothing shares a sum with what is exposed: nothing more to hide
+            break
     hidden = np.array([any(c in protected for c in cells) for cells in est_cells], dtype=bool)
     primary = np.array([any(protected.get(c) == "primary" for c in cells) for cells in est_cells], dtype=bool)
     hide_n = np.array([c is not None and c in protected for c in n_cell], dtype=bool)
@@ -393,6 +391,19 @@ def plan_suppression(est: pd.DataFrame, min_cell: int | None = None) -> _Plan:
     hidden = _hide_differences(est, hidden)
     survey = ~register & (est["source"].astype(str) == "susenas").to_numpy()
     return _Plan(hidden, primary, hide_n, survey)
+
+
+def _complement_for(p: Cell, cell_rel, known: set[Cell], protected: dict, values: dict) -> Cell | None:
+    """The shown cell to hide so that ``p`` can no longer be solved: the smallest positive one of a
+    sum ``p`` belongs to (sibling areas first, then breakdowns and n = k + (n − k), a total last)."""
+    for allow_top in (False, True):
+        for _kind, top, kids in sorted(cell_rel.get(p, []), key=lambda r: r[0]):
+            members = [c for c in (*kids, *([top] if allow_top else [])) if c != p]
+            cand = [c for c in members if c in known and c not in protected]
+            if cand:
+                return min(cand, key=lambda c: (values[c] == 0, values[c], c))
+    cand = [c for c in known if c not in protected]  # last resort: the smallest shown cell
+    return min(cand, key=lambda c: (values[c] == 0, values[c], c)) if cand else None
 
 
 def _hide_differences(est: pd.DataFrame, hidden: np.ndarray) -> np.ndarray:
@@ -405,13 +416,11 @@ def _hide_differences(est: pd.DataFrame, hidden: np.ndarray) -> np.ndarray:
     key = list(zip(ind, est["area_code"].astype(str), est["breakdown"].astype(str),
                    est["data_period"].astype(str), strict=True))
     by_key: dict[tuple, bool] = {}
-    methods: dict[tuple, str] = {}
     for i, k in enumerate(key):
         if not is_diff[i]:
             by_key[k] = by_key.get(k, False) or bool(hidden[i])
-    prev_rows = {(k[0], k[1], k[2]): (bool(hidden[i]), est["method"].iat[i])
-                 for i, k in enumerate(key) if k[0].endswith(PREVIOUS_SUFFIX)}
-    del methods
+    # a previous-rakor figure is found by (indicator, area, breakdown rakor=P)
+    prev_rows = {(k[0], k[1], k[2]): bool(hidden[i]) for i, k in enumerate(key) if k[0].endswith(PREVIOUS_SUFFIX)}
     for i in np.flatnonzero(is_diff):
         name, area, bd, dp = key[i]
         if name.endswith("_change") and bd.startswith("since="):
@@ -420,8 +429,8 @@ def _hide_differences(est: pd.DataFrame, hidden: np.ndarray) -> np.ndarray:
                      by_key.get((base, area, "total", dp), False)]
         elif name.endswith("_since_previous"):
             base = name.removesuffix("_since_previous")
-            prev_hidden, _ = prev_rows.get((base + PREVIOUS_SUFFIX, area, bd), (False, None))
-            sides = [prev_hidden, by_key.get((base, area, "total", dp), False)]
+            sides = [prev_rows.get((base + PREVIOUS_SUFFIX, area, bd), False),
+                     by_key.get((base, area, "total", dp), False)]
         else:
             continue
         hidden[i] = hidden[i] or any(sides)
