@@ -29,8 +29,9 @@ from typing import Any
 
 import pandas as pd
 
-from analysis import config
+from analysis import config, files, periods
 from analysis.errors import PipelineError, RakorInputError
+from analysis.estimates.store import compare_estimates, published_estimates  # noqa: F401 (re-exported)
 
 NOTEBOOKS = {
     "clean": "01_clean.ipynb",
@@ -193,16 +194,16 @@ def run_clean(raw: Path, processed: Path, force: bool = False) -> float:
 
 def latest_period(processed: Path) -> str:
     """The latest ``period`` in any processed source table (the default rakor period)."""
-    periods: list[str] = []
+    found: list[str] = []
     for table in ("eppgbm", "susenas", "dtsen_member", "pendataan_rt", "program"):
         path = Path(processed) / f"{table}.parquet"
         if path.exists():
             col = pd.read_parquet(path, columns=["period"])["period"].dropna()
             if len(col):
-                periods.append(str(col.max()))
-    if not periods:
+                found.append(str(col.max()))
+    if not found:
         raise RakorInputError(f"no cleaned data in {processed}; run `rakor clean --raw DIR` first")
-    return max(periods)
+    return periods.latest_at_or_before(found, "9999-12")
 
 
 def run_estimate(processed: Path, period: str | None = None, force: bool = False) -> float:
@@ -396,12 +397,18 @@ def verify(report_dir: Path) -> list[str]:
         for d in differences:
             print(d)
         return differences
+    old = pd.read_parquet(report_dir / "estimates.parquet")
     with tempfile.TemporaryDirectory(prefix="rakor-verify-") as tmp:
         processed = Path(tmp) / "processed"
         run_clean(raw, processed)
+        # The "since the previous rakor" rows come from the history of the processed folder the
+        # report was built from: give the re-run that rakor's rows of it (and nothing later).
+        unchecked = _history_for_verify(old, manifest, processed)
         run_estimate(processed, manifest["parameters"]["period"])
         new = published_estimates(pd.read_parquet(processed / "estimates.parquet"))
-    old = pd.read_parquet(report_dir / "estimates.parquet")
+    if unchecked:
+        print(unchecked)
+        old = old[~old["breakdown"].astype(str).str.startswith("rakor=")]
     differences = compare_estimates(old, new)
     for d in differences:
         print(d)
@@ -409,39 +416,28 @@ def verify(report_dir: Path) -> list[str]:
     return differences
 
 
-def published_estimates(est: pd.DataFrame) -> pd.DataFrame:
-    """The estimates table as it may leave the analyst: suppressed counts have no value."""
-    est = est.copy()
-    hidden = est["suppressed"].fillna(False).astype(bool)
-    est.loc[hidden, ["estimate", "se", "ci_low", "ci_high"]] = float("nan")
-    return est
+def _history_for_verify(report_estimates: pd.DataFrame, manifest: dict, processed: Path) -> str | None:
+    """Copy the previous rakor's rows of the report's history into the re-run's ``processed``.
 
+    Returns a message (and copies nothing) when the report has since-previous rows but that
+    history is no longer there: those rows cannot be recomputed and are left out of the comparison.
+    """
+    from analysis.estimates import history
 
-ESTIMATE_KEYS = ["period", "data_period", "area_level", "area_code", "indicator", "breakdown", "method"]
-ESTIMATE_VALUES = ["n", "n_weighted", "estimate", "se", "ci_low", "ci_high", "df", "deff", "suppressed"]
-
-
-def compare_estimates(old: pd.DataFrame, new: pd.DataFrame) -> list[str]:
-    """Every figure present in one table and not the other, or with a different value."""
-    merged = old.merge(new, on=ESTIMATE_KEYS, how="outer", suffixes=("_old", "_new"),
-                       indicator=True, validate="1:1")
-    def keys(side: str) -> list[str]:
-        rows = merged.loc[merged["_merge"] == side, ESTIMATE_KEYS].astype(str)
-        return [" / ".join(r) for r in rows.itertuples(index=False)]
-
-    diffs = [f"only in the report: {k}" for k in keys("left_only")]
-    diffs += [f"only in the re-run: {k}" for k in keys("right_only")]
-    both = merged[merged["_merge"] == "both"]
-    for col in ESTIMATE_VALUES:
-        if f"{col}_old" not in both:
-            continue
-        a = pd.to_numeric(both[f"{col}_old"], errors="coerce")
-        b = pd.to_numeric(both[f"{col}_new"], errors="coerce")
-        differ = ~((a == b) | (a.isna() & b.isna()))
-        for idx in both.index[differ]:
-            key = " / ".join(str(both.at[idx, k]) for k in ESTIMATE_KEYS)
-            diffs.append(f"{key}: {col} {float(a[idx])!r} in the report, {float(b[idx])!r} in the re-run")
-    return diffs
+    since = report_estimates["breakdown"].astype(str)
+    previous = sorted(since[since.str.startswith(history.SINCE_BREAKDOWN)].str.removeprefix(
+        history.SINCE_BREAKDOWN).unique())
+    if not previous:
+        return None
+    source = Path(manifest.get("parameters", {}).get("processed_dir", "")) / "history.parquet"
+    hist = history.read_history(source) if source.is_file() else None
+    if hist is None or not hist["period"].astype(str).isin(previous).any():
+        n = int(since.str.startswith(history.SINCE_BREAKDOWN).sum())
+        return (f"{n} since-previous-rakor figures not checked: the history of rakor {', '.join(previous)} "
+                f"is not in {source}")
+    processed.mkdir(parents=True, exist_ok=True)
+    files.write_parquet(hist[hist["period"].astype(str).isin(previous)], processed / "history.parquet")
+    return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -467,8 +463,8 @@ def _copy_stage_outputs(processed: Path, staging: Path, period: str) -> None:
         if src.exists():
             shutil.copy2(src, staging / "executed" / name)
     # The report's copy travels with the briefs: hidden small counts are blanked in it too.
-    published_estimates(pd.read_parquet(processed / "estimates.parquet")).to_parquet(
-        staging / "estimates.parquet", index=False)
+    files.write_parquet(published_estimates(pd.read_parquet(processed / "estimates.parquet")),
+                        staging / "estimates.parquet")
     worklists = processed / "restricted" / "worklists" / period
     if worklists.is_dir():
         shutil.copytree(worklists, staging / "restricted", dirs_exist_ok=True)
@@ -553,22 +549,12 @@ def _json_safe(obj: Any) -> Any:
 
 
 def _write_json(path: Path, obj: Any) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
-    os.replace(tmp, path)
+    files.write_json(obj, path)
 
 
 def _read_json(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    return files.read_json(path)
 
 
 def _check_period(period: str | None) -> str | None:
-    if period is None:
-        return None
-    try:
-        pd.Period(period, freq="M")
-    except (ValueError, TypeError):
-        raise RakorInputError(f"--period must be YYYY-MM such as 2025-02; got '{period}'") from None
-    if len(period) != 7:
-        raise RakorInputError(f"--period must be YYYY-MM such as 2025-02; got '{period}'")
-    return period
+    return periods.parse_period(period, "--period")

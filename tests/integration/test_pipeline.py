@@ -13,7 +13,7 @@ import pytest
 from analysis import pipeline
 from analysis.briefs import narrative
 from analysis.briefs import pii_scan as privacy
-from analysis.estimates.build import area_names
+from analysis.estimates.table import area_names
 
 pytestmark = pytest.mark.integration
 
@@ -71,7 +71,10 @@ def test_briefs_show_stunting_with_ci_for_every_kelurahan(pipeline_run):
               & (est["breakdown"] == "total")]
     latest = kel[kel["data_period"] == kel["data_period"].max()]
     assert latest["area_code"].nunique() == 15
-    assert (latest["ci_low"] <= latest["estimate"]).all() and (latest["estimate"] <= latest["ci_high"]).all()
+    # a rate that would give away 1-4 children is hidden (the small-count rule): no value published
+    shown = latest[~latest["suppressed"]]
+    assert (shown["ci_low"] <= shown["estimate"]).all() and (shown["estimate"] <= shown["ci_high"]).all()
+    assert latest.loc[latest["suppressed"], "estimate"].isna().all()
     assert set(est["period"]) == {period}
 
 

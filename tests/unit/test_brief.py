@@ -31,11 +31,12 @@ def est_row(indicator: str, code: str, estimate: float, *, breakdown: str = "tot
             reliability: str | None = "reliable", source: str = "eppgbm", p_value: float | None = None,
             n: float | None = 100.0) -> dict:
     """One row of the estimates table."""
-    lo, hi = ci if ci is not None else (None, None)
+    nan = float("nan")  # the table's numeric columns are floats (the schema checks dtypes)
+    lo, hi = ci if ci is not None else (nan, nan)
     return {"period": period, "data_period": data_period, "area_level": LEVEL[code], "area_code": code,
-            "area_name": NAMES[code], "indicator": indicator, "breakdown": breakdown, "n": n,
-            "n_weighted": n, "estimate": estimate, "se": None, "ci_low": lo, "ci_high": hi, "df": None,
-            "deff": 1.0, "p_value": p_value, "method": method, "source": source, "unit": unit,
+            "area_name": NAMES[code], "indicator": indicator, "breakdown": breakdown,
+            "n": nan if n is None else n, "n_weighted": nan if n is None else n, "estimate": estimate, "se": nan, "ci_low": lo, "ci_high": hi, "df": nan,
+            "deff": 1.0, "p_value": nan if p_value is None else p_value, "method": method, "source": source, "unit": unit,
             "reliability": reliability, "suppressed": suppressed, "note": note}
 
 

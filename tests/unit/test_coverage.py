@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 
 from analysis.errors import RakorInputError
-from analysis.estimates.build import ESTIMATE_COLUMNS, count_rows, growth_rows
 from analysis.estimates.coverage import (
     P_CAPPED,
     S_DTSEN,
@@ -22,6 +21,8 @@ from analysis.estimates.coverage import (
     weighing_participation_rows,
     worst_case_bounds,
 )
+from analysis.estimates.growth import growth_rows
+from analysis.estimates.table import ESTIMATE_COLUMNS, count_rows
 
 K1, K2, K3 = "64.74.01.1001", "64.74.01.1002", "64.74.02.1001"
 

@@ -8,13 +8,13 @@ import pytest
 
 from analysis import config
 from analysis.errors import RakorInputError
-from analysis.estimates.build import ESTIMATE_COLUMNS
 from analysis.estimates.published import (
     published_data_period,
     published_paths,
     published_rows,
     read_published,
 )
+from analysis.estimates.table import ESTIMATE_COLUMNS
 
 HEADER = "area_code,area_name,indicator,year,period,value_pct,ci_low_pct,ci_high_pct,survey,source,note\n"
 

@@ -64,3 +64,155 @@ def test_bad_input_names_the_column():
         suppression.suppress_small_counts(pd.DataFrame({"n": [-1, 3]}), "n")
     with pytest.raises(RakorInputError, match="jumlah"):
         suppression.suppress_small_counts(pd.DataFrame({"n": [1]}), "jumlah")
+
+
+# --------------------------------------------------------------------------------------------
+# The rule for the estimates table (suppression.suppress) and the published copy
+# --------------------------------------------------------------------------------------------
+
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from analysis.estimates.store import published_estimates  # noqa: E402
+from analysis.estimates.suppression import suppress  # noqa: E402
+from analysis.estimates.table import ESTIMATE_COLUMNS  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).parent))
+from disclosure_audit import revealed_small_counts  # noqa: E402
+
+KOTA = "64.74"
+
+
+def _row(indicator, code, estimate, *, n=np.nan, unit="count", source="program", method="count",
+         breakdown="total", data_period="2025-02"):
+    level = {1: "kota", 2: "kecamatan", 3: "kelurahan"}[code.count(".")]
+    return dict(period="2025-03", data_period=data_period, area_level=level, area_code=code, area_name=None,
+                indicator=indicator, breakdown=breakdown, n=n, n_weighted=n, estimate=estimate, se=np.nan,
+                ci_low=np.nan, ci_high=np.nan, df=np.nan, deff=np.nan, p_value=np.nan, method=method,
+                source=source, unit=unit, reliability=None, suppressed=False, note=None)
+
+
+def _table(rows):
+    return pd.DataFrame(rows)[ESTIMATE_COLUMNS]
+
+
+def _counts(indicator, per_kel: dict[str, float], source="dtsen", breakdown="total"):
+    """Kelurahan counts with their kecamatan and kota sums (as counts_by_area writes them)."""
+    rows = [_row(indicator, c, v, source=source, breakdown=breakdown) for c, v in per_kel.items()]
+    kec: dict[str, float] = {}
+    for c, v in per_kel.items():
+        kec[c.rsplit(".", 1)[0]] = kec.get(c.rsplit(".", 1)[0], 0) + v
+    rows += [_row(indicator, c, v, source=source, breakdown=breakdown) for c, v in kec.items()]
+    rows.append(_row(indicator, KOTA, sum(per_kel.values()), source=source, breakdown=breakdown))
+    return rows
+
+
+def test_small_counts_are_hidden_with_a_complementary_cell():
+    """3 is hidden as "<5"; the kecamatan total would reveal it, so the next smallest (10) is "*"."""
+    est = suppress(_table(_counts("dtsen_desil1_families", {"64.74.01.1001": 3, "64.74.01.1002": 10,
+                                                            "64.74.01.1003": 20, "64.74.02.1001": 30})), 5)
+    by = est.set_index("area_code")
+    assert by.loc["64.74.01.1001", "note"] == "<5" and by.loc["64.74.01.1002", "note"] == "*"
+    assert not by.loc["64.74.01.1003", "suppressed"] and not by.loc[KOTA, "suppressed"]
+
+
+def test_a_hidden_kecamatan_is_not_given_away_by_its_kelurahan():
+    """Kecamatan 02 holds 3 (hidden); kota − kecamatan 01 would give it unless 01 is hidden too, and
+    hiding 01 is useless while its kelurahan are all shown: one of them must go as well."""
+    est = suppress(_table(_counts("children_measured", {"64.74.01.1001": 12, "64.74.01.1002": 20,
+                                                        "64.74.02.1001": 3}, source="eppgbm")), 5)
+    pub = published_estimates(est, 5)
+    assert revealed_small_counts(pub, 5) == []
+    assert est.set_index("area_code").loc["64.74.02", "note"] == "<5"
+
+
+def test_zero_is_shown_and_survey_rows_are_exempt_and_labelled():
+    rows = _counts("stunting_count", {"64.74.01.1001": 0, "64.74.01.1002": 2, "64.74.01.1003": 4},
+                   source="eppgbm")
+    rows.append(_row("poverty_p0", KOTA, 0.01, n=3.0, unit="proportion", source="susenas",
+                     method="direct:logit"))
+    est = suppress(_table(rows), 5)
+    assert est.loc[est["estimate"] == 0, "suppressed"].eq(False).all()
+    survey = est[est["source"] == "susenas"].iloc[0]
+    assert not survey["suppressed"] and survey["note"] == "survey-weighted: RSE rule"
+
+
+def test_a_rate_is_hidden_when_its_cases_or_non_cases_are_few():
+    rows = [_row("wasting", "64.74.01.1001", 3 / 40, n=40.0, unit="proportion", source="eppgbm",
+                 method="direct:logit"),   # 3 cases
+            _row("wasting", "64.74.01.1002", 38 / 40, n=40.0, unit="proportion", source="eppgbm",
+                 method="direct:logit"),   # 2 non-cases
+            _row("wasting", "64.74.01.1003", 10 / 40, n=40.0, unit="proportion", source="eppgbm",
+                 method="direct:logit"),
+            _row("wasting", "64.74.02.1001", 20 / 50, n=50.0, unit="proportion", source="eppgbm",
+                 method="direct:logit")]
+    est = suppress(_table(rows), 5)
+    assert est["suppressed"].tolist() == [True, True, False, False]
+    assert est["note"].tolist()[:2] == ["<5", "<5"]
+
+
+def test_a_change_is_hidden_when_either_figure_is():
+    rows = [_row("stunting", "64.74.01.1001", 2 / 50, n=50.0, unit="proportion", source="eppgbm",
+                 method="direct:logit", data_period="2024-08"),
+            _row("stunting", "64.74.01.1001", 10 / 50, n=50.0, unit="proportion", source="eppgbm",
+                 method="direct:logit", data_period="2025-02"),
+            _row("stunting_change", "64.74.01.1001", 0.16, n=50.0, unit="proportion", source="eppgbm",
+                 method="difference:independent", breakdown="since=2024-08")]
+    est = suppress(_table(rows), 5)
+    assert est["suppressed"].tolist() == [True, False, True]
+
+
+def test_min_cell_comes_from_config_without_a_default(monkeypatch):
+    from analysis import config
+
+    monkeypatch.setattr(config, "settings", lambda: {"privacy": {}})
+    with pytest.raises(RakorInputError, match="privacy.min_cell"):
+        suppression.configured_min_cell()
+    with pytest.raises(RakorInputError, match="privacy.min_cell"):
+        suppression.suppress_small_counts(pd.DataFrame({"n": [1]}), "n")
+
+
+def _random_table(data, min_cell):
+    """Counts, their rates and a sex breakdown per kelurahan / kecamatan / kota."""
+    n_kec = data.draw(st.integers(1, 3))
+    kel = [f"64.74.0{k}.100{j}" for k in range(1, n_kec + 1) for j in range(1, data.draw(st.integers(1, 4)) + 1)]
+    small = st.integers(0, 3 * min_cell)
+    target = {c: data.draw(small) for c in kel}
+    reached = {c: data.draw(st.integers(0, target[c])) for c in kel}
+    rows = _counts("programme_target", target, "program", "programme=x")
+    rows += _counts("programme_reached", reached, "program", "programme=x")
+    rows += _counts("programme_excluded", {c: target[c] - reached[c] for c in kel}, "program", "programme=x")
+    rows += _counts("dtsen_desil1_families", {c: data.draw(small) for c in kel})
+    # rates: programme coverage (n = target) and stunting by sex (n = children measured)
+    t_sum = {r["area_code"]: r["estimate"] for r in rows if r["indicator"] == "programme_target"}
+    r_sum = {r["area_code"]: r["estimate"] for r in rows if r["indicator"] == "programme_reached"}
+    for code, t in t_sum.items():
+        rows.append(_row("programme_coverage", code, r_sum[code] / t if t else np.nan, n=float(t),
+                         unit="proportion", method="ratio:register", breakdown="programme=x"))
+    cases = {(c, s): data.draw(small) for c in kel for s in (1, 2)}
+    measured = {(c, s): cases[c, s] + data.draw(small) for c in kel for s in (1, 2)}
+    for name, d in (("stunting_count", cases), ("children_measured", measured)):
+        rows += _counts(name, {c: d[c, 1] + d[c, 2] for c in kel}, "eppgbm")
+    areas = {}
+    for (c, s), v in cases.items():
+        for code in (c, c.rsplit(".", 1)[0], KOTA):
+            for bd in ("total", f"sex={s}"):
+                k, n = areas.get((code, bd), (0, 0))
+                areas[code, bd] = (k + v, n + measured[c, s])
+    for (code, bd), (k, n) in areas.items():
+        if n:
+            rows.append(_row("stunting", code, k / n, n=float(n), unit="proportion", source="eppgbm",
+                             method="direct:logit", breakdown=bd))
+    return _table(rows)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), min_cell=st.integers(3, 6))
+def test_no_published_row_reveals_a_small_count(data, min_cell):
+    """For random tables, no route (count, rate × n, total minus parts) recovers 1 … min_cell − 1."""
+    table = _random_table(data, min_cell)
+    published = published_estimates(suppress(table, min_cell), min_cell)
+    assert revealed_small_counts(published, min_cell) == []

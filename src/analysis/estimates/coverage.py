@@ -156,7 +156,7 @@ def weighing_participation_rows(children: pd.DataFrame, period: str, *, members:
     of the kecamatan and kota sums, numerator and denominator alike, and the note says how many.
     Kecamatan and kota ratios are ratios of the summed counts.
     """
-    from analysis.estimates.build import empty_estimates
+    from analysis.estimates.table import empty_estimates
 
     _require(children, ["period", "kelurahan_code"], "e-PPGBM table")
     if not is_period(period):
@@ -211,7 +211,7 @@ def _sum_known(kel: pd.DataFrame, col: str, known: pd.Series) -> pd.DataFrame:
 
 def _to_rows(frame: pd.DataFrame, *, level: str, indicator: str, period: str, data_period: str,
              method: str, source: str, unit: str = "proportion") -> pd.DataFrame:
-    from analysis.estimates.build import ESTIMATE_COLUMNS, to_estimate_rows
+    from analysis.estimates.table import ESTIMATE_COLUMNS, to_estimate_rows
 
     rows = to_estimate_rows(frame.reset_index(drop=True), level=level, area_col="area_code",
                             indicator=indicator, period=period, data_period=data_period, method=method,
@@ -287,7 +287,7 @@ def stunting_population_bounds_rows(estimates: pd.DataFrame, period: str) -> pd.
     every weighed child is measured the two are equal. ``ci_low·S`` is the register's count of
     stunted children, so the bounds agree with the ``stunting_count`` of the round.
     """
-    from analysis.estimates.build import empty_estimates
+    from analysis.estimates.table import empty_estimates
 
     keys = ["area_level", "area_code", "data_period"]
     st = _total_rows(estimates, "stunting", "direct").drop_duplicates(keys)
@@ -335,7 +335,7 @@ def dtsen_desil1_share_rows(estimates: pd.DataFrame, period: str) -> pd.DataFram
         Desil 1 is the poorest tenth of the nation by a proxy-means test: the share is a ranking,
         not a poverty rate.
     """
-    from analysis.estimates.build import empty_estimates
+    from analysis.estimates.table import empty_estimates
 
     keys = ["area_level", "area_code", "data_period"]
     d1 = _total_rows(estimates, "dtsen_desil1_families")

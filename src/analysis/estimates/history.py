@@ -1,4 +1,4 @@
-"""History of estimates across rakor periods: change since the previous rakor and trends.
+"""History of estimates across rakor periods: the "since the previous rakor" rows and trends.
 
 The history is the estimates table (docs/data_model.md) of every run, one row per
 (period, area_code, indicator, breakdown, method). Appending a period replaces all of that
@@ -7,18 +7,21 @@ period's rows, so re-running a rakor is idempotent.
 
 from __future__ import annotations
 
-import os
-import re
 from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from analysis import files, periods
 from analysis.errors import RakorInputError
 
 HISTORY_KEY = ["period", "area_code", "indicator", "breakdown", "method"]
-_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+#: (indicator, method prefix) of the figures shown "since the previous rakor" (a contract of the briefs)
+SINCE_PREVIOUS = (("stunting", "direct"), ("stunting_count", "count"), ("poverty_p0", "direct"),
+                  ("extreme_poverty_p0", "direct"), ("dtsen_desil1_families", "count"))
+#: breakdown of the since-previous rows: ``rakor=<previous period>``
+SINCE_BREAKDOWN = "rakor="
 #: columns carried side by side in change_since_previous (those present are used)
 VALUE_COLUMNS = ["data_period", "n", "n_weighted", "estimate", "se", "ci_low", "ci_high", "reliability", "suppressed"]
 _SIDE_KEY = ["area_level", "area_code", "area_name", "indicator", "breakdown", "method", "source", "unit"]
@@ -28,7 +31,7 @@ def _check(estimates: pd.DataFrame, name: str) -> None:
     missing = [c for c in HISTORY_KEY if c not in estimates.columns]
     if missing:
         raise RakorInputError(f"{name} lacks column(s) {', '.join(missing)} (docs/data_model.md, estimates table).")
-    bad = ~estimates["period"].astype(str).str.match(_PERIOD)
+    bad = ~estimates["period"].astype(str).map(periods.is_period)
     if bad.any():
         first = estimates.loc[bad, "period"].iloc[0]
         raise RakorInputError(f"{name}: `period` must be YYYY-MM; got {first!r} in {int(bad.sum())} rows.")
@@ -72,18 +75,30 @@ def append_history(estimates: pd.DataFrame, history_path: str | Path) -> pd.Data
         hist = new
     _check(hist, "history")
     hist = hist.sort_values(HISTORY_KEY, kind="stable").reset_index(drop=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    hist.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
+    files.write_parquet(hist, path)
+    return hist
+
+
+def read_history(path: str | Path) -> pd.DataFrame:
+    """The history file, checked for the columns and keys every reader relies on.
+
+    Raises
+    ------
+    RakorInputError
+        Naming the file when it cannot be read or breaks the history's key.
+    """
+    path = Path(path)
+    try:
+        hist = pd.read_parquet(path)
+    except Exception as exc:  # noqa: BLE001 - a damaged file: say which
+        raise RakorInputError(f"{path}: not a readable history table ({type(exc).__name__})") from None
+    _check(hist, str(path))
     return hist
 
 
 def previous_period(history: pd.DataFrame, period: str) -> str | None:
     """The latest period of the history strictly before ``period`` (None if there is none)."""
-    periods = history["period"].astype(str)
-    earlier = periods[periods < str(period)]
-    return None if earlier.empty else str(earlier.max())
+    return periods.previous(history["period"].astype(str), str(period))
 
 
 def change_since_previous(history: pd.DataFrame, period: str, previous: str | None = None,
@@ -131,10 +146,92 @@ def change_since_previous(history: pd.DataFrame, period: str, previous: str | No
     out.insert(len(key) + len(labels), "period", str(period))
     out.insert(len(key) + len(labels) + 1, "previous_period", previous)
     if "estimate" in vals:
-        out["change"] = (pd.to_numeric(out["estimate_current"], errors="coerce")
-                         - pd.to_numeric(out["estimate_previous"], errors="coerce"))
-    if "se" in vals:
-        out["change_se"] = np.sqrt(pd.to_numeric(out["se_current"], errors="coerce") ** 2
-                                   + pd.to_numeric(out["se_previous"], errors="coerce") ** 2)
+        # the one formula of a change between periods: estimation.survey.compare_periods
+        from analysis.estimation.survey import compare_periods
+
+        a = pd.DataFrame({"estimate": pd.to_numeric(out["estimate_previous"], errors="coerce"),
+                          "se": (pd.to_numeric(out["se_previous"], errors="coerce") if "se" in vals
+                                 else np.nan)})
+        b = pd.DataFrame({"estimate": pd.to_numeric(out["estimate_current"], errors="coerce"),
+                          "se": (pd.to_numeric(out["se_current"], errors="coerce") if "se" in vals
+                                 else np.nan)})
+        cmp = compare_periods(a, b, scale=1.0)
+        out["change"] = cmp["estimate"].to_numpy()
+        if "se" in vals:
+            out["change_se"] = cmp["se"].to_numpy()
     order = [c for c in _SIDE_KEY if c in out.columns]
     return out[order + [c for c in out.columns if c not in order]].reset_index(drop=True)
+
+
+def since_previous_rows(est: pd.DataFrame, history: pd.DataFrame, period: str) -> pd.DataFrame:
+    """The "since the previous rakor" rows of the estimates table, from the history.
+
+    Parameters
+    ----------
+    est
+        This run's estimates table (before suppression).
+    history
+        The history of earlier rakor (:func:`read_history`); its latest period strictly before
+        ``period`` is the previous rakor P.
+    period
+        "YYYY-MM" of this rakor.
+
+    Returns
+    -------
+    pandas.DataFrame
+        For each (indicator, method prefix) of :data:`SINCE_PREVIOUS` and each area with a
+        ``total`` figure in the history at P: a row ``<indicator>_previous`` (the history's
+        figure, breakdown ``rakor=P``, ``period`` this rakor, ``data_period`` the history's), and
+        where this run has the same figure (area, indicator, breakdown ``total``, method; its latest
+        data period) a row ``<indicator>_since_previous`` (estimate = current − previous, method
+        ``difference:history``, the figure's unit and source, the current figure's data period,
+        ``suppressed`` when either side is). No rows when the history has no earlier rakor.
+
+    Notes
+    -----
+    The change is :func:`analysis.estimation.survey.compare_periods` (the two figures taken as
+    independent: se = √(se₁² + se₂²), normal interval); register counts have no se, so no interval.
+    """
+    from analysis.estimates.table import ESTIMATE_COLUMNS, empty_estimates
+    from analysis.estimation.survey import compare_periods
+
+    previous = periods.previous(history["period"].astype(str), str(period))
+    if previous is None:
+        return empty_estimates()
+    hist = history[(history["period"].astype(str) == previous) & (history["breakdown"] == "total")]
+    parts = []
+    for indicator, prefix in SINCE_PREVIOUS:
+        prev = hist[(hist["indicator"] == indicator) & hist["method"].astype(str).str.startswith(prefix)]
+        if prev.empty:
+            continue
+        prev = prev.reindex(columns=ESTIMATE_COLUMNS).reset_index(drop=True)
+        prev_rows = prev.assign(indicator=f"{indicator}{'_previous'}", breakdown=f"{SINCE_BREAKDOWN}{previous}",
+                                period=period)
+        parts.append(prev_rows)
+        cur = est[(est["indicator"] == indicator) & (est["breakdown"] == "total")]
+        cur = cur[cur["data_period"] == cur.groupby(["area_code", "method"])["data_period"].transform("max")]
+        pair = prev.merge(cur, on=["area_level", "area_code", "method"], how="inner",
+                          suffixes=("_prev", ""), validate="1:1")
+        if pair.empty:
+            continue
+        cmp = compare_periods(pair[["estimate_prev", "se_prev"]].set_axis(["estimate", "se"], axis=1),
+                              pair[["estimate", "se"]], scale=1.0)
+        diff = pair[ESTIMATE_COLUMNS].copy()
+        diff["indicator"] = f"{indicator}_since_previous"
+        diff["breakdown"] = f"{SINCE_BREAKDOWN}{previous}"
+        diff["period"] = period
+        for col in ("estimate", "se", "ci_low", "ci_high", "p_value"):
+            diff[col] = cmp[col].to_numpy()
+        for col in ("n", "n_weighted", "df", "deff"):
+            diff[col] = np.nan
+        diff["method"] = "difference:history"
+        diff["reliability"] = pd.NA
+        diff["note"] = pd.NA
+        diff["suppressed"] = (pair["suppressed_prev"].fillna(False).astype(bool)
+                              | pair["suppressed"].fillna(False).astype(bool)).to_numpy()
+        parts.append(diff)
+    if not parts:
+        return empty_estimates()
+    out = pd.concat(parts, ignore_index=True)[ESTIMATE_COLUMNS]
+    out["suppressed"] = out["suppressed"].fillna(False).astype(bool)
+    return out

@@ -221,7 +221,7 @@ def published_rows(table: pd.DataFrame, period: str, region_code: str) -> pd.Dat
         rest of the table names the region's level), ``breakdown`` "total", ``unit``
         "proportion", ``n`` empty and ``note`` the published source.
     """
-    from analysis.estimates.build import ESTIMATE_COLUMNS, empty_estimates, to_estimate_rows
+    from analysis.estimates.table import ESTIMATE_COLUMNS, empty_estimates, to_estimate_rows
 
     if not is_period(period):
         raise RakorInputError(f"period must be YYYY-MM; got {period!r}")

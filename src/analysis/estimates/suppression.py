@@ -1,4 +1,8 @@
-"""Small-cell suppression of counts of persons or families, with complementary suppression.
+"""The one small-count rule: nothing published lets a reader recover 1 to ``min_cell − 1`` persons.
+
+:func:`suppress` applies it to the estimates table before anything is published (the processed
+table keeps the values and sets ``suppressed``; ``store.published_estimates`` blanks them);
+:func:`suppress_small_counts` is the same primary/complementary rule for one table of counts.
 
 Counts from 1 to ``min_cell − 1`` are shown as ``"<5"`` (``min_cell`` from ``config/settings.yml``,
 ``privacy.min_cell``); where a published total and the other cells of the same group would let a
@@ -19,13 +23,21 @@ from analysis.errors import RakorInputError
 COMPLEMENTARY_MARK = "*"
 
 
-def _default_min_cell() -> int:
-    try:
-        from analysis import config
+def configured_min_cell() -> int:
+    """``privacy.min_cell`` of ``config/settings.yml``: no silent default.
 
-        return int(config.settings()["privacy"]["min_cell"])
-    except Exception:  # outside a checkout: the documented default  # noqa: BLE001
-        return 5
+    Raises
+    ------
+    RakorInputError
+        When the key is missing or not a whole number of at least 1.
+    """
+    from analysis import config
+
+    value = (config.settings().get("privacy") or {}).get("min_cell")
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise RakorInputError(
+            f"config/settings.yml: privacy.min_cell must be a whole number of at least 1; got {value!r}")
+    return value
 
 
 def suppress_small_counts(table: pd.DataFrame, count_cols: str | Sequence[str],
@@ -74,7 +86,7 @@ def suppress_small_counts(table: pd.DataFrame, count_cols: str | Sequence[str],
     Hundepool, A. et al. (2012). *Statistical Disclosure Control*, ch. 5 (cell suppression).
     Wiley.
     """
-    min_cell = _default_min_cell() if min_cell is None else int(min_cell)
+    min_cell = configured_min_cell() if min_cell is None else int(min_cell)
     if min_cell < 1:
         raise RakorInputError(f"min_cell must be at least 1; got {min_cell}")
     cols = [count_cols] if isinstance(count_cols, str) else list(count_cols)
@@ -124,3 +136,323 @@ def suppress_small_counts(table: pd.DataFrame, count_cols: str | Sequence[str],
     return out
 
 
+
+
+# --------------------------------------------------------------------------------------------
+# The rule for the estimates table
+# --------------------------------------------------------------------------------------------
+
+#: sources whose figures count persons or families exactly (registers, lists, the intake itself)
+REGISTER_SOURCES = frozenset({"eppgbm", "eppgbm_bulanan", "dtsen", "pendataan_rt", "program",
+                              "verifikasi", "intake"})
+#: label of survey-weighted rows: exempt from the count rule, they follow the reliability (RSE) rule
+SURVEY_NOTE = "survey-weighted: RSE rule"
+PREVIOUS_SUFFIX = "_previous"
+# A rate's numerator, denominator and complement, when the table also holds them as counts: a rate
+# and its counts are the same cells, hidden together.
+NUMERATOR = {"stunting": "stunting_count", "programme_coverage": "programme_reached",
+             "programme_leakage": "programme_leakage_count"}
+DENOMINATOR = {"stunting": "children_measured", "severe_stunting": "children_measured",
+               "programme_coverage": "programme_target", "programme_leakage": "programme_beneficiaries"}
+COMPLEMENT = {"programme_coverage": "programme_excluded"}
+#: breakdowns whose values add up to the ``total`` row (each person in exactly one value)
+ADDITIVE_BREAKDOWNS = ("sex", "age")
+
+Cell = tuple[str, str, str, str]  # (quantity, area_code, breakdown, data_period)
+
+
+def _split_previous(indicator: str) -> tuple[str, str]:
+    if indicator.endswith(PREVIOUS_SUFFIX):
+        return indicator.removesuffix(PREVIOUS_SUFFIX), PREVIOUS_SUFFIX
+    return indicator, ""
+
+
+class _Plan:
+    """Which rows to hide and whose ``n`` to blank (see :func:`plan_suppression`)."""
+
+    def __init__(self, hidden: np.ndarray, primary: np.ndarray, hide_n: np.ndarray, survey: np.ndarray):
+        self.hidden, self.primary, self.hide_n, self.survey = hidden, primary, hide_n, survey
+
+
+def _row_cells(est: pd.DataFrame, min_cell: int):
+    """The count cells each register row reveals: through its value, and through its ``n``."""
+    src = est["source"].astype(str).to_numpy()
+    method = est["method"].astype(str).to_numpy()
+    unit = est["unit"].astype(str).to_numpy()
+    difference = np.char.startswith(method.astype(str), "difference")
+    register = np.isin(src, list(REGISTER_SOURCES)) & ~np.char.startswith(method.astype(str), "fay-herriot")
+    value = pd.to_numeric(est["estimate"], errors="coerce").to_numpy(dtype=float)
+    n = pd.to_numeric(est["n"], errors="coerce").to_numpy(dtype=float)
+    est_cells: list[list[Cell]] = []
+    n_cell: list[Cell | None] = []
+    values: dict[Cell, float] = {}
+    rates: list[tuple[Cell, Cell, Cell]] = []
+    for i, (ind, area, bd, dp) in enumerate(zip(est["indicator"].astype(str), est["area_code"].astype(str),
+                                                est["breakdown"].astype(str), est["data_period"].astype(str),
+                                                strict=True)):
+        cells: list[Cell] = []
+        ncell = None
+        base, suffix = _split_previous(ind)
+        if register[i] and not difference[i] and unit[i] == "count":
+            cells = [(ind, area, bd, dp)]
+            if np.isfinite(value[i]):
+                values.setdefault(cells[0], value[i])
+            if np.isfinite(n[i]):
+                ncell = (f"n:{src[i]}{suffix}", area, bd, dp)
+                values.setdefault(ncell, n[i])
+        elif register[i] and not difference[i] and unit[i] == "proportion" and np.isfinite(n[i]):
+            den = (DENOMINATOR.get(base, f"{base}#n") + suffix, area, bd, dp)
+            values.setdefault(den, n[i])
+            ncell = den
+            cells = [den]
+            if np.isfinite(value[i]):
+                num_name = NUMERATOR.get(base, f"{base}#num")
+                num = (num_name + suffix, area, bd, dp)
+                comp = (COMPLEMENT.get(base, f"{num_name}#not") + suffix, area, bd, dp)
+                k = float(np.round(value[i] * n[i]))
+                values.setdefault(num, k)
+                values.setdefault(comp, n[i] - k)
+                cells = [num, comp, den]
+                rates.append((den, num, comp))
+        est_cells.append(cells)
+        n_cell.append(ncell)
+    return est_cells, n_cell, values, rates, register, difference
+
+
+def _relations(values: dict[Cell, float], rates) -> list[tuple[Cell, list[Cell]]]:
+    """Sums a reader can use: parent area = its sub-areas, total = its breakdown values, n = k + (n − k)."""
+    rel: list[tuple[Cell, list[Cell]]] = [(den, [num, comp]) for den, num, comp in set(rates)]
+    by_group: dict[tuple[str, str, str], list[Cell]] = {}
+    for cell in values:
+        by_group.setdefault((cell[0], cell[2], cell[3]), []).append(cell)
+    for (q, bd, dp), cells in by_group.items():
+        codes = {c[1] for c in cells}
+        children: dict[str, list[Cell]] = {}
+        for c in cells:
+            parent = c[1].rsplit(".", 1)[0] if c[1].count(".") >= 2 else None
+            if parent in codes:
+                children.setdefault(parent, []).append(c)
+        rel += [((q, parent, bd, dp), kids) for parent, kids in children.items()]
+    by_area: dict[tuple[str, str, str], list[Cell]] = {}
+    for cell in values:
+        by_area.setdefault((cell[0], cell[1], cell[3]), []).append(cell)
+    for (q, area, dp), cells in by_area.items():
+        if (q, area, "total", dp) not in values:
+            continue
+        for col in ADDITIVE_BREAKDOWNS:
+            parts = [c for c in cells if c[2].startswith(col + "=") and "," not in c[2] and ";" not in c[2]]
+            if parts:
+                rel.append(((q, area, "total", dp), parts))
+    return rel
+
+
+def determined_cells(values: dict[Cell, float], relations, known: set[Cell]) -> set[Cell]:
+    """The unknown cells a reader can compute exactly from the known ones and the sums.
+
+    A cell ``j`` is determined when every solution of the linear system (relations with the
+    known cells substituted) has the same ``x_j``: the null space of the system's matrix
+    restricted to the unknown cells is zero in coordinate ``j``.
+    """
+    from scipy.linalg import null_space
+
+    unknown = [c for c in values if c not in known]
+    if not unknown:
+        return set()
+    index = {c: i for i, c in enumerate(unknown)}
+    # connected components of unknown cells through the relations
+    parent = list(range(len(unknown)))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    rows = []
+    for top, kids in relations:
+        members = [index[c] for c in (top, *kids) if c in index]
+        if not members:
+            continue
+        rows.append((top, kids))
+        for m in members[1:]:
+            parent[find(m)] = find(members[0])
+    comp_rows: dict[int, list] = {}
+    for top, kids in rows:
+        first = next(index[c] for c in (top, *kids) if c in index)
+        comp_rows.setdefault(find(first), []).append((top, kids))
+    out: set[Cell] = set()
+    for rels in comp_rows.values():
+        cols = sorted({index[c] for top, kids in rels for c in (top, *kids) if c in index})
+        pos = {j: k for k, j in enumerate(cols)}
+        a = np.zeros((len(rels), len(cols)))
+        for r, (top, kids) in enumerate(rels):
+            if top in index:
+                a[r, pos[index[top]]] += 1.0
+            for c in kids:
+                if c in index:
+                    a[r, pos[index[c]]] -= 1.0
+        ns = null_space(a)
+        free = np.linalg.norm(ns, axis=1) if ns.size else np.zeros(len(cols))
+        out |= {unknown[j] for j, k in pos.items() if free[k] < 1e-9}
+    return out
+
+
+def plan_suppression(est: pd.DataFrame, min_cell: int | None = None) -> _Plan:
+    """Decide which rows of the estimates table to hide, and whose ``n`` to blank.
+
+    Parameters
+    ----------
+    est
+        The estimates table (values present).
+    min_cell
+        Default ``privacy.min_cell`` (no silent default).
+
+    Returns
+    -------
+    _Plan
+        Boolean arrays by row: ``hidden`` (the value may not be published), ``primary`` (it is
+        itself a count of 1 … min_cell − 1), ``hide_n`` (``n`` may not be published), ``survey``
+        (a survey-weighted row, exempt).
+
+    Notes
+    -----
+    Register rows (sources in :data:`REGISTER_SOURCES`, not model-based) are cells of counts of
+    persons or families: a count row is one cell; a rate with its ``n`` is three (numerator k,
+    n − k, and n), the same cells as the counts of that numerator and denominator when the table
+    holds them (:data:`NUMERATOR`, :data:`DENOMINATOR`). A cell of 1 … min_cell − 1 is hidden
+    (primary) in every row that shows it. The sums a reader can use are the kelurahan of a
+    kecamatan, the kecamatan of the kota, the values of an additive breakdown and n = k + (n − k);
+    first the one-pass complementary rule of :func:`suppress_small_counts` is applied per level,
+    then, as long as a hidden cell can be solved exactly from the shown ones (linear algebra:
+    :func:`determined_cells`), the smallest positive shown cell of one of its sums is hidden too.
+    A change between two figures (``difference:*``) is hidden when either figure is. Survey
+    rows (``susenas``) and model rows (``fay-herriot*``) follow the reliability (RSE) rule instead.
+    """
+    m = configured_min_cell() if min_cell is None else int(min_cell)
+    est = est.reset_index(drop=True)
+    est_cells, n_cell, values, rates, register, difference = _row_cells(est, m)
+    relations = _relations(values, rates)
+    protected: dict[Cell, str] = {c: "primary" for c, v in values.items() if 1 <= v < m}
+    # a figure of an earlier rakor hidden then stays hidden
+    forced = est["indicator"].astype(str).str.endswith(PREVIOUS_SUFFIX) & est["suppressed"].fillna(False).astype(bool)
+    for i in np.flatnonzero(forced.to_numpy()):
+        for c in est_cells[i]:
+            protected.setdefault(c, "secondary")
+    # One pass of the classic rule per level first: the cells it picks are those published before.
+    count_rows = [i for i, cells in enumerate(est_cells) if len(cells) == 1 and est["unit"].iat[i] == "count"]
+    if count_rows:
+        t = est.iloc[count_rows][["indicator", "breakdown", "data_period", "method", "area_code",
+                                  "estimate"]].copy()
+        t["cell"] = [est_cells[i][0] for i in count_rows]
+        t["level"] = t["area_code"].str.count(r"\.")
+        for level, parent_len in ((3, 8), (2, 5)):
+            rows = t[(t["level"] == level) & t["estimate"].notna()]
+            if rows.empty:
+                continue
+            cells = rows.assign(parent=rows["area_code"].str.slice(0, parent_len))
+            done = suppress_small_counts(cells, "estimate", min_cell=m,
+                                         group_cols=["indicator", "breakdown", "data_period", "method", "parent"])
+            for c in done.loc[done["suppressed"], "cell"]:
+                protected.setdefault(c, "secondary")
+    cell_rel: dict[Cell, list[tuple[int, Cell, list[Cell]]]] = {}
+    for top, kids in relations:
+        for c in kids:
+            cell_rel.setdefault(c, []).append((0, top, kids))
+        cell_rel.setdefault(top, []).append((1, top, kids))
+    for _ in range(10 * len(values) + 1):
+        known = set()
+        for cells, ncell in zip(est_cells, n_cell, strict=True):
+            if not any(c in protected for c in cells):
+                known.update(cells)
+            if ncell is not None and ncell not in protected:
+                known.add(ncell)
+        exposed = sorted(c for c in determined_cells(values, relations, known) if c in protected)
+        if not exposed:
+            break
+        # one new hidden cell per exposed cell, skipping cells whose sums were just changed
+        touched: set[Cell] = set()
+        for p in exposed:
+            if p in touched:
+                continue
+            pick = _complement_for(p, cell_rel, known, protected, values)
+            if pick is None:
+                continue
+            protected[pick] = "secondary"
+            for _kind, top, kids in cell_rel.get(pick, []):
+                touched.update((top, *kids))
+            for _kind, top, kids in cell_rel.get(p, []):
+                touched.update((top, *kids))
+        if not touched:  # nothing shares a sum with what is exposed: nothing more to hide
+            break
+    hidden = np.array([any(c in protected for c in cells) for cells in est_cells], dtype=bool)
+    primary = np.array([any(protected.get(c) == "primary" for c in cells) for cells in est_cells], dtype=bool)
+    hide_n = np.array([c is not None and c in protected for c in n_cell], dtype=bool)
+    hidden |= forced.to_numpy()
+    hidden = _hide_differences(est, hidden)
+    survey = ~register & (est["source"].astype(str) == "susenas").to_numpy()
+    return _Plan(hidden, primary, hide_n, survey)
+
+
+def _complement_for(p: Cell, cell_rel, known: set[Cell], protected: dict, values: dict) -> Cell | None:
+    """The shown cell to hide so that ``p`` can no longer be solved: the smallest positive one of a
+    sum ``p`` belongs to (sibling areas first, then breakdowns and n = k + (n − k), a total last)."""
+    for allow_top in (False, True):
+        for _kind, top, kids in sorted(cell_rel.get(p, []), key=lambda r: r[0]):
+            members = [c for c in (*kids, *([top] if allow_top else [])) if c != p]
+            cand = [c for c in members if c in known and c not in protected]
+            if cand:
+                return min(cand, key=lambda c: (values[c] == 0, values[c], c))
+    cand = [c for c in known if c not in protected]  # last resort: the smallest shown cell
+    return min(cand, key=lambda c: (values[c] == 0, values[c], c)) if cand else None
+
+
+def _hide_differences(est: pd.DataFrame, hidden: np.ndarray) -> np.ndarray:
+    """A change is hidden when the figure at either end is (it would give the hidden one away)."""
+    hidden = hidden.copy()
+    ind = est["indicator"].astype(str)
+    is_diff = est["method"].astype(str).str.startswith("difference").to_numpy()
+    if not is_diff.any():
+        return hidden
+    key = list(zip(ind, est["area_code"].astype(str), est["breakdown"].astype(str),
+                   est["data_period"].astype(str), strict=True))
+    by_key: dict[tuple, bool] = {}
+    for i, k in enumerate(key):
+        if not is_diff[i]:
+            by_key[k] = by_key.get(k, False) or bool(hidden[i])
+    # a previous-rakor figure is found by (indicator, area, breakdown rakor=P)
+    prev_rows = {(k[0], k[1], k[2]): bool(hidden[i]) for i, k in enumerate(key) if k[0].endswith(PREVIOUS_SUFFIX)}
+    for i in np.flatnonzero(is_diff):
+        name, area, bd, dp = key[i]
+        if name.endswith("_change") and bd.startswith("since="):
+            base = name.removesuffix("_change")
+            sides = [by_key.get((base, area, "total", bd.removeprefix("since=")), False),
+                     by_key.get((base, area, "total", dp), False)]
+        elif name.endswith("_since_previous"):
+            base = name.removesuffix("_since_previous")
+            sides = [prev_rows.get((base + PREVIOUS_SUFFIX, area, bd), False),
+                     by_key.get((base, area, "total", dp), False)]
+        else:
+            continue
+        hidden[i] = hidden[i] or any(sides)
+    return hidden
+
+
+def suppress(est: pd.DataFrame, min_cell: int | None = None) -> pd.DataFrame:
+    """Apply the one small-count rule to the estimates table (values kept, ``suppressed`` set).
+
+    See :func:`plan_suppression` for the rule. The text a brief shows for a hidden figure goes in
+    ``note``: ``"<5"`` when it is itself a small count, ``"*"`` for a complementary cell; survey rows
+    without a note are labelled :data:`SURVEY_NOTE`. ``store.published_estimates`` blanks hidden
+    values (and ``n`` where it is a hidden count) in every copy that leaves the analyst.
+    """
+    m = configured_min_cell() if min_cell is None else int(min_cell)
+    est = est.reset_index(drop=True).copy()
+    plan = plan_suppression(est, m)
+    keep_note = est["indicator"].astype(str).str.endswith(PREVIOUS_SUFFIX) & est["suppressed"].fillna(False).astype(bool)
+    newly = plan.hidden & ~keep_note.to_numpy()
+    est["suppressed"] = plan.hidden
+    est.loc[newly & plan.primary, "note"] = f"<{m}"
+    est.loc[newly & ~plan.primary, "note"] = COMPLEMENTARY_MARK
+    label = plan.survey & est["note"].isna().to_numpy()
+    est.loc[label, "note"] = SURVEY_NOTE
+    return est

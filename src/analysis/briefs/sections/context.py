@@ -36,9 +36,12 @@ def load_estimates(processed_dir: Path | str) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        The whole table, every period.
+        The whole table, every period, checked against its declared schema
+        (:func:`analysis.estimates.store.read_estimates`).
     """
-    return pd.read_parquet(Path(processed_dir) / ESTIMATES_FILE)
+    from analysis.estimates.store import read_estimates
+
+    return read_estimates(Path(processed_dir) / ESTIMATES_FILE)
 
 
 def load_manifest(path: Path | str | None) -> dict[str, Any]:

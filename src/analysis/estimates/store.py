@@ -1,0 +1,129 @@
+"""Reading and writing the stage's tables: the processed inputs, the estimates table (checked
+against its schema both ways), the published copy, and the comparison ``rakor verify`` makes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis import files
+from analysis.errors import RakorInputError
+from analysis.estimates.table import validate_estimates
+
+SOURCE_TABLES = ("eppgbm", "dtsen_member", "dtsen_family", "susenas", "pendataan_rt", "program",
+                 "intake", "rejects")
+ESTIMATE_KEYS = ["period", "data_period", "area_level", "area_code", "indicator", "breakdown", "method"]
+ESTIMATE_VALUES = ["n", "n_weighted", "estimate", "se", "ci_low", "ci_high", "df", "deff", "suppressed"]
+#: what a hidden figure loses in the published copy
+HIDDEN_VALUES = ["estimate", "se", "ci_low", "ci_high", "p_value"]
+
+
+def load_processed(processed_dir: Path) -> dict[str, pd.DataFrame]:
+    """The processed tables present in ``processed_dir`` (a missing source is simply absent)."""
+    processed_dir = Path(processed_dir)
+    return {name: pd.read_parquet(processed_dir / f"{name}.parquet")
+            for name in SOURCE_TABLES if (processed_dir / f"{name}.parquet").exists()}
+
+
+def load_identity(processed_dir: Path) -> pd.DataFrame | None:
+    """The restricted identity lookup, for by-name worklists only (never shown in a notebook)."""
+    path = Path(processed_dir) / "restricted" / "identity.parquet"
+    return pd.read_parquet(path) if path.exists() else None
+
+
+def read_estimates(path: Path | str) -> pd.DataFrame:
+    """The estimates table in ``path``, checked against its declared schema.
+
+    Raises
+    ------
+    RakorInputError
+        When the file is missing, unreadable, or does not match the schema (the message names the
+        file, the column and the check).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise RakorInputError(f"{path}: no estimates table there; run `rakor estimate` first")
+    try:
+        est = pd.read_parquet(path)
+    except Exception as exc:  # a truncated or foreign file: say which  # noqa: BLE001
+        raise RakorInputError(f"{path}: not a readable Parquet estimates table ({type(exc).__name__})") from None
+    return validate_estimates(est, str(path))
+
+
+def save_outputs(outputs, processed_dir: Path, period: str) -> dict[str, Path]:
+    """Write the estimates table (schema-checked), z-scores, quality, history and the restricted worklists."""
+    from analysis.estimates import history
+    from analysis.linkage import reconcile
+
+    processed_dir = Path(processed_dir)
+    written = {}
+    est = outputs.estimates.sort_values(["indicator", "area_level", "area_code", "breakdown", "data_period",
+                                          "method"], kind="stable").reset_index(drop=True)
+    validate_estimates(est, str(processed_dir / "estimates.parquet"))
+    written["estimates"] = files.write_parquet(est, processed_dir / "estimates.parquet")
+    if outputs.children is not None:
+        keep = [c for c in outputs.children.columns if c not in ("name_key",)]
+        written["zscores"] = files.write_parquet(outputs.children[keep], processed_dir / "eppgbm_z.parquet")
+    if outputs.quality is not None:
+        written["quality"] = files.write_parquet(outputs.quality, processed_dir / "quality.parquet")
+    # The history keeps each figure once per rakor: the latest data period (older weighing
+    # rounds in this run's table are the trend, already in the history of earlier rakor). The
+    # since-previous rows are derived from the history itself: not added back to it.
+    own = ~est["breakdown"].astype(str).str.startswith(history.SINCE_BREAKDOWN)
+    key = ["indicator", "area_level", "area_code", "breakdown", "method"]
+    latest = est["data_period"] == est.groupby(key, dropna=False)["data_period"].transform("max")
+    history.append_history(est[latest & own], processed_dir / "history.parquet")
+    written["history"] = processed_dir / "history.parquet"
+    if outputs.worklist_input and outputs.worklist_input["identity"] is not None:
+        folder = processed_dir / "restricted" / "worklists" / period
+        if folder.exists():
+            for old in folder.glob("*.xlsx"):
+                old.unlink()
+        files_ = reconcile.verification_worklists(outputs.worklist_input["tables"],
+                                                  outputs.worklist_input["identity"], folder)
+        written["worklists"] = len(files_)
+    return written
+
+
+def published_estimates(est: pd.DataFrame, min_cell: int | None = None) -> pd.DataFrame:
+    """The estimates table as it may leave the analyst: hidden figures have no value.
+
+    Rows with ``suppressed`` lose ``estimate, se, ci_low, ci_high, p_value``; ``n`` and
+    ``n_weighted`` are blanked where ``n`` is itself a hidden count (the small-count rule,
+    ``suppression.plan_suppression``; ``min_cell`` default ``privacy.min_cell``).
+    """
+    from analysis.estimates.suppression import plan_suppression
+
+    est = est.copy()
+    # decided on the values, before any is blanked
+    hide_n = plan_suppression(est.reset_index(drop=True), min_cell).hide_n if len(est) else np.zeros(0, dtype=bool)
+    hidden = est["suppressed"].fillna(False).astype(bool)
+    est.loc[hidden, HIDDEN_VALUES] = float("nan")
+    est.loc[est.index[hide_n], ["n", "n_weighted"]] = float("nan")
+    return est
+
+
+def compare_estimates(old: pd.DataFrame, new: pd.DataFrame) -> list[str]:
+    """Every figure present in one table and not the other, or with a different value."""
+    merged = old.merge(new, on=ESTIMATE_KEYS, how="outer", suffixes=("_old", "_new"),
+                       indicator=True, validate="1:1")
+
+    def keys(side: str) -> list[str]:
+        rows = merged.loc[merged["_merge"] == side, ESTIMATE_KEYS].astype(str)
+        return [" / ".join(r) for r in rows.itertuples(index=False)]
+
+    diffs = [f"only in the report: {k}" for k in keys("left_only")]
+    diffs += [f"only in the re-run: {k}" for k in keys("right_only")]
+    both = merged[merged["_merge"] == "both"]
+    for col in ESTIMATE_VALUES:
+        if f"{col}_old" not in both:
+            continue
+        a = pd.to_numeric(both[f"{col}_old"], errors="coerce")
+        b = pd.to_numeric(both[f"{col}_new"], errors="coerce")
+        differ = ~((a == b) | (a.isna() & b.isna()))
+        for idx in both.index[differ]:
+            key = " / ".join(str(both.at[idx, k]) for k in ESTIMATE_KEYS)
+            diffs.append(f"{key}: {col} {float(a[idx])!r} in the report, {float(b[idx])!r} in the re-run")
+    return diffs
