@@ -8,7 +8,7 @@ Faults lose nothing:
 - the report folder is built in a staging folder beside it and swapped in at the end, so a failed
   run never leaves a half-written report over a good one; the staging folder of a failed run is
   kept as ``<period>.failed`` for inspection;
-- the clean and estimate stages work on a copy of the processed folder (``.staging-<stage>``)
+- the clean and estimate stages work on a copy of the processed folder (``.staging-<stage>-<pid>``)
   that is committed with a journal (``.commit.json``) only when the stage succeeded: a run killed
   at any point leaves the previous tables as they were, and the next run finishes or discards
   what the killed one left;
@@ -552,7 +552,7 @@ def check_pseudonym_key(processed: Path) -> str:
 def processed_transaction(processed: Path, stage: str) -> Iterator[Path]:
     """A working copy of ``processed`` for one stage, committed only when the stage succeeds.
 
-    The stage writes into ``processed/.staging-<stage>`` (a copy of the folder). On success the
+    The stage writes into ``processed/.staging-<stage>-<pid>`` (a copy of the folder). On success the
     list of its files is written to a journal (``.commit.json``) and the files are moved into
     place (:func:`recover_processed` finishes that after a kill). On a failed notebook the copy is
     kept as ``.failed-<stage>`` for inspection; on any other error, or a kill, the previous
@@ -572,7 +572,8 @@ def processed_transaction(processed: Path, stage: str) -> Iterator[Path]:
     """
     processed = Path(processed).resolve()
     recover_processed(processed)
-    work = processed / f".staging-{stage}"
+    # one per process: a kernel orphaned by a killed run can never write into this run's copy
+    work = processed / f".staging-{stage}-{os.getpid()}"
 
     def top_level_dot(folder: str, names: list[str]) -> list[str]:
         return [n for n in names if n.startswith(".")] if Path(folder) == processed else []
