@@ -71,7 +71,10 @@ def _normalise_values(values: pd.Series) -> pd.Series:
     has_entity = t.str.contains("&", regex=False)
     if has_entity.any():
         t = t.where(~has_entity, t[has_entity].map(html_lib.unescape))
-    t = t.str.replace("\u00a0", " ", regex=False).str.replace(r"\s+", " ", regex=True)
+    # only values with other whitespace than single spaces need the (slower) regular expression
+    odd_space = t.str.contains(r"\s\s|[^\S ]", regex=True)
+    if odd_space.any():
+        t = t.where(~odd_space, t[odd_space].str.replace(r"\s+", " ", regex=True))
     return t.str.casefold().str.strip()
 
 
@@ -84,14 +87,17 @@ def _identity_map(identity_values: Any) -> dict[str, str]:
         items = dict(identity_values)
     else:
         items = {"identity": identity_values}
-    out: dict[str, str] = {}
+    parts = []
     for kind, values in items.items():
         if isinstance(values, str):
             values = [values]
-        norm = _normalise_values(pd.Series(list(values), dtype="object").dropna().drop_duplicates())
-        for value in norm[norm.str.len() >= _MIN_TEXT_LEN].drop_duplicates():
-            out.setdefault(value, str(kind))
-    return out
+        series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype="object")
+        norm = _normalise_values(series.dropna().drop_duplicates())
+        parts.append(pd.DataFrame({"value": norm[norm.str.len() >= _MIN_TEXT_LEN], "kind": str(kind)}))
+    if not parts:
+        return {}
+    both = pd.concat(parts, ignore_index=True).drop_duplicates("value")  # the first kind wins
+    return dict(zip(both["value"], both["kind"], strict=True))
 
 
 _TOKEN = re.compile(r"\w+")
