@@ -184,6 +184,7 @@ def run_clean(raw: Path, processed: Path, force: bool = False) -> float:
         )
     processed.mkdir(parents=True, exist_ok=True)
     with folder_lock(processed, "the processed folder"):
+        recover_processed(processed)  # finish or discard what a killed run left
         # which key pseudonymised the tables (an HMAC of a constant: identifies the key, reveals nothing)
         key_id = check_pseudonym_key(processed)
         clean_key = _key(raw_fingerprint(raw), code_fingerprint(), key_id)
@@ -221,6 +222,7 @@ def run_estimate(processed: Path, period: str | None = None, force: bool = False
     processed = Path(processed).resolve()
     period = _check_period(period)
     with folder_lock(processed, "the processed folder"):
+        recover_processed(processed)
         period = period or latest_period(processed)
         info = _read_json(processed / RUN_INFO)
         estimate_key = _key(info.get("clean_key", "none"), code_fingerprint(), period)
@@ -283,6 +285,7 @@ def run_briefs(processed: Path, period: str | None = None, out: Path | None = No
     out = Path(out or config.REPORTS_DIR).resolve()
     out.mkdir(parents=True, exist_ok=True)
     with folder_lock(processed, "the processed folder"), folder_lock(out, "the report folder"):
+        recover_processed(processed)
         recover_reports(out)
         return _run_briefs_locked(processed, period, out, kecamatan, jobs, lang, pdf, timings)
 

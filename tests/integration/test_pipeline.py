@@ -214,9 +214,9 @@ def test_no_personal_data_outside_restricted(pipeline_run):
             assert (f.stat().st_mode & 0o077) == 0, f
             if f.is_file():
                 assert privacy.has_notice(f), f
-    first = pd.read_excel(worklists[0], header=None, nrows=1, dtype=str)
+    first = pd.read_excel(worklists[0], header=None, nrows=1, dtype=str, engine="openpyxl")
     assert first.iloc[0, 0] == config.RESTRICTED_NOTICE
-    sheet = pd.read_excel(worklists[0], header=1, dtype=str)  # the reader's side: row 2 is the header
+    sheet = pd.read_excel(worklists[0], header=1, dtype=str, engine="openpyxl")  # the reader's side: row 2 is the header
     assert {"nama", "nik", "no_kk", "yang_perlu_diverifikasi"} <= set(sheet.columns) and len(sheet)
 
 
