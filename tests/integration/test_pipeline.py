@@ -287,3 +287,32 @@ def test_a_failing_notebook_exits_1_names_the_cell_and_keeps_the_good_report(pip
     failed = out / f"{pipeline_run['report'].name}.failed"
     assert str(failed) in message and any((failed / "executed").glob("*.ipynb"))
     assert (out / pipeline_run["report"].name / "manifest.json").read_text() == good
+
+
+def test_a_personal_data_finding_stops_publication(pipeline_run, cli, tmp_path):
+    """`rakor brief` scans its own outputs: a finding exits 1, keeps `<period>.failed`, names the
+    file and the kind, never the value, and leaves the published report as it was."""
+    import shutil
+
+    processed = tmp_path / "processed"
+    shutil.copytree(pipeline_run["processed"], processed)
+    identity = pd.read_parquet(processed / "restricted" / "identity.parquet")
+    # a person whose name is words every brief prints (no real name would be, but a scan cannot know)
+    planted = identity.iloc[:1].assign(nama="Metode dan catatan", nik=None, no_kk=None, alamat=None)
+    pd.concat([identity, planted]).to_parquet(processed / "restricted" / "identity.parquet", index=False)
+    period = pipeline_run["report"].name
+    out = tmp_path / "reports"
+    shutil.copytree(pipeline_run["report"], out / period)
+    good = (out / period / "manifest.json").read_text()
+    proc = cli("brief", "--processed", str(processed), "--out", str(out), "--kecamatan", "64.74.02",
+               "--no-pdf", check=False, env=pipeline_run["env"])
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    message = proc.stderr.strip().splitlines()[-1]
+    assert "personal data found" in message and "not published" in message
+    assert re.search(r"bontang-\w+\.html: name \(\d+\)", message), message
+    assert "Metode dan catatan" not in proc.stderr and "Traceback" not in proc.stderr
+    failed = out / f"{period}.failed"
+    assert str(failed) in message
+    scan = json.loads((failed / "manifest.json").read_text())["privacy_scan"]
+    assert scan["findings"] >= 1 and any(f["file"].endswith(".html") for f in scan["found"])
+    assert (out / period / "manifest.json").read_text() == good
