@@ -617,7 +617,11 @@ def recover_processed(processed: Path) -> None:
     With a journal (``.commit.json``) the stage had succeeded: its files are moved into place and
     files it removed are removed (rolled forward; doing it twice changes nothing). Without one,
     a ``.staging-*`` copy belongs to a run that stopped before it succeeded and is discarded.
-    The lock of ``processed`` must be held.
+
+    Parameters
+    ----------
+    processed
+        The processed folder; its lock must be held (so no other run owns a copy in it).
     """
     processed = Path(processed)
     journal = _read_json(processed / JOURNAL)
@@ -651,7 +655,11 @@ def recover_processed(processed: Path) -> None:
 def recover_reports(out: Path) -> None:
     """Put back a report a killed swap left aside, and remove staging folders of killed runs.
 
-    The lock of ``out`` must be held, so every staging folder there belongs to a run that is gone.
+    Parameters
+    ----------
+    out
+        The report folder (``reports/``); its lock must be held, so every staging folder there
+        belongs to a run that is gone.
     """
     out = Path(out)
     for old in sorted(out.glob(".*.old-*")):

@@ -88,6 +88,16 @@ def test_a_stale_lock_is_taken_over_with_a_note(tmp_path, capsys):
     assert not (tmp_path / pipeline.LOCK_NAME).exists()
 
 
+def test_a_lock_file_left_empty_by_a_kill_is_stale_after_a_grace_period(tmp_path, capsys):
+    """Killed between creating the lock and writing its pid: an empty file, old enough, is stale."""
+    lock = tmp_path / pipeline.LOCK_NAME
+    lock.write_text("")
+    os.utime(lock, (time.time() - 60, time.time() - 60))
+    with pipeline.folder_lock(tmp_path, "the processed folder", wait_s=0):
+        assert json.loads(lock.read_text())["pid"] == os.getpid()
+    assert "took over the lock" in capsys.readouterr().err
+
+
 def test_the_cli_stops_with_exit_2_while_another_run_holds_the_lock(tmp_path, cli):
     processed = tmp_path / "processed"
     processed.mkdir()

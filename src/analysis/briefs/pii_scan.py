@@ -188,6 +188,16 @@ def _ipynb_texts(raw: str) -> list[str]:
 def pdf_text(path: Path | str) -> str:
     """The text of every page of a PDF, with pypdf (no external program, so no silent skip).
 
+    Parameters
+    ----------
+    path
+        The PDF.
+
+    Returns
+    -------
+    str
+        The pages' text, one page after another.
+
     Raises
     ------
     Exception
@@ -264,7 +274,19 @@ def _files(paths: Iterable[Path | str], exclude_dirs: Sequence[str],
 
 def files_to_scan(paths: Iterable[Path | str] | Path | str, exclude_dirs: Sequence[str] = ("restricted",),
                   suffixes: Sequence[str] | None = None) -> list[Path]:
-    """The files :func:`scan_for_pii` reads for the same arguments (default: every file)."""
+    """The files :func:`scan_for_pii` reads for the same arguments (the count in the manifest).
+
+    Parameters
+    ----------
+    paths, exclude_dirs
+        As :func:`scan_for_pii`.
+    suffixes
+        As :func:`scan_for_pii`, but the default here is ``None`` (every file).
+
+    Returns
+    -------
+    list of Path
+    """
     return _files(paths, exclude_dirs, suffixes)
 
 
@@ -362,8 +384,16 @@ NOTICE_METADATA_KEY = b"rakor_notice"
 def has_notice(path: Path | str) -> bool:
     """Whether a restricted file carries :data:`analysis.config.RESTRICTED_NOTICE`.
 
-    Text files (``.txt``, ``.csv``, ``.md``) in their first line, XLSX in cell A1 of every sheet,
-    Parquet in the file's key-value metadata (``rakor_notice``).
+    Parameters
+    ----------
+    path
+        A file under a ``restricted/`` folder.
+
+    Returns
+    -------
+    bool
+        Text files (``.txt``, ``.csv``, ``.md``): the first line (``#`` allowed); XLSX: cell A1 of
+        every sheet; Parquet: the file's key-value metadata ``rakor_notice``. Other types: False.
     """
     from analysis.config import RESTRICTED_NOTICE
 
@@ -390,7 +420,20 @@ def has_notice(path: Path | str) -> bool:
 
 
 def write_restricted_parquet(df: pd.DataFrame, path: Path | str) -> Path:
-    """Write ``df`` as Parquet, atomically, with the personal-data notice in the file metadata."""
+    """Write ``df`` as Parquet, atomically, with the personal-data notice in the file metadata.
+
+    Parameters
+    ----------
+    df
+        A restricted table (e.g. the identity lookup).
+    path
+        Where to write it (under a ``restricted/`` folder).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
