@@ -1,8 +1,11 @@
 """The ``rakor`` command: sample data, cleaning, estimation, briefs and verification.
 
 Exit codes: 0 success; 1 a notebook or the code failed (the message names the notebook, the cell
-and the error, and the executed notebook is kept); 2 bad input the user can fix (the message names
-the file, row, column and value). A user's mistake never ends in a Python traceback.
+and the error, and the executed notebook is kept), or the outputs hold personal data (the message
+names the file and the kind of finding, never the value); 2 bad input the user can fix (the message
+names the file, row, column and value; also a broken ``config/settings.yml``, another run holding
+the lock, or a pseudonym key that is not the key of the earlier tables). A user's mistake never
+ends in a Python traceback.
 """
 
 from __future__ import annotations
@@ -85,7 +88,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    from analysis import pipeline
+    from analysis import config, pipeline
+
+    config.settings()  # a broken or incomplete config/settings.yml stops here (exit 2), naming the key
 
     if args.command == "sample-data":
         pipeline.make_sample_data(args.out, args.seed)

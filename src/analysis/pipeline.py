@@ -1,16 +1,27 @@
 """Orchestration: run the numbered notebooks with papermill and assemble the report folder.
 
 ``01_clean`` → ``02_estimate`` → ``03_brief_kecamatan`` (once per kecamatan, in parallel) →
-``04_brief_kota``; then HTML and PDF rendering and a manifest. The report folder is built in a
-staging folder beside it and swapped in at the end, so a failed run never leaves a half-written
-report over a good one; the staging folder of a failed run is kept as ``<period>.failed`` for
-inspection.
+``04_brief_kota``; then HTML and PDF rendering, the personal-data scan and a manifest.
+
+Faults lose nothing:
+
+- the report folder is built in a staging folder beside it and swapped in at the end, so a failed
+  run never leaves a half-written report over a good one; the staging folder of a failed run is
+  kept as ``<period>.failed`` for inspection;
+- the clean and estimate stages work on a copy of the processed folder (``.staging-<stage>-<pid>``)
+  that is committed with a journal (``.commit.json``) only when the stage succeeded: a run killed
+  at any point leaves the previous tables as they were, and the next run finishes or discards
+  what the killed one left;
+- a lock file holding the pid (``.rakor.lock``) in the processed folder and in the report folder
+  keeps a second run from writing at the same time; a lock whose process is gone is taken over;
+- the pseudonym key's fingerprint is kept with the processed tables: another key, or a new key
+  where earlier periods exist, stops the run before it breaks the links with earlier periods;
+- every run scans its own outputs for personal data and does not publish when it finds any.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import os
 import platform
@@ -20,8 +31,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -173,23 +185,24 @@ def run_clean(raw: Path, processed: Path, force: bool = False) -> float:
             "or run `make sample-data`"
         )
     processed.mkdir(parents=True, exist_ok=True)
-    from analysis.intake.identifiers import pseudonym_key
-
-    # which key pseudonymised the tables (an HMAC of a constant: identifies the key, reveals nothing)
-    key_id = hmac.new(pseudonym_key(), b"rakor key id", "sha256").hexdigest()
-    clean_key = _key(raw_fingerprint(raw), code_fingerprint(), key_id)
-    info = _read_json(processed / RUN_INFO)
-    done = (processed / "intake.parquet").exists() and (processed / "executed" / NOTEBOOKS["clean"]).exists()
-    if not force and done and info.get("clean_key") == clean_key and info.get("raw_dir") == str(raw):
-        print("01 clean: raw files, code and configuration unchanged; cleaned tables reused", file=sys.stderr)
-        return 0.0
-    seconds = execute_notebook(
-        NOTEBOOKS["clean"], processed / "executed" / NOTEBOOKS["clean"],
-        {"raw_dir": raw, "processed_dir": processed},
-    )
-    _write_json(processed / RUN_INFO, {"raw_dir": str(raw), "synthetic": is_synthetic(raw),
-                                       "clean_key": clean_key})
-    return seconds
+    with folder_lock(processed, "the processed folder"):
+        recover_processed(processed)  # finish or discard what a killed run left
+        # which key pseudonymised the tables (an HMAC of a constant: identifies the key, reveals nothing)
+        key_id = check_pseudonym_key(processed)
+        clean_key = _key(raw_fingerprint(raw), code_fingerprint(), key_id)
+        info = _read_json(processed / RUN_INFO)
+        done = (processed / "intake.parquet").exists() and (processed / "executed" / NOTEBOOKS["clean"]).exists()
+        if not force and done and info.get("clean_key") == clean_key and info.get("raw_dir") == str(raw):
+            print("01 clean: raw files, code and configuration unchanged; cleaned tables reused", file=sys.stderr)
+            return 0.0
+        with processed_transaction(processed, "clean") as work:
+            seconds = execute_notebook(
+                NOTEBOOKS["clean"], work / "executed" / NOTEBOOKS["clean"],
+                {"raw_dir": raw, "processed_dir": work},
+            )
+            _write_json(work / RUN_INFO, {"raw_dir": str(raw), "synthetic": is_synthetic(raw),
+                                          "clean_key": clean_key, "key_id": key_id})
+        return seconds
 
 
 def latest_period(processed: Path) -> str:
@@ -209,19 +222,23 @@ def latest_period(processed: Path) -> str:
 def run_estimate(processed: Path, period: str | None = None, force: bool = False) -> float:
     """Stage 2: z-scores, estimates with CIs, reconciliation (``02_estimate``); skipped when unchanged."""
     processed = Path(processed).resolve()
-    period = _check_period(period) or latest_period(processed)
-    info = _read_json(processed / RUN_INFO)
-    estimate_key = _key(info.get("clean_key", "none"), code_fingerprint(), period)
-    done = (processed / "estimates.parquet").exists() and (processed / "executed" / NOTEBOOKS["estimate"]).exists()
-    if not force and done and info.get("clean_key") and info.get("estimate_key") == estimate_key:
-        print("02 estimate: cleaned tables, code and period unchanged; estimates reused", file=sys.stderr)
-        return 0.0
-    seconds = execute_notebook(
-        NOTEBOOKS["estimate"], processed / "executed" / NOTEBOOKS["estimate"],
-        {"processed_dir": processed, "period": period},
-    )
-    _write_json(processed / RUN_INFO, {**info, "estimate_key": estimate_key})
-    return seconds
+    period = _check_period(period)
+    with folder_lock(processed, "the processed folder"):
+        recover_processed(processed)
+        period = period or latest_period(processed)
+        info = _read_json(processed / RUN_INFO)
+        estimate_key = _key(info.get("clean_key", "none"), code_fingerprint(), period)
+        done = (processed / "estimates.parquet").exists() and (processed / "executed" / NOTEBOOKS["estimate"]).exists()
+        if not force and done and info.get("clean_key") and info.get("estimate_key") == estimate_key:
+            print("02 estimate: cleaned tables, code and period unchanged; estimates reused", file=sys.stderr)
+            return 0.0
+        with processed_transaction(processed, "estimate") as work:
+            seconds = execute_notebook(
+                NOTEBOOKS["estimate"], work / "executed" / NOTEBOOKS["estimate"],
+                {"processed_dir": work, "period": period},
+            )
+            _write_json(work / RUN_INFO, {**info, "estimate_key": estimate_key})
+        return seconds
 
 
 @dataclass
@@ -284,6 +301,15 @@ def run_briefs(processed: Path, period: str | None = None, out: Path | None = No
     """Stage 3: execute and render the briefs into ``out/<period>/`` atomically."""
     processed = Path(processed).resolve()
     out = Path(out or config.REPORTS_DIR).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    with folder_lock(processed, "the processed folder"), folder_lock(out, "the report folder"):
+        recover_processed(processed)
+        recover_reports(out)
+        return _run_briefs_locked(processed, period, out, kecamatan, jobs, lang, pdf, timings)
+
+
+def _run_briefs_locked(processed: Path, period: str | None, out: Path, kecamatan: Iterable[str] | None,
+                       jobs: int | None, lang: str, pdf: bool, timings: dict | None) -> Path:
     estimates = processed / "estimates.parquet"
     if not estimates.exists():
         raise RakorInputError(f"no estimates in {processed}; run `rakor estimate` first")
@@ -327,7 +353,11 @@ def run_briefs(processed: Path, period: str | None = None, out: Path | None = No
         for job in done:
             timings[f"brief:{job.slug}"] = job.timings
         _copy_stage_outputs(processed, staging, period)
+        from analysis.briefs.pii_scan import seal_restricted
+
+        seal_restricted(staging)  # restricted/ owner-only, each file with its personal-data notice
         _write_manifest(staging, processed, period, common, timings, info)
+        publish_if_clean(staging, processed)
     except BaseException as exc:
         failed = out / f"{period}.failed"
         shutil.rmtree(failed, ignore_errors=True)
@@ -348,7 +378,13 @@ def run_all(raw: Path, processed: Path, period: str | None = None, out: Path | N
 
     timings: dict[str, Any] = {}
     stages = ["01 clean", "02 estimate", "03/04 briefs"]
-    with tqdm(total=len(stages), desc="rakor", unit="stage", file=sys.stderr,
+    processed = Path(processed).resolve()
+    out = Path(out or config.REPORTS_DIR).resolve()
+    processed.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
+    # Both locks for the whole run (the stages take them again: the locks are re-entrant), so that
+    # no other run writes between the stages. Always processed first, then reports: no deadlock.
+    with folder_lock(processed, "the processed folder"), folder_lock(out, "the report folder"), tqdm(total=len(stages), desc="rakor", unit="stage", file=sys.stderr,
               bar_format="{desc}: {n}/{total} {bar} {elapsed} {postfix}") as bar:
         bar.set_postfix_str(stages[0])
         timings["clean_s"] = run_clean(raw, processed, force=force)
@@ -364,6 +400,376 @@ def run_all(raw: Path, processed: Path, period: str | None = None, out: Path | N
     print(f"briefs written to {final}", file=sys.stderr)
     return final
 
+
+
+# --------------------------------------------------------------------------------------------
+# Faults: locks, staged commits of the processed folder, the pseudonym key
+# --------------------------------------------------------------------------------------------
+
+LOCK_NAME = ".rakor.lock"
+#: Seconds a run waits for another run's lock before it stops (``$RAKOR_LOCK_WAIT_S``).
+LOCK_WAIT_S = 10.0
+JOURNAL = ".commit.json"
+_held_locks: dict[Path, int] = {}  # lock path -> depth, for this process (the locks are re-entrant)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+@contextmanager
+def folder_lock(folder: Path, what: str, wait_s: float | None = None) -> Iterator[Path]:
+    """Hold ``folder/.rakor.lock`` (holding this pid) while writing ``folder``.
+
+    A second run waits up to ``wait_s`` seconds (default ``$RAKOR_LOCK_WAIT_S`` or
+    :data:`LOCK_WAIT_S`), then stops with :class:`RakorInputError` (exit 2) naming the other run. A
+    lock whose process is gone (a killed run) is taken over, with a note on stderr. Re-entrant
+    within one process, so that ``run_all`` holds it across the stages that take it again.
+
+    Parameters
+    ----------
+    folder
+        The processed folder or the report folder (created if missing).
+    what
+        Named in the messages ("the processed folder").
+    wait_s
+        Seconds to wait for another run.
+
+    Yields
+    ------
+    pathlib.Path
+        The lock file.
+    """
+    folder = Path(folder).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / LOCK_NAME
+    if path in _held_locks:
+        _held_locks[path] += 1
+        try:
+            yield path
+        finally:
+            _held_locks[path] -= 1
+        return
+    wait_s = float(os.environ.get("RAKOR_LOCK_WAIT_S", LOCK_WAIT_S)) if wait_s is None else wait_s
+    deadline = time.monotonic() + wait_s
+    mine = json.dumps({"pid": os.getpid(), "host": platform.node(),
+                       "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+    waiting = False
+    while True:
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            try:
+                text = path.read_text(encoding="utf-8")
+                owner = json.loads(text)
+                pid = int(owner["pid"])
+            except FileNotFoundError:
+                continue  # released meanwhile
+            except (ValueError, KeyError, TypeError, OSError):
+                # written half by a run killed at that very moment: after a grace period, stale
+                if time.time() - path.stat().st_mtime < 2:
+                    time.sleep(0.2)
+                    continue
+                owner, pid, text = {}, -1, None
+            same_host = owner.get("host", platform.node()) == platform.node()
+            if pid > 0 and (not same_host or _pid_alive(pid)):
+                if time.monotonic() >= deadline:
+                    raise RakorInputError(
+                        f"another rakor run (pid {pid} on {owner.get('host')}, started {owner.get('started')}) "
+                        f"is writing {what} {folder}; wait until it has finished and run again. If no rakor "
+                        f"is running there, remove {path}."
+                    ) from None
+                if not waiting:
+                    print(f"rakor: {what} {folder} is in use by another run (pid {pid}); waiting up to "
+                          f"{wait_s:.0f} s", file=sys.stderr)
+                    waiting = True
+                time.sleep(0.2)
+                continue
+            # Stale: move it aside first, and check that what we moved is what we judged stale
+            # (another run may have taken the lock over in between).
+            aside = path.with_name(f"{LOCK_NAME}.stale-{os.getpid()}")
+            try:
+                os.replace(path, aside)
+            except FileNotFoundError:
+                continue
+            if text is not None and aside.read_text(encoding="utf-8") != text:
+                os.replace(aside, path)  # a live lock: put it back
+                continue
+            aside.unlink(missing_ok=True)
+            print(f"rakor: note: took over the lock of {what} {folder} left by a run that is no longer "
+                  f"running (pid {pid}, started {owner.get('started', 'unknown')})", file=sys.stderr)
+            continue
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(mine)
+        break
+    _held_locks[path] = 1
+    try:
+        yield path
+    finally:
+        del _held_locks[path]
+        try:
+            if path.read_text(encoding="utf-8") == mine:
+                path.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def check_pseudonym_key(processed: Path) -> str:
+    """The fingerprint of the pseudonym key, after checking it is the key of the existing tables.
+
+    The fingerprint (an HMAC of a constant under the key) is recorded in ``run_info.json`` of the
+    processed folder, beside the tables and the history it pseudonymised.
+
+    Parameters
+    ----------
+    processed
+        The processed folder.
+
+    Returns
+    -------
+    str
+        The key's fingerprint (64 hex characters; reveals nothing about the key).
+
+    Raises
+    ------
+    RakorInputError
+        When the key is not the one recorded with the tables, or when there is no key and the
+        folder already holds tables or a history (a new key would be created silently): either
+        would give every child and family new pseudonyms and break the links with earlier periods.
+    """
+    from analysis.intake.identifiers import KEY_ENV, key_fingerprint, key_source, pseudonym_key
+
+    processed = Path(processed)
+    recorded = _read_json(processed / RUN_INFO).get("key_id")
+    existing = [name for name in ("history.parquet", "intake.parquet", "restricted/identity.parquet")
+                if (processed / name).exists()]
+    breaks = ("every child and family would get new pseudonyms, so this run could no longer be linked "
+              "to the earlier periods in it: the history and the change since the previous rakor, the "
+              "follow-up of the same children and families, and returned verification worklists")
+    key = pseudonym_key(create=not existing and not recorded)
+    if key is None:
+        raise RakorInputError(
+            f"there is no pseudonym key (${KEY_ENV} is not set and {key_source()} does not exist), but "
+            f"{processed} holds tables pseudonymised with a key ({', '.join(existing)}). A new key would be "
+            f"made: {breaks}. Restore the key file from its backup or set ${KEY_ENV} to the earlier key; "
+            "to start afresh on purpose, give a new --processed folder."
+        )
+    fingerprint = key_fingerprint(key)
+    if recorded and recorded != fingerprint:
+        raise RakorInputError(
+            f"the pseudonym key from {key_source()} is not the key that pseudonymised the tables in "
+            f"{processed} (key fingerprint {fingerprint[:12]}…, recorded {recorded[:12]}… in {RUN_INFO}). "
+            f"Going on with it: {breaks}. Use the earlier key (its file or ${KEY_ENV}); to start afresh on "
+            "purpose, give a new --processed folder."
+        )
+    if existing and not recorded:
+        print(f"rakor: note: {processed} has no record of its pseudonym key; this run records the key from "
+              f"{key_source()} (fingerprint {fingerprint[:12]}…)", file=sys.stderr)
+    return fingerprint
+
+
+@contextmanager
+def processed_transaction(processed: Path, stage: str) -> Iterator[Path]:
+    """A working copy of ``processed`` for one stage, committed only when the stage succeeds.
+
+    The stage writes into ``processed/.staging-<stage>-<pid>`` (a copy of the folder). On success the
+    list of its files is written to a journal (``.commit.json``) and the files are moved into
+    place (:func:`recover_processed` finishes that after a kill). On a failed notebook the copy is
+    kept as ``.failed-<stage>`` for inspection; on any other error, or a kill, the previous
+    tables are untouched.
+
+    Parameters
+    ----------
+    processed
+        The processed folder (its lock must be held).
+    stage
+        ``clean`` or ``estimate``.
+
+    Yields
+    ------
+    pathlib.Path
+        The working copy: give it to the stage's notebook as ``processed_dir``.
+    """
+    processed = Path(processed).resolve()
+    recover_processed(processed)
+    # one per process: a kernel orphaned by a killed run can never write into this run's copy
+    work = processed / f".staging-{stage}-{os.getpid()}"
+
+    def top_level_dot(folder: str, names: list[str]) -> list[str]:
+        return [n for n in names if n.startswith(".")] if Path(folder) == processed else []
+
+    shutil.copytree(processed, work, ignore=top_level_dot, symlinks=True)
+    try:
+        yield work
+    except BaseException as exc:
+        if isinstance(exc, PipelineError):
+            failed = processed / f".failed-{stage}"
+            shutil.rmtree(failed, ignore_errors=True)
+            work.rename(failed)
+            _relocate_notebooks(failed, work, failed)
+            raise PipelineError(str(exc).replace(str(work), str(failed))) from None
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    # The executed notebook names the folder it ran in: name the one its tables now live in.
+    _relocate_notebooks(work, work, processed)
+    from analysis.briefs.pii_scan import seal_restricted
+
+    seal_restricted(work)  # restricted/ owner-only, every file with its personal-data notice
+    files = sorted(p.relative_to(work).as_posix() for p in work.rglob("*") if not p.is_dir())
+    dirs = sorted(p.relative_to(work).as_posix() for p in work.rglob("*") if p.is_dir())
+    _write_json(processed / JOURNAL, {"staging": work.name, "files": files, "dirs": dirs})
+    recover_processed(processed)
+
+
+def _relocate_notebooks(folder: Path, old: Path, new: Path) -> None:
+    for nb in (folder / "executed").glob("*.ipynb"):
+        text = nb.read_text(encoding="utf-8")
+        if str(old) in text:
+            _write_text(nb, text.replace(str(old), str(new)))
+
+
+def recover_processed(processed: Path) -> None:
+    """Finish a commit a killed run left half-done, and remove working copies of killed runs.
+
+    With a journal (``.commit.json``) the stage had succeeded: its files are moved into place and
+    files it removed are removed (rolled forward; doing it twice changes nothing). Without one,
+    a ``.staging-*`` copy belongs to a run that stopped before it succeeded and is discarded.
+
+    Parameters
+    ----------
+    processed
+        The processed folder; its lock must be held (so no other run owns a copy in it).
+    """
+    processed = Path(processed)
+    journal = _read_json(processed / JOURNAL)
+    if journal:
+        work = processed / journal["staging"]
+        for rel in journal["dirs"]:
+            target = processed / rel
+            target.mkdir(parents=True, exist_ok=True)
+            if (work / rel).is_dir():
+                os.chmod(target, (work / rel).stat().st_mode & 0o777)  # restricted/ stays 0700
+        for rel in journal["files"]:
+            src = work / rel
+            if src.exists() or src.is_symlink():
+                (processed / rel).parent.mkdir(parents=True, exist_ok=True)
+                os.replace(src, processed / rel)
+        keep = set(journal["files"])
+        for path in sorted(processed.rglob("*")):
+            rel = path.relative_to(processed)
+            if rel.parts[0].startswith(".") or path.is_dir():
+                continue
+            if rel.as_posix() not in keep:
+                path.unlink()  # removed by the stage (a stale table, an old worklist)
+        shutil.rmtree(work, ignore_errors=True)
+        (processed / JOURNAL).unlink()
+    for work in processed.glob(".staging-*"):
+        print(f"rakor: note: removing {work.name}, left in {processed} by a run that was stopped; "
+              "the tables of the last complete run are kept", file=sys.stderr)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def recover_reports(out: Path) -> None:
+    """Put back a report a killed swap left aside, and remove staging folders of killed runs.
+
+    Parameters
+    ----------
+    out
+        The report folder (``reports/``); its lock must be held, so every staging folder there
+        belongs to a run that is gone.
+    """
+    out = Path(out)
+    for old in sorted(out.glob(".*.old-*")):
+        period = old.name[1:].rsplit(".old-", 1)[0]
+        if not (out / period).exists():
+            old.rename(out / period)
+            print(f"rakor: note: restored the report {out / period}, left aside by a run that was stopped",
+                  file=sys.stderr)
+        else:
+            shutil.rmtree(old, ignore_errors=True)
+    for staging in sorted(out.glob(".*.staging-*")):
+        print(f"rakor: note: removing {staging.name}, left in {out} by a run that was stopped",
+              file=sys.stderr)
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------------------------
+# The personal-data scan of a run's own outputs
+# --------------------------------------------------------------------------------------------
+
+IDENTITY_COLUMNS = {"nik": "NIK", "no_kk": "No. KK", "nama": "name", "alamat": "address"}
+
+
+def scan_outputs(staging: Path, processed: Path) -> tuple[dict, list]:
+    """Scan every file of a report (staging) folder except ``restricted/`` for personal data.
+
+    Parameters
+    ----------
+    staging
+        The report folder before it is published.
+    processed
+        The processed folder; its ``restricted/identity.parquet`` gives the NIK, No. KK, names and
+        addresses of the raw data.
+
+    Returns
+    -------
+    (dict, list of Finding)
+        ``{"files", "findings", "scanned_at", "seconds", "identity_values"}`` for the manifest, and
+        the findings (file and kind; their snippets are masked, but stay out of messages anyway).
+    """
+    from analysis.briefs import pii_scan
+
+    start = time.perf_counter()
+    identity_path = Path(processed) / "restricted" / "identity.parquet"
+    if identity_path.exists():
+        identity = pd.read_parquet(identity_path, columns=list(IDENTITY_COLUMNS))
+        identity = identity.rename(columns=IDENTITY_COLUMNS)
+        n_values = int(identity.notna().sum().sum())
+    else:
+        print(f"rakor: note: {identity_path} is missing: the outputs are scanned for 16-digit numbers only, "
+              "not for the names of the raw data", file=sys.stderr)
+        identity, n_values = {}, 0
+    files = pii_scan.files_to_scan([staging])
+    findings = pii_scan.scan_for_pii([staging], identity, suffixes=None)
+    summary = {"files": len(files), "findings": len(findings),
+               "scanned_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+               "seconds": round(time.perf_counter() - start, 2), "identity_values": n_values}
+    return summary, findings
+
+
+def publish_if_clean(staging: Path, processed: Path) -> dict:
+    """Scan the staging folder, record ``privacy_scan`` in its manifest, and stop on any finding.
+
+    Raises
+    ------
+    PipelineError
+        When anything is found (exit 1): the message names each file and the kind of finding,
+        never the value. The caller keeps the folder as ``<period>.failed``.
+    """
+    summary, findings = scan_outputs(staging, processed)
+    manifest = _read_json(staging / "manifest.json")
+    manifest["privacy_scan"] = summary
+    if findings:
+        by_file: dict[str, dict[str, int]] = {}
+        for f in findings:
+            kinds = by_file.setdefault(Path(f.file).relative_to(staging).as_posix(), {})
+            kinds[f.kind] = kinds.get(f.kind, 0) + 1
+        manifest["privacy_scan"]["found"] = [{"file": k, "kinds": v} for k, v in sorted(by_file.items())]
+    _write_json(staging / "manifest.json", manifest)
+    if findings:
+        listed = "; ".join(f"{file}: " + ", ".join(f"{k} ({n})" for k, n in kinds.items())
+                           for file, kinds in sorted(by_file.items()))
+        raise PipelineError(
+            f"personal data found in the outputs, so the report was not published: {listed}. The outputs "
+            f"are kept for inspection at {staging} (do not share them)."
+        )
+    return summary
 
 # --------------------------------------------------------------------------------------------
 # Reviewer flow
@@ -540,6 +946,7 @@ def _write_manifest(staging: Path, processed: Path, period: str, parameters: dic
         "outputs": outputs,
         "packages": package_versions(),
         "timings_s": timings,
+        "pseudonym_key_id": info.get("key_id"),
     }
     _write_json(staging / "manifest.json", manifest)
 
@@ -550,6 +957,10 @@ def _json_safe(obj: Any) -> Any:
 
 def _write_json(path: Path, obj: Any) -> None:
     files.write_json(obj, path)
+
+
+def _write_text(path: Path, text: str) -> None:
+    files.write_text(text, path)
 
 
 def _read_json(path: Path) -> dict:

@@ -40,8 +40,68 @@ def test_pdfs_open_and_are_a4(pipeline_run):
         for page in reader.pages:
             width, height = float(page.mediabox.width), float(page.mediabox.height)
             assert abs(width - 595.28) < 1 and abs(height - 841.89) < 1, (pdf.name, width, height)  # A4
-        text = reader.pages[-1].extract_text()
-        assert "Halaman" in text  # page numbers in the footer
+        n = len(reader.pages)
+        assert f"Halaman {n} dari {n}" in reader.pages[-1].extract_text()  # page numbers in the footer
+
+
+def _latest_stunting(est: pd.DataFrame, code: str) -> pd.Series:
+    st = est[(est["indicator"] == "stunting") & (est["area_code"] == code) & (est["breakdown"] == "total")]
+    return st[st["data_period"] == st["data_period"].max()].iloc[0]
+
+
+def test_pdf_headline_numbers_equal_the_estimates_table(pipeline_run):
+    """The PDF (what is printed for the rakor) shows the table's stunting figure and CI."""
+    from analysis.briefs.pii_scan import pdf_text
+
+    est = pd.read_parquet(pipeline_run["report"] / "estimates.parquet")
+    for row in [*pipeline.kecamatan_list().itertuples(), None]:
+        slug, code = (row.slug, row.code) if row else ("kota-bontang", est.loc[est["area_level"] == "kota",
+                                                                               "area_code"].iloc[0])
+        text = re.sub(r"\s+", " ", pdf_text(pipeline_run["report"] / f"{slug}.pdf"))
+        match = re.search(r"Prevalensi stunting \d[^.]*?\)", text)
+        assert match, slug
+        numbers = narrative.parse_numbers(match.group(0), "id")
+        latest = _latest_stunting(est, code)
+        expected = [round(100 * latest[c], 1) for c in ("estimate", "ci_low", "ci_high")]
+        assert [numbers[0], numbers[-2], numbers[-1]] == pytest.approx(expected, abs=0.051), (slug, numbers)
+
+
+def _sections(html: str) -> list[str]:
+    return [re.sub(r"\s+", " ", h).strip() for h in re.findall(r"<h2[^>]*>([^<]+)", html)]
+
+
+def test_html_briefs_have_their_sections_and_every_image_has_alt_text(pipeline_run):
+    report = pipeline_run["report"]
+    core = ["Ringkasan", "Tren stunting", "Sejak rakor sebelumnya", "Kemiskinan", "Kualitas data",
+            "Metode dan catatan"]
+    for slug in [*pipeline.kecamatan_list()["slug"], "kota-bontang"]:
+        html = (report / f"{slug}.html").read_text(encoding="utf-8")
+        sections = _sections(html)
+        assert [s for s in sections if s in core] == core, (slug, sections)  # all, in this order
+        if slug != "kota-bontang":
+            assert "Kelurahan" in sections
+        images = re.findall(r"<img\b[^>]*>", html)
+        assert images, slug
+        for img in images:
+            alt = re.search(r'\balt="([^"]*)"', img)
+            assert alt and len(alt.group(1).split()) >= 5, (slug, img[:120])
+
+
+def test_chart_alt_text_names_the_highest_kelurahan_of_the_table(pipeline_run):
+    """The alt text of the kelurahan chart says what the table says (a screen reader's brief)."""
+    est = pd.read_parquet(pipeline_run["report"] / "estimates.parquet")
+    names = area_names()
+    for row in pipeline.kecamatan_list().itertuples():
+        html = (pipeline_run["report"] / f"{row.slug}.html").read_text(encoding="utf-8")
+        alt = next(a for a in re.findall(r'alt="([^"]*)"', html) if a.startswith("Prevalensi stunting per kelurahan"))
+        kel = est[(est["indicator"] == "stunting") & (est["area_level"] == "kelurahan") & (est["breakdown"] == "total")
+                  & est["area_code"].str.startswith(row.code + ".")]
+        kel = kel[kel["data_period"] == kel["data_period"].max()].dropna(subset=["estimate"])
+        top = kel.loc[kel["estimate"].idxmax()]
+        shown = re.search(r"Tertinggi (.+?) (\d+,\d)%", alt)
+        assert shown, alt
+        assert shown.group(1) == names[top["area_code"]], (row.slug, alt)
+        assert float(shown.group(2).replace(",", ".")) == pytest.approx(round(100 * top["estimate"], 1), abs=0.051)
 
 
 def test_manifest_records_inputs_parameters_versions_and_timings(pipeline_run):
@@ -53,6 +113,12 @@ def test_manifest_records_inputs_parameters_versions_and_timings(pipeline_run):
     assert "clean_s" in manifest["timings_s"]
     restricted = [o for o in manifest["outputs"] if o["restricted"]]
     assert all("sha256" not in o for o in restricted)
+    # the run scanned every output outside restricted/ (the manifest itself included) and found nothing
+    scan = manifest["privacy_scan"]
+    published = [p for p in pipeline_run["report"].rglob("*") if p.is_file() and "restricted" not in p.parts]
+    assert scan["findings"] == 0 and scan["files"] == len(published) and scan["identity_values"] > 0
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4}", scan["scanned_at"])
+    assert len(manifest["pseudonym_key_id"]) == 64
 
 
 def test_rows_in_equal_rows_kept_plus_rejected(pipeline_run):
@@ -142,6 +208,27 @@ def test_no_personal_data_outside_restricted(pipeline_run):
     assert findings == [], [str(f) for f in findings[:5]]
     worklists = list((report / "restricted").glob("*.xlsx"))
     assert worklists, "the by-name worklists are written under restricted/"
+    # restricted/ is owner-only and every file there says that it holds personal data
+    from analysis import config
+
+    for folder in (report / "restricted", pipeline_run["processed"] / "restricted"):
+        assert folder.stat().st_mode & 0o777 == 0o700, folder
+        for f in folder.rglob("*"):
+            assert (f.stat().st_mode & 0o077) == 0, f
+            if f.is_file():
+                assert privacy.has_notice(f), f
+    first = pd.read_excel(worklists[0], header=None, nrows=1, dtype=str, engine="openpyxl")
+    assert first.iloc[0, 0] == config.RESTRICTED_NOTICE
+    sheet = pd.read_excel(worklists[0], header=1, dtype=str, engine="openpyxl")  # the reader's side: row 2 is the header
+    assert {"nama", "nik", "no_kk", "yang_perlu_diverifikasi"} <= set(sheet.columns) and len(sheet)
+
+
+def test_no_personal_data_in_what_the_run_printed(pipeline_run, tmp_path):
+    identity = pd.read_parquet(pipeline_run["processed"] / "restricted" / "identity.parquet",
+                               columns=["nik", "no_kk", "nama", "alamat"])
+    log = tmp_path / "stderr.txt"
+    log.write_text(pipeline_run["stderr"], encoding="utf-8")
+    assert privacy.scan_for_pii([log], identity) == []
 
 
 def test_brief_notebooks_pass_nbval(pipeline_run, tmp_path):
@@ -203,3 +290,32 @@ def test_a_failing_notebook_exits_1_names_the_cell_and_keeps_the_good_report(pip
     failed = out / f"{pipeline_run['report'].name}.failed"
     assert str(failed) in message and any((failed / "executed").glob("*.ipynb"))
     assert (out / pipeline_run["report"].name / "manifest.json").read_text() == good
+
+
+def test_a_personal_data_finding_stops_publication(pipeline_run, cli, tmp_path):
+    """`rakor brief` scans its own outputs: a finding exits 1, keeps `<period>.failed`, names the
+    file and the kind, never the value, and leaves the published report as it was."""
+    import shutil
+
+    processed = tmp_path / "processed"
+    shutil.copytree(pipeline_run["processed"], processed)
+    identity = pd.read_parquet(processed / "restricted" / "identity.parquet")
+    # a person whose name is words every brief prints (no real name would be, but a scan cannot know)
+    planted = identity.iloc[:1].assign(nama="Metode dan catatan", nik=None, no_kk=None, alamat=None)
+    pd.concat([identity, planted]).to_parquet(processed / "restricted" / "identity.parquet", index=False)
+    period = pipeline_run["report"].name
+    out = tmp_path / "reports"
+    shutil.copytree(pipeline_run["report"], out / period)
+    good = (out / period / "manifest.json").read_text()
+    proc = cli("brief", "--processed", str(processed), "--out", str(out), "--kecamatan", "64.74.02",
+               "--no-pdf", check=False, env=pipeline_run["env"])
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    message = proc.stderr.strip().splitlines()[-1]
+    assert "personal data found" in message and "not published" in message
+    assert re.search(r"bontang-\w+\.html: name \(\d+\)", message), message
+    assert "Metode dan catatan" not in proc.stderr and "Traceback" not in proc.stderr
+    failed = out / f"{period}.failed"
+    assert str(failed) in message
+    scan = json.loads((failed / "manifest.json").read_text())["privacy_scan"]
+    assert scan["findings"] >= 1 and any(f["file"].endswith(".html") for f in scan["found"])
+    assert (out / period / "manifest.json").read_text() == good

@@ -242,15 +242,56 @@ def test_input_errors_name_the_column():
         estimate_proportion(data.assign(s=data["s"].where(data.index > 0)), "y", design=DESIGN)
 
 
-def test_reliability_thresholds_from_config():
+def test_reliability_labels_at_and_around_the_config_thresholds():
+    """Labels derived by hand: two rows m ± d, so mean = m and se = d exactly.
+
+    Without a design each row is its own PSU: v = n/(n−1) Σ ((y_i − ȳ)/n)² = 2 · 2 · (d/2)² = d²,
+    so rse = d/m. With m = 100 the RSE in percent is d itself, placed at, just below and just
+    above the thresholds of ``estimation.reliability`` (≤ is the rule at the edges; the values are
+    exact in binary floating point, so the edges are really tested).
+    """
     rel = config.settings()["estimation"]["reliability"]
-    data = survey(15)
-    res = estimate_mean(data, "x", by="g", design=DESIGN)
-    expected = np.where(res["rse"] * 100 <= rel["reliable_max_rse"], "reliable",
-                        np.where(res["rse"] * 100 <= rel["caution_max_rse"], "caution",
-                                 "unreliable"))
-    assert list(res["reliability"]) == list(expected)
-    assert np.allclose(res["rse"], res["se"] / res["estimate"])
+    r, c = float(rel["reliable_max_rse"]), float(rel["caution_max_rse"])
+    assert r < c
+    cases = [  # (d = RSE in percent, label by hand)
+        (r / 2, "reliable"),
+        (r, "reliable"),            # at the edge
+        (r + 0.5, "caution"),       # just above
+        (c - 0.5, "caution"),
+        (c, "caution"),             # at the edge
+        (c + 0.5, "unreliable"),    # just above
+        (2 * c, "unreliable"),
+    ]
+    labels = []
+    for d, label in cases:
+        res = estimate_mean(pd.DataFrame({"x": [100 - d, 100 + d]}), "x").iloc[0]
+        assert res["estimate"] == 100.0 and res["se"] == d and res["rse"] == d / 100
+        assert res["reliability"] == label, (d, res["rse"])
+        labels.append(res["reliability"])
+    assert set(labels) == {"reliable", "caution", "unreliable"}
+    zero = estimate_mean(pd.DataFrame({"x": [-5.0, 5.0]}), "x").iloc[0]  # mean 0: no RSE
+    assert zero["reliability"] == "unreliable" and np.isnan(zero["rse"])
+
+
+def test_a_single_psu_domain_is_unreliable_whatever_its_rse():
+    data = pd.DataFrame({"g": ["a", "a", "b"], "x": [99.0, 101.0, 100.0]})
+    res = estimate_mean(data, "x", by="g").set_index("g")
+    assert res.at["a", "reliability"] == "reliable"  # rse = 1%
+    assert res.at["b", "reliability"] == "unreliable"  # one row: one PSU, no variance
+
+
+@pytest.mark.parametrize("func", [estimate_proportion, estimate_mean, estimate_total])
+def test_the_estimators_show_parameters_notes_and_references_in_help(func):
+    import pydoc
+
+    assert func.__doc__, func.__name__
+    text = pydoc.render_doc(func, renderer=pydoc.plaintext)
+    for section in ("Parameters\n", "Returns\n", "Notes\n", "References\n"):
+        assert section in text, (func.__name__, section)
+    assert "Taylor linearisation" in text and "Degrees of freedom" in text  # the shared notes
+    assert "{estimator_notes}" not in text
+    for param in ("data", "y", "by", "design", "ci_method", "alpha", "dof", "deff_method"):
+        assert f"\n    {param}\n" in func.__doc__, (func.__name__, param)
 
 
 def test_multiple_by_columns_sorted():

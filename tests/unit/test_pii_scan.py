@@ -1,10 +1,8 @@
-"""Small-cell suppression and the personal-data scanner (all data below is made up)."""
+"""The personal-data scanner and the restricted folders (all data below is made up)."""
 
 from __future__ import annotations
 
 import json
-import shutil
-import warnings
 
 import pandas as pd
 import pytest
@@ -68,24 +66,85 @@ def test_scan_accepts_a_dataframe_of_identities(tmp_path):
     assert [f.kind for f in findings] == ["name"]  # "Anita" is another word; short "03" ignored
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext not installed")
 def test_scan_pdf_text(tmp_path):
-    weasyprint = pytest.importorskip("weasyprint")
+    """PDF text comes from pypdf: the check runs wherever the package is installed (never skipped)."""
+    import weasyprint
+
     pdf = tmp_path / "brief.pdf"
     weasyprint.HTML(string=f"<p>Alamat: {ADDRESS.upper()}</p><p>Tidak ada data lain.</p>").write_pdf(pdf)
     findings = privacy.scan_for_pii([pdf], IDENTITY)
     assert [f.kind for f in findings] == ["address"]
+    assert "pupuk" not in findings[0].snippet  # the value is masked in the finding
 
 
-def test_scan_pdf_without_a_reader_warns(tmp_path, monkeypatch):
-    pdf = tmp_path / "x.pdf"
-    pdf.write_bytes(b"%PDF-1.7\n")
-    monkeypatch.setattr(privacy.shutil, "which", lambda name: None)
-    monkeypatch.setitem(__import__("sys").modules, "pypdf", None)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        assert privacy.scan_for_pii([pdf], IDENTITY) == []
-    assert any("not scanned" in str(w.message) for w in caught)
+def test_an_unreadable_file_is_a_finding_not_clean(tmp_path):
+    """A damaged PDF, a file that is not UTF-8 and a file of unknown type cannot be called clean."""
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.7\n garbage without pages")
+    (tmp_path / "latin1.html").write_bytes("<p>Siti Rahmawati \xe9</p>".encode("latin-1"))
+    (tmp_path / "chart.webp").write_bytes(b"RIFF....WEBP")
+    (tmp_path / "ok.html").write_text("<p>Prevalensi 12,3%</p>", encoding="utf-8")
+    findings = privacy.scan_for_pii([tmp_path], IDENTITY, suffixes=None)
+    assert sorted((f.file.name, f.kind) for f in findings) == [
+        ("broken.pdf", privacy.UNREADABLE), ("chart.webp", privacy.UNREADABLE),
+        ("latin1.html", privacy.UNREADABLE)]
+    # with the default suffixes the unknown type is not looked at, the damaged PDF still is
+    assert {f.file.name for f in privacy.scan_for_pii([tmp_path], IDENTITY)} == {"broken.pdf", "latin1.html"}
+    assert len(privacy.files_to_scan([tmp_path])) == 4
+
+
+def test_tables_json_and_workbooks_are_scanned(tmp_path):
+    pd.DataFrame({"area": ["Lok Tuan"], "note": [f"kk {NO_KK}"], "x": [1.0]}).to_parquet(tmp_path / "t.parquet")
+    pd.DataFrame({"nama": ["siti rahmawati"]}).to_excel(tmp_path / "lampiran.xlsx", index=False)
+    (tmp_path / "m.json").write_text(json.dumps({"note": "Ani"}), encoding="utf-8")
+    found = sorted((f.file.name, f.kind) for f in privacy.scan_for_pii([tmp_path], IDENTITY, suffixes=None))
+    assert found == [("lampiran.xlsx", "name"), ("m.json", "name"), ("t.parquet", "no_kk")]
+
+
+def test_hex_digests_are_not_16_digit_numbers(tmp_path):
+    """A manifest's sha256 may hold 16 digits in a row; a digest is not a NIK (a bare number is)."""
+    digest = "a2805292631767230e" + "0" * 46
+    (tmp_path / "manifest.json").write_text(json.dumps({"sha256": digest, "n": 1234567890123456}),
+                                            encoding="utf-8")
+    found = privacy.scan_for_pii([tmp_path], {}, suffixes=None)
+    assert [f.kind for f in found] == ["16-digit number"]
+    assert "1234567890123456" not in found[0].snippet
+
+
+def test_seal_restricted_makes_folders_owner_only_and_requires_the_notice(tmp_path):
+    from analysis import config
+
+    folder = tmp_path / "report" / "restricted"
+    folder.mkdir(parents=True)
+    pd.DataFrame({"nama": [NAME]}).to_parquet(folder / "identity.parquet")  # no notice yet
+    (folder / "list.csv").write_text(config.RESTRICTED_NOTICE + "\nnama\n" + NAME + "\n", encoding="utf-8")
+    files = privacy.seal_restricted(tmp_path / "report")
+    assert sorted(f.name for f in files) == ["identity.parquet", "list.csv"]
+    assert (folder.stat().st_mode & 0o777) == 0o700
+    assert all((f.stat().st_mode & 0o777) == 0o600 for f in files)
+    assert privacy.has_notice(folder / "identity.parquet")  # added to the Parquet metadata
+    assert pd.read_parquet(folder / "identity.parquet")["nama"].tolist() == [NAME]
+    (folder / "plain.txt").write_text("nama\n", encoding="utf-8")
+    with pytest.raises(RuntimeError, match="plain.txt"):
+        privacy.seal_restricted(tmp_path / "report")
+
+
+def test_many_identity_values_are_matched_fast_and_exactly(tmp_path):
+    """The word-index matcher gives what the whole-word regular expression rule gives."""
+    import re
+    import time
+
+    names = [f"nama{i} orang{i % 97}" for i in range(20_000)] + ["Siti Rahmawati", "(Ani)", "Jl. A."]
+    page = tmp_path / "p.html"
+    page.write_text("<p>nama17 orang17 hadir; xnama18 orang18; nama19 orang19x; siti  rahmawati; (ani); "
+                    "jl. a.</p>", encoding="utf-8")
+    start = time.perf_counter()
+    found = privacy.scan_for_pii([page], {"name": names}, public_phrases=[])
+    assert time.perf_counter() - start < 10
+    text = privacy.normalise_text(privacy._html_texts(page.read_text())[0])
+    expected = {v for v in map(privacy.normalise_text, names)
+                if re.search(r"(?<!\w)" + re.escape(v) + r"(?!\w)", text)}
+    assert expected == {"nama17 orang17", "siti rahmawati", "(ani)", "jl. a."}
+    assert len(found) == len(expected)
 
 
 def test_missing_path_is_an_input_error(tmp_path):

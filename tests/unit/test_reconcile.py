@@ -265,7 +265,14 @@ def test_worklists_only_in_restricted_folder(tmp_path):
     files = verification_worklists(tabs, identity, out)
     assert sorted(f.name for f in files) == ["verifikasi_64_74_01_1003.xlsx", "verifikasi_64_74_01_1006.xlsx"]
     assert all(f.parent == out for f in files)
-    sheet_b = pd.read_excel(out / "verifikasi_64_74_01_1006.xlsx", dtype=str)
+    # row 1 says the sheet holds personal data (UU 27/2022); the table is read from row 2
+    from analysis.config import RESTRICTED_NOTICE
+
+    first_row = pd.read_excel(out / "verifikasi_64_74_01_1006.xlsx", header=None, nrows=1, dtype=str,
+                              engine="openpyxl")
+    assert first_row.iloc[0, 0] == RESTRICTED_NOTICE and "27/2022" in RESTRICTED_NOTICE
+    assert (out.stat().st_mode & 0o777) == 0o700
+    sheet_b = pd.read_excel(out / "verifikasi_64_74_01_1006.xlsx", dtype=str, header=1, engine="openpyxl")
     # B: F4 kelurahan conflict (DTSEN row), c4, r5 review, r5 rt-only, F4 not listed = 5 rows
     assert len(sheet_b) == 5
     assert {"nama", "nik", "no_kk", "yang_perlu_diverifikasi", "hasil_verifikasi"} <= set(sheet_b.columns)

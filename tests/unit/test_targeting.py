@@ -4,6 +4,7 @@ target-group grammar, convergence and the zero-extreme-poverty tracker."""
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 
 import numpy as np
@@ -56,14 +57,36 @@ def test_grammar_rejects_anything_else(bad):
         parse_target_group(bad, {"k": 3}, where="programmes[x]")
 
 
-def test_config_target_groups_parse():
+def test_config_target_groups_select_what_their_text_says():
+    """Every assistance programme's rule, parsed, picks the families pandas' own parser picks.
+
+    ``DataFrame.eval`` is an independent reading of the same text (its ``and``/``or`` and
+    comparisons; a missing value compares False, as the rule says). The frame covers each desil
+    and criteria count at and around the cut-offs, and missing values.
+    """
     from analysis import config
 
     s = config.settings()
     consts = {k: v for k, v in s["local_criteria"].items() if isinstance(v, int | float)}
-    for p in s["programmes"]:
-        if p.get("kind") != "incentive":
-            parse_target_group(p["target_group"], consts)
+    frame = pd.DataFrame([{"desil": d, "rt_criteria": c}
+                          for d in [np.nan, *range(1, 11)] for c in [np.nan, 0, 1, 2, 3, 4]])
+    assistance = [p for p in s["programmes"] if p.get("kind") != "incentive"]
+    assert assistance
+    for p in assistance:
+        rule = p["target_group"]
+        picked = parse_target_group(rule, consts)(frame)
+        text = rule
+        for name, value in consts.items():
+            text = re.sub(rf"\b{name}\b", str(value), text)
+        expected = frame.eval(text).fillna(False).astype(bool)
+        assert picked.tolist() == expected.tolist(), rule
+        assert 0 < picked.sum() < len(frame), rule  # a rule that picks all or none is a typo
+    # and by hand, for the rule of Tengok Tetangga as written in settings.yml
+    tengok = next(p for p in assistance if p["key"] == "tengok_tetangga")
+    assert tengok["target_group"] == "desil <= 1 or rt_criteria >= min_criteria_extreme"
+    k = consts["min_criteria_extreme"]
+    rows = pd.DataFrame({"desil": [1, 2, np.nan, 2, np.nan], "rt_criteria": [0, k, k - 1, k - 1, np.nan]})
+    assert parse_target_group(tengok["target_group"], consts)(rows).tolist() == [True, True, False, False, False]
 
 
 # ---------------------------------------------------------------- targeting

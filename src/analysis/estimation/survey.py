@@ -20,9 +20,9 @@ compare_periods         difference between two independent estimates, with CI an
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -762,6 +762,24 @@ _ESTIMATOR_NOTES = """
     ≤ caution_max_rse (``settings.yml: estimation.reliability``, percent), else
     "unreliable"; also "unreliable" when the domain has one PSU, df < 1, estimate 0 or n = 0.
 """
+_NOTES_PLACEHOLDER = "    {estimator_notes}\n"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _shared_notes(func: F) -> F:
+    """Put the notes the three estimators share into ``func.__doc__`` (at ``{estimator_notes}``).
+
+    A docstring built with ``+`` is an expression, not a docstring, and leaves ``__doc__`` None;
+    each estimator has a real docstring instead, and this fills in the common part.
+    """
+    doc = func.__doc__ or ""
+    if _NOTES_PLACEHOLDER not in doc:
+        raise ValueError(f"{func.__name__}: docstring has no {{estimator_notes}} line")
+    func.__doc__ = doc.replace(_NOTES_PLACEHOLDER, _ESTIMATOR_NOTES.lstrip("\n"))
+    return func
+
+
+@_shared_notes
 
 
 def estimate_proportion(data: pd.DataFrame, y: str, by: str | Sequence[str] | None = None,
@@ -804,7 +822,9 @@ def estimate_proportion(data: pd.DataFrame, y: str, by: str | Sequence[str] | No
     -----
     A proportion is the weighted mean of the 0/1 outcome (a ratio of two totals), linearised
     as such.
-""" + _ESTIMATOR_NOTES + """
+
+    {estimator_notes}
+
     Confidence intervals, with t = t_{df, 1−α/2}:
 
     * ``logit``: expit(logit p̂ ± t·se/(p̂(1−p̂))), R ``svyciprop(method="logit")`` (its
@@ -849,24 +869,43 @@ def _check_mean_ci(ci_method: str) -> str:
     return "wald"
 
 
+@_shared_notes
 def estimate_mean(data: pd.DataFrame, y: str, by: str | Sequence[str] | None = None,
                   design: SurveyDesign | None = None, ci_method: str = "wald",
                   alpha: float = 0.05, dof: str | int = "design", *,
                   deff_method: str = "without-replacement") -> pd.DataFrame:
     """Weighted mean of ``y`` per domain with a t interval (R ``svymean`` + ``confint(df=)``).
 
-    Parameters are those of :func:`estimate_proportion`; ``y`` is any numeric column and
-    ``ci_method`` is ``"wald"`` (mean ± t_{df}·se).
+    Parameters
+    ----------
+    data
+        One row per sampled unit.
+    y
+        Any numeric column; missing values are outside the domain.
+    by
+        Column(s) defining domains; None for one row (the whole population).
+    design
+        A :class:`SurveyDesign`; None means simple random sampling of the rows.
+    ci_method
+        ``"wald"``: mean ± t_{df}·se (``"t"`` is accepted as a synonym).
+    alpha
+        1 − confidence level.
+    dof
+        ``"design"``, ``"domain"`` or a whole number (see Notes).
+    deff_method
+        ``"without-replacement"`` (R default) or ``"replace"``.
 
     Returns
     -------
     pandas.DataFrame
-        Same columns as :func:`estimate_proportion`.
+        Same columns as :func:`estimate_proportion`; ``estimate`` is the mean.
 
     Notes
     -----
     The mean is the ratio Σwy/Σw, linearised as such.
-""" + _ESTIMATOR_NOTES + """
+
+    {estimator_notes}
+
     References
     ----------
     Lumley, T. (2004). Analysis of complex survey samples. J. Statistical Software 9(8).
@@ -882,6 +921,7 @@ def estimate_mean(data: pd.DataFrame, y: str, by: str | Sequence[str] | None = N
                      deff, method)
 
 
+@_shared_notes
 def estimate_total(data: pd.DataFrame, y: str, by: str | Sequence[str] | None = None,
                    design: SurveyDesign | None = None, ci_method: str = "wald",
                    alpha: float = 0.05, dof: str | int = "design", *,
@@ -890,9 +930,20 @@ def estimate_total(data: pd.DataFrame, y: str, by: str | Sequence[str] | None = 
 
     Parameters
     ----------
-    data, y, by, design, alpha, dof, deff_method
-        As :func:`estimate_proportion`; ``y`` is any numeric column (missing: outside the
-        domain, contributing nothing to the total).
+    data
+        One row per sampled unit.
+    y
+        Any numeric column (missing: outside the domain, contributing nothing to the total).
+    by
+        Column(s) defining domains; None for one row (the whole population).
+    design
+        A :class:`SurveyDesign`; None means simple random sampling of the rows.
+    alpha
+        1 − confidence level.
+    dof
+        ``"design"``, ``"domain"`` or a whole number (see Notes).
+    deff_method
+        ``"without-replacement"`` (R default) or ``"replace"``.
     ci_method
         ``"wald"``: total ± t_{df}·se (R ``svytotal`` + ``confint(df=)``). For a 0/1 ``y`` a
         proportion method (``korn-graubard``, ``logit``, ...) may be given instead: the
@@ -907,7 +958,9 @@ def estimate_total(data: pd.DataFrame, y: str, by: str | Sequence[str] | None = 
     Notes
     -----
     Total: Σ w y over domain members; its linearised variable is w·y.
-""" + _ESTIMATOR_NOTES + """
+
+    {estimator_notes}
+
     For a total the design effect is v / (N̂² v_srs(mean)) (R ``svytotal(deff=TRUE)``).
     With ``lonely_psu="adjust"`` a single-PSU stratum contributes the square of its weighted
     total (R centres on zero, the "grand mean" of the total's linearised variable).

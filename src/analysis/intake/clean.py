@@ -972,10 +972,14 @@ def clean_all(raw_dir: str | Path, processed_dir: str | Path | None = None, *,
     schemas.check(identity, "identity")
     if write and processed_dir is not None:
         out = Path(processed_dir)
-        (out / "restricted").mkdir(parents=True, exist_ok=True)
+        config.make_restricted_dir(out / "restricted")  # owner-only: it holds names, NIK and No. KK
         for name, df in checked.items():
             result.written[name] = write_parquet(df, out / f"{name}.parquet")
         for stale in set(TABLES) - set(tables):
             (out / f"{stale}.parquet").unlink(missing_ok=True)
-        result.written["identity"] = write_parquet(identity, out / "restricted" / "identity.parquet")
+        path = out / "restricted" / "identity.parquet"
+        from analysis.briefs.pii_scan import write_restricted_parquet
+
+        write_restricted_parquet(identity, path)  # with the UU 27/2022 notice in its metadata
+        result.written["identity"] = path
     return result

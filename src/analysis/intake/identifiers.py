@@ -14,6 +14,7 @@ pseudonyms in every run and every source, which is what lets lists be linked.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 import secrets
 import sys
@@ -30,6 +31,8 @@ __all__ = [
     "normalise_identifier",
     "pseudonymise",
     "pseudonym_key",
+    "key_fingerprint",
+    "key_source",
     "KEY_ENV",
     "KINDS",
 ]
@@ -203,12 +206,24 @@ def _key_file() -> Path:
     return ROOT / ".rakor" / "pseudonym.key"
 
 
-def pseudonym_key() -> bytes:
+def pseudonym_key(create: bool = True) -> bytes | None:
     """The secret key: ``$RAKOR_PSEUDONYM_KEY``, else ``.rakor/pseudonym.key`` (created on first use).
 
     The key file is created with 32 random bytes (hex) and permissions 600, and a message on
     stderr says where it is. Keep it safe and outside git (``.gitignore`` has ``.rakor/``): the
     same key is needed to link data across runs; a lost key means new pseudonyms.
+
+    Parameters
+    ----------
+    create
+        Create the key file when there is no key; with ``False`` return ``None`` instead (the
+        pipeline asks first, so that a lost key is never silently replaced where earlier
+        periods were pseudonymised with it).
+
+    Returns
+    -------
+    bytes or None
+        The key, or ``None`` when there is none and ``create`` is false.
     """
     env = os.environ.get(KEY_ENV)
     if env:
@@ -218,6 +233,8 @@ def pseudonym_key() -> bytes:
         key = path.read_text(encoding="utf-8").strip()
         if key:
             return key.encode("utf-8")
+    if not create:
+        return None
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_hex(32)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -229,6 +246,29 @@ def pseudonym_key() -> bytes:
         file=sys.stderr,
     )
     return key.encode("utf-8")
+
+
+def key_source() -> str:
+    """Where :func:`pseudonym_key` takes the key from, in words (for messages; never the key)."""
+    return f"${KEY_ENV}" if os.environ.get(KEY_ENV) else str(_key_file())
+
+
+def key_fingerprint(key: bytes | None = None) -> str:
+    """Which key pseudonymised a table: HMAC-SHA256 of a constant under the key (hex).
+
+    Parameters
+    ----------
+    key
+        The secret (default :func:`pseudonym_key`, created if missing).
+
+    Returns
+    -------
+    str
+        64 hex characters. It identifies the key and reveals nothing about it or about any
+        pseudonym: the constant is not an identifier.
+    """
+    key = key if key is not None else pseudonym_key()
+    return hmac.new(key, b"rakor key id", "sha256").hexdigest()
 
 
 def _normalise_for(kind: str, s: pd.Series) -> pd.Series:

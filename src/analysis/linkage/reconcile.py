@@ -22,7 +22,7 @@ restricted identity table, and it writes only into a folder whose path contains 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -686,7 +686,10 @@ def verification_worklists(tables: Mapping[str, pd.DataFrame] | pd.DataFrame, id
     -------
     list of Path
         The files written (one per kelurahan with something to verify), for the manifest.
-        Their content is personal data: list the files, never their rows.
+        Their content is personal data: list the files, never their rows. Each sheet's first
+        row is :data:`analysis.config.RESTRICTED_NOTICE` and the table's header is row 2
+        (read back with ``pd.read_excel(path, header=1)``); the folder is made ``0700``, the
+        files ``0600``.
     """
     out_dir = Path(out_dir)
     if "restricted" not in out_dir.resolve().parts:
@@ -729,12 +732,24 @@ def verification_worklists(tables: Mapping[str, pd.DataFrame] | pd.DataFrame, id
         "hasil_verifikasi": "",
         "catatan": "",
     }).sort_values(["kelurahan_code", "rt", "masalah"], na_position="last")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    from analysis.config import RESTRICTED_NOTICE, make_restricted_dir
+
+    make_restricted_dir(out_dir)  # owner-only (0700): the sheets hold names, NIK and No. KK
+
+    def write(part: pd.DataFrame) -> Callable[[Path], None]:
+        def to(tmp: Path) -> None:
+            # Row 1 says the sheet holds personal data (UU 27/2022); the table starts in row 2,
+            # so a reader takes `pd.read_excel(path, header=1)`.
+            with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+                part.to_excel(xw, sheet_name="verifikasi", index=False, startrow=1)
+                ws = xw.sheets["verifikasi"]
+                ws["A1"] = RESTRICTED_NOTICE
+                ws.freeze_panes = "A3"
+        return to
+
     files: list[Path] = []
     for code, part in sheet.groupby("kelurahan_code", sort=True):
         path = out_dir / f"verifikasi_{str(code).replace('.', '_')}.xlsx"
-        # engine named: the temporary file has no .xlsx suffix to infer it from
-        atomic_write(path, lambda tmp, part=part: part.to_excel(tmp, sheet_name="verifikasi", index=False,
-                                                                engine="openpyxl"))
+        atomic_write(path, write(part), mode=0o600)
         files.append(path)
     return files
