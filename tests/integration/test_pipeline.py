@@ -275,15 +275,27 @@ def test_history_keeps_one_figure_per_rakor_and_gives_the_change(pipeline_run, c
 def test_a_failing_notebook_exits_1_names_the_cell_and_keeps_the_good_report(pipeline_run, cli, tmp_path):
     import shutil
 
+    import json
+
+    from analysis import config
+
     processed = tmp_path / "processed"
     shutil.copytree(pipeline_run["processed"], processed)
-    est = pd.read_parquet(processed / "estimates.parquet")
-    est.drop(columns=["estimate"]).to_parquet(processed / "estimates.parquet")  # a broken contract
+    # A project whose kecamatan brief notebook breaks in a code cell (a bug, not the user's input:
+    # a broken estimates table is the user's and stops earlier with exit 2).
+    root = tmp_path / "project"
+    shutil.copytree(config.CONFIG_DIR, root / "config")
+    shutil.copytree(config.NOTEBOOKS_DIR, root / "notebooks")
+    nb_path = root / "notebooks" / "03_brief_kecamatan.ipynb"
+    nb = json.loads(nb_path.read_text(encoding="utf-8"))
+    nb["cells"].append({"cell_type": "code", "execution_count": None, "id": "broken", "metadata": {},
+                        "outputs": [], "source": ["ctx.est['no such column']"]})
+    nb_path.write_text(json.dumps(nb), encoding="utf-8")
     out = tmp_path / "reports"
     shutil.copytree(pipeline_run["report"], out / pipeline_run["report"].name)
     good = (out / pipeline_run["report"].name / "manifest.json").read_text()
     proc = cli("brief", "--processed", str(processed), "--out", str(out), "--kecamatan", "64.74.03",
-               "--no-pdf", check=False, env=pipeline_run["env"])
+               "--no-pdf", check=False, env={**pipeline_run["env"], "RAKOR_ROOT": str(root)})
     assert proc.returncode == 1, proc.stderr[-2000:]
     message = proc.stderr.strip().splitlines()[-1]
     assert re.search(r"notebook 0[34]_brief_\w+\.ipynb failed in cell \d+ with KeyError", message), message
