@@ -71,6 +71,11 @@ REJECTS = _schema("rejects", {
     "source": _s(), "file": _s(), "row": _i(ge=1), "column": _s(True), "value": _s(True),
     "reason": _s(),
 })
+#: Data-quality findings on rows that were kept (the row is used; the finding is reported).
+FINDINGS = _schema("findings", {
+    "source": _s(), "file": _s(), "row": _i(ge=1), "column": _s(True), "value": _s(True),
+    "reason": _s(),
+})
 CORRECTIONS = _schema("corrections", {
     "source": _s(), "column": _s(), "value": _s(), "corrected_to": _s(), "code": _s(),
     "method": _s(isin=["alias", "fuzzy"]), "score": _f(False, 0, 100), "n_rows": _i(ge=1),
@@ -83,7 +88,9 @@ EPPGBM = _schema("eppgbm", {
     "weight_kg": _f(True, 0, 200), "height_cm": _f(True, 0, 300),
     "measure": _s(True, isin=["l", "h"]), "oedema": pa.Column("bool"),
     "kecamatan_code": _s(False, _KEC), "kelurahan_code": _s(False, _KEL),
-    "posyandu": _s(True), "rt": _s(True), "rw": _s(True), **_ORIGIN,
+    "posyandu": _s(True), "rt": _s(True), "rw": _s(True), "puskesmas": _s(True),
+    "weight_gain": _s(True, isin=["N", "T", "O", "B"]),
+    "app_waz": _f(), "app_haz": _f(), "app_whz": _f(), **_ORIGIN,
 })
 _FLAGS = {c: pa.Column("boolean", nullable=True)
           for c in ("penerima_pkh", "penerima_bpnt", "penerima_pbi", "resiko_stunting")}
@@ -102,7 +109,8 @@ DTSEN_FAMILY = _schema("dtsen_family", {
 SUSENAS = _schema("susenas", {
     "period": _s(True, _PERIOD), "hh_id": _s(), "strata": _s(), "psu": _s(),
     "weight_hh": _f(False, 0), "hh_size": _i(ge=1), "expenditure_pc_idr_month": _f(False, 0),
-    "kecamatan_code": _s(False, _KEC), "kelurahan_code": _s(False, _KEL), **_ORIGIN,
+    # The survey rarely carries a desa code: kelurahan is optional (kecamatan and kota estimates).
+    "kecamatan_code": _s(False, _KEC), "kelurahan_code": _s(True, _KEL), **_ORIGIN,
 })
 PENDATAAN_RT = _schema("pendataan_rt", {
     "period": _s(True, _PERIOD), "family_key": _key(False), "head_key": _key(),
@@ -125,7 +133,8 @@ IDENTITY = _schema("identity", {
 
 #: Table name (file stem under ``data/processed/``) -> schema.
 PROCESSED: dict[str, pa.DataFrameSchema] = {
-    "intake": INTAKE, "rejects": REJECTS, "corrections": CORRECTIONS, "eppgbm": EPPGBM,
+    "intake": INTAKE, "rejects": REJECTS, "corrections": CORRECTIONS, "findings": FINDINGS,
+    "eppgbm": EPPGBM,
     "dtsen_member": DTSEN_MEMBER, "dtsen_family": DTSEN_FAMILY, "susenas": SUSENAS,
     "pendataan_rt": PENDATAAN_RT, "program": PROGRAM,
 }
