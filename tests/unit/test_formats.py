@@ -78,6 +78,8 @@ def test_extension_is_not_trusted(tmp_path):
     ("eppgbm/eppgbm_register_barat_202502.ods", 3, 2, 1, 2),  # ODS, merged title
     ("susenas/susenas_202503.dta", 5, 3, 2, 1),          # Stata, BPS names
     ("susenas/susenas_lama_202503.sav", 3, 3, 0, 1),     # SPSS, older BPS names
+    ("eppgbm_bulanan/laporan_bulanan_2025.xls", 7, 7, 0, 2),        # monthly report, HTML
+    ("eppgbm_bulanan/laporan_bulanan_manual_2025.csv", 3, 2, 1, 1),  # human headers, CSV
 ])
 def test_rows_in_equal_kept_plus_rejected(result, name, rows_in, kept, rejected, header_row):
     res, _ = result
@@ -98,6 +100,7 @@ def test_rejects_name_the_rows_as_seen(result):
         ("eppgbm/eppgbm_register_barat_202502.ods", 5, "measure_before_birth"),
         ("susenas/susenas_202503.dta", 4, "missing_value"),          # fwt missing
         ("susenas/susenas_202503.dta", 5, "invalid_value"),          # r301 = 0
+        ("eppgbm_bulanan/laporan_bulanan_manual_2025.csv", 4, "invalid_number"),  # Tahun "2O25"
     }
 
 

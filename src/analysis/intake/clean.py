@@ -84,6 +84,7 @@ SOURCES = {
     "susenas": ["susenas"],
     "pendataan_rt": ["pendataan_rt"],
     "program": ["program"],
+    "eppgbm_bulanan": ["eppgbm_bulanan"],
 }
 TABLES = [t for ts in SOURCES.values() for t in ts]
 
@@ -570,6 +571,165 @@ def _record_finding(w: _Work, mask: pd.Series | np.ndarray, col: str, reason: st
         "reason": reason}))
 
 
+# -- the monthly e-PPGBM report (counts per kelurahan and month) ----------------------------------
+
+#: A Pct_ value further than this (percentage points) from 100 x its counts is a finding.
+PCT_TOLERANCE = 0.05
+#: Counts of the monthly report and their canonical names (``docs/data_model.md``).
+BULANAN_COUNTS = ["children_target", "children_this_month", "children_weighed",
+                  "children_weighed_measured", "children_measured_height", "children_with_kia",
+                  "gained_n", "not_gained_t", "not_weighed_last_month_o", "new_b",
+                  "weighed_corrected_d", "stunted", "wasted", "underweight", "overweight"]
+
+
+def _clean_eppgbm_bulanan(w: _Work, key: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The monthly e-PPGBM report: one row per kelurahan and month, counts only (no person).
+
+    Required values: kelurahan, Bulan (a month name; one that cannot be read stops the file, as
+    for the by-name export), Tahun (a year). Counts are whole numbers >= 0 (``invalid_value``
+    otherwise); an empty count is missing. Every ``Pct_`` column is recomputed from its counts
+    (:func:`_check_percentages`). The report's other columns are kept as ``other_<header>`` when
+    they hold numbers. The same kelurahan and month twice is a duplicate (the last file kept).
+    """
+    cfg = config.sources()["eppgbm_bulanan"]
+    w.require(["kelurahan", "bulan", "tahun"])
+    month, reason = parse_month_name(w.text("bulan"))
+    _stop_on_month(w, reason, "bulan")
+    year = w.number("tahun")
+    w.reject(year.notna() & ~(year.between(2000, 2100) & (year % 1 == 0)), "tahun", "invalid_value")
+    ok = month.notna() & year.between(2000, 2100)
+    period = pd.Series(None, index=w.df.index, dtype="str")
+    period[ok] = (year[ok].astype(int).astype(str) + "-" + month[ok].astype(int).astype(str).str.zfill(2))
+    kec, kel = w.areas()
+    counts = {}
+    for c in BULANAN_COUNTS:
+        v = w.number(c, grouping=True) if w.has(c) else pd.Series(np.nan, index=w.df.index)
+        w.reject(v.notna() & ((v < 0) | (v % 1 != 0)), c, "invalid_value")
+        counts[c] = v
+    pcts = {c: _percent(w, c) for c in ("pct_children_weighed", "pct_stunted", "pct_wasted",
+                                        "pct_underweight", "pct_overweight")}
+    other = _other_numbers(w)
+    n_used = _check_percentages(w, cfg, counts, pcts, other)
+    out = pd.DataFrame({"period": period, "kecamatan_code": kec, "kelurahan_code": kel,
+                        "puskesmas": w.text("puskesmas"), **counts, **pcts, **n_used, **other})
+    return out, pd.DataFrame()
+
+
+def _stop_on_month(w: _Work, reason: pd.Series, col: str) -> None:
+    bad = reason.notna().to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise RakorInputError(
+            f"{w.raw.label} row {int(w.df['source_row'].iloc[i])}, column "
+            f"'{w.raw.columns.get(col, col)}': month name {w.text(col).iloc[i]!r} cannot be read "
+            f"({int(bad.sum())} row(s)); expected an Indonesian or English month name such as "
+            "'Februari' or 'Agustus', or 1-12 — correct it and run again")
+
+
+def _percent(w: _Work, col: str) -> pd.Series:
+    """A percentage cell ("12,5", "12.5 %") as a number; unreadable -> missing (and a finding)."""
+    if not w.has(col):
+        return pd.Series(np.nan, index=w.df.index)
+    v, reason = parse_number(w.text(col).str.replace("%", "", regex=False).str.strip())
+    w.finding(reason.notna().to_numpy(), col, "invalid_number")
+    return v
+
+
+def _other_numbers(w: _Work) -> dict[str, pd.Series]:
+    """The report's other columns that hold numbers, as ``other_<header>`` (text columns are
+    left out and named in the notes)."""
+    out, text_cols = {}, []
+    for col in [c for c in w.df.columns if c.startswith("other:")]:
+        t = w.text(col)
+        is_pct = col.startswith("other:pct_")
+        v, reason = parse_number(t.str.replace("%", "", regex=False).str.strip() if is_pct else t,
+                                 grouping=not is_pct)
+        if reason.notna().any():
+            text_cols.append(w.raw.columns.get(col, col))
+            continue
+        out["other_" + col.removeprefix("other:")] = v.astype("float64")
+    if text_cols:
+        w.notes.append(f"{w.raw.label}: columns not kept (not numbers): {', '.join(text_cols)}")
+    return out
+
+
+def _check_percentages(w: _Work, cfg: dict[str, Any], counts: dict[str, pd.Series],
+                       pcts: dict[str, pd.Series], other: dict[str, pd.Series]
+                       ) -> dict[str, pd.Series]:
+    """Recompute every Pct_ column from its counts; differences over :data:`PCT_TOLERANCE`
+    points are findings (``pct_disagrees``, value: the file's and the recomputed value).
+
+    The configured ``percentages`` of ``config/sources.yml`` name each Pct_ column's numerator
+    and denominator. When a row's denominator is empty, the count among the listed alternatives
+    that reproduces the file's own Pct_ (within the tolerance) is used, and the notes say so;
+    with none, the row has no denominator for that indicator (finding ``denominator_missing``).
+    A count above its denominator is the finding ``count_exceeds_denominator`` (the monthly
+    estimates leave that row out). Other ``Pct_`` columns (``other_pct_*``) are checked against
+    ``Jml_<name>`` or ``<name>`` divided by the listed denominator that reproduces most of the
+    file's values.
+
+    Returns
+    -------
+    dict
+        ``n_<indicator>`` (the denominator used) and ``n_<indicator>_from`` (its canonical name)
+        for stunted, wasted, underweight, overweight.
+    """
+    used = {}
+    for pct, (num, den, *alts) in (cfg.get("percentages") or {}).items():
+        fpct, x = pcts[pct], counts[num]
+        n = counts[den].copy()
+        src = pd.Series(np.where(n.notna(), den, None), index=n.index, dtype="str")
+        for alt in alts:
+            need = n.isna() & fpct.notna() & x.notna() & counts[alt].gt(0)
+            match = need & ((100 * x / counts[alt] - fpct).abs() <= PCT_TOLERANCE)
+            if match.any():
+                n[match], src[match] = counts[alt][match], alt
+                w.notes.append(
+                    f"{w.raw.label}: {int(match.sum())} row(s) with {w.raw.columns.get(den, den)} "
+                    f"empty: {w.raw.columns.get(pct, pct)} divided by "
+                    f"{w.raw.columns.get(alt, alt)}, which is used as the denominator")
+        w.finding((n.isna() & x.notna()).to_numpy(), den if w.has(den) else num,
+                  "denominator_missing", x.astype("Int64").astype("str"))
+        _pct_findings(w, pct, fpct, x, n, num, src)
+        w.finding((x > n).fillna(False).to_numpy(), num, "count_exceeds_denominator",
+                  x.astype("Int64").astype("str") + " > " + n.astype("Int64").astype("str"))
+        if pct != "pct_children_weighed":
+            used[f"n_{num}"] = n.astype("float64")
+            used[f"n_{num}_from"] = src.astype("str")
+    dens = [d for d in cfg.get("denominators", []) if counts[d].notna().any()]
+    for name in [c for c in other if c.startswith("other_pct_")]:
+        rest = name.removeprefix("other_pct_")
+        num = next((other[c] for c in (f"other_jml_{rest}", f"other_{rest}") if c in other), None)
+        fpct = other[name]
+        if num is None or not dens:
+            w.notes.append(f"{w.raw.label}: {w.raw.columns.get('other:' + name[6:], name)} not "
+                           "checked (no count of the same name)")
+            continue
+        hits = {d: int(((100 * num / counts[d] - fpct).abs() <= PCT_TOLERANCE).sum()) for d in dens}
+        best = max(hits, key=hits.get)
+        if hits[best] == 0:
+            w.notes.append(f"{w.raw.label}: {w.raw.columns.get('other:' + name[6:], name)} not "
+                           "checked (no count reproduces it)")
+            continue
+        src = pd.Series(best, index=w.df.index, dtype="str")
+        _pct_findings(w, "other:" + name[6:], fpct, num, counts[best], None, src)
+    return used
+
+
+def _pct_findings(w: _Work, pct_col: str, fpct: pd.Series, x: pd.Series, n: pd.Series,
+                  num: str | None, src: pd.Series) -> None:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        recomputed = 100 * x / n.where(n > 0)
+    bad = (fpct.notna() & recomputed.notna() & ((recomputed - fpct).abs() > PCT_TOLERANCE))
+    if not bad.any():
+        return
+    shown = fpct.map(lambda v: f"{v:g}").astype("str")
+    value = (shown + " in the file; " + recomputed.round(2).map(lambda v: f"{v:.2f}").astype("str")
+             + " = 100 x " + (w.raw.columns.get(num, num) if num else "count") + " / "
+             + src.map(lambda d: w.raw.columns.get(d, d) if isinstance(d, str) else "").astype("str"))
+    w.finding(bad.to_numpy(), pct_col, "pct_disagrees", value)
+
+
 def _ident(key: pd.Series, nama: pd.Series, nik: pd.Series | None = None,
            kk: pd.Series | None = None, alamat: pd.Series | None = None,
            birth: pd.Series | None = None) -> pd.DataFrame:
@@ -889,7 +1049,8 @@ def _clean_program(w: _Work, key: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 _CLEANERS = {"eppgbm": _clean_eppgbm, "dtsen": _clean_dtsen, "susenas": _clean_susenas,
-             "pendataan_rt": _clean_pendataan, "program": _clean_program}
+             "pendataan_rt": _clean_pendataan, "program": _clean_program,
+             "eppgbm_bulanan": _clean_eppgbm_bulanan}
 
 
 # --------------------------------------------------------------------------------------------
@@ -973,6 +1134,8 @@ def _duplicates(source: str, df: pd.DataFrame) -> pd.DataFrame:
         return _mark_duplicates(df, ["family_key", "period"], ["listing_date"], "no_kk")
     if source == "program":
         return _mark_duplicates(df, ["programme", "_dup_key", "period"], [], "nik")
+    if source == "eppgbm_bulanan":
+        return _mark_duplicates(df, ["kelurahan_code", "period"], [], "kelurahan")
     raise ValueError(source)
 
 
@@ -1012,8 +1175,14 @@ _DTYPES = {
 
 
 def _finalise(table: str, df: pd.DataFrame) -> pd.DataFrame:
-    df = df[schemas.columns_of(table)].reset_index(drop=True)
+    # The monthly report keeps its other numeric columns (other_*) after the declared ones.
+    extra = sorted(c for c in df.columns if c.startswith("other_")) if table == "eppgbm_bulanan" else []
+    df = df[schemas.columns_of(table) + extra].reset_index(drop=True)
+    for c in extra:
+        df[c] = df[c].astype("float64")
     for c, col in schemas.PROCESSED[table].columns.items():
+        if col.regex:  # a pattern for extra columns (handled above)
+            continue
         want = _DTYPES.get(table, {}).get(c)
         if want:
             df[c] = df[c].astype(want)

@@ -536,6 +536,17 @@ def _finish(df: pd.DataFrame, first_row: int, path: Path, label: str, header: _H
     out = out.loc[nonempty].reset_index(drop=True)
     used = set(header.mapping.values())
     unused = [c for i, c in enumerate(header.cells) if i not in used and c]
+    if cfg.get("keep_other_columns"):
+        # Sources whose every column is data (the monthly report's ~75 counts): the headers not
+        # in the aliases are kept too, as ``other:<header in snake_case>``.
+        for i, cell in enumerate(header.cells):
+            name = "other:" + normalise_header(cell).replace(" ", "_")
+            if i in used or not cell or name in out.columns or i >= df.shape[1]:
+                continue
+            s = df[i].astype("str").str.strip().loc[nonempty].reset_index(drop=True)
+            out[name] = s.where(s != "", None).astype("str")
+            header.mapping[name] = i
+        unused = [c for i, c in enumerate(header.cells) if i not in header.mapping.values() and c]
     if out.empty:
         raise RakorInputError(
             f"{label} has a header (row {header.index + 1}) but no data rows; "
