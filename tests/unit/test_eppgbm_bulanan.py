@@ -133,3 +133,81 @@ def test_monthly_rows_wilson_by_hand(cleaned):
 
 def test_monthly_rows_of_nothing():
     assert monthly_rows(pd.DataFrame(), "2025-02").empty
+
+
+# -- the app's z-scores verified (analysis.estimates.eppgbm_checks) -------------------------------
+
+def _kids():
+    """Hand-made children (compute_zscores columns that matter): see each comment."""
+    rows = [  # period, kecamatan, kelurahan, puskesmas, app_haz, is_stunted
+        ("2025-02", "64.74.01", "64.74.01.1003", "PKM A", -2.5, True),    # agree
+        ("2025-02", "64.74.01", "64.74.01.1003", "PKM A", -1.5, True),    # differ
+        ("2025-02", "64.74.01", "64.74.01.1004", "PKM A", -2.1, False),   # differ
+        ("2025-02", "64.74.01", "64.74.01.1004", "PKM B", -1.0, False),   # agree
+        ("2025-02", "64.74.02", "64.74.02.1001", "PKM C", None, True),    # no app value
+        ("2025-02", "64.74.02", "64.74.02.1001", "PKM C", -3.0, None),    # no value of ours
+        ("2025-02", "64.74.02", "64.74.02.1001", "PKM C", -2.0, False),   # -2.00 is not < -2
+        ("2025-02", "64.74.02", "64.74.02.1001", "PKM C", -0.5, False),   # agree
+        ("2024-08", "64.74.01", "64.74.01.1003", "PKM A", -2.2, True),    # earlier round, agree
+        ("2025-08", "64.74.01", "64.74.01.1003", "PKM A", -1.0, True),    # after the period
+    ]
+    df = pd.DataFrame(rows, columns=["period", "kecamatan_code", "kelurahan_code", "puskesmas",
+                                     "app_haz", "is_stunted"])
+    return df.astype({"app_haz": float, "is_stunted": "boolean"})
+
+
+def test_z_disagreement_rows_by_hand():
+    from analysis.estimates.eppgbm_checks import z_disagreement_rows
+
+    rows = z_disagreement_rows(_kids(), "2025-02")
+    assert set(rows["indicator"]) == {"eppgbm_z_disagreement"}
+    assert set(rows["data_period"]) == {"2024-08", "2025-02"}
+
+    def one(level, code, dp="2025-02", breakdown="total"):
+        r = rows[(rows["area_level"] == level) & (rows["area_code"] == code)
+                 & (rows["data_period"] == dp) & (rows["breakdown"] == breakdown)]
+        assert len(r) == 1, (level, code, dp, breakdown)
+        return r.iloc[0]
+
+    r = one("kota", "64.74")  # 6 compared, 2 differ
+    assert (r["n"], r["estimate"]) == (6, pytest.approx(2 / 6))
+    assert (r["ci_low"], r["ci_high"]) == (pytest.approx(0.096771, abs=1e-6),
+                                           pytest.approx(0.700007, abs=1e-6))
+    assert (one("kecamatan", "64.74.01")["n"], one("kecamatan", "64.74.01")["estimate"]) == (4, 0.5)
+    assert one("kecamatan", "64.74.02")["estimate"] == 0.0
+    r = one("kelurahan", "64.74.01.1003")
+    assert (r["n"], r["ci_low"], r["ci_high"]) == (2, pytest.approx(0.094531, abs=1e-6),
+                                                   pytest.approx(0.905469, abs=1e-6))
+    r = one("kota", "64.74", breakdown="puskesmas=PKM A")
+    assert (r["n"], r["estimate"]) == (3, pytest.approx(2 / 3))
+    r = one("kota", "64.74", breakdown="puskesmas=PKM B")
+    assert (r["n"], r["estimate"], r["ci_high"]) == (1, 0.0, pytest.approx(0.793451, abs=1e-6))
+    assert one("kota", "64.74", dp="2024-08")["n"] == 1
+    assert (rows["method"] == "count:wilson").all() and (rows["source"] == "eppgbm").all()
+
+
+def test_z_disagreement_without_app_column_or_puskesmas():
+    from analysis.estimates.eppgbm_checks import z_disagreement_rows
+
+    assert z_disagreement_rows(_kids().drop(columns=["app_haz"]), "2025-02").empty
+    rows = z_disagreement_rows(_kids().drop(columns=["puskesmas"]), "2025-02")
+    assert set(rows["breakdown"]) == {"total"}
+
+
+def test_z_disagreement_on_the_cleaned_web_export(cleaned):
+    from analysis.anthropometry import compute_zscores
+    from analysis.estimates.eppgbm_checks import z_disagreement_rows
+
+    res, _ = cleaned
+    kids = compute_zscores(res.tables["eppgbm"])
+    rows = z_disagreement_rows(kids, "2025-02")
+    kota = rows[(rows["area_level"] == "kota") & (rows["breakdown"] == "total")].iloc[0]
+    # Web rows 5 (999,99) and 6 (83..9) carry no app value: of the 8 children kept, 6 compare.
+    assert kota["n"] == 6
+    # Web row 4: a boy of 1438 days (47 months), 94.5 cm; the WHO 2006 median at 47 months is
+    # about 102.5 cm with an SD of about 4 cm, so about -2 (ours: stunted); the app says -1.20.
+    # Every other child is far from -2 on both sides (app -1.00 and heights near the median, or
+    # the girl of row 8 at 72 cm and 21 months: app -2.45 and ours far below -2).
+    assert kota["estimate"] == pytest.approx(1 / 6)
+    assert {b for b in rows["breakdown"] if b.startswith("puskesmas=")} >= {
+        "puskesmas=Bontang Utara I", "puskesmas=Bontang Barat"}
