@@ -286,3 +286,41 @@ def test_unreadable_statistical_file_is_a_message(tmp_path):
     p.write_bytes(b"<stata_dta><header>broken")
     with pytest.raises(RakorInputError, match="cannot be opened as a Stata dataset"):
         read_table(p, config.sources()["susenas"], source="susenas")
+
+
+@pytest.mark.parametrize("name", ["eppgbm/eppgbm_web_202502.xls",
+                                  "eppgbm_bulanan/laporan_bulanan_2025.xls"])
+def test_html_fast_path_equals_lxml(name):
+    from analysis.intake.read import _html_body_fast, _nth_row_end
+
+    raw = (OK / name).read_bytes()
+    header_tr = 3 if name.startswith("eppgbm/") else 2
+    fast = _html_body_fast(raw[_nth_row_end(raw, header_tr):], "utf-8")
+    assert fast is not None  # plain markup: the fast path is taken
+    slow = html_rows(raw)[header_tr:]
+    assert [[str(v).strip() for v in r] for r in fast.itertuples(index=False)] == slow
+
+
+@pytest.mark.parametrize("body", [
+    b"<tr><td>a<td>b</tr>",                      # cells left unclosed (valid HTML)
+    b"<tr><td colspan='2'>a</td></tr>",          # a span in the body
+    b"<tr><td>a</td><td>b</td></tr><tr><td>c</td></tr>",  # ragged rows
+])
+def test_html_fast_path_steps_aside(body):
+    from analysis.intake.read import _html_body_fast
+
+    assert _html_body_fast(body, "utf-8") is None  # lxml reads these
+
+
+def test_html_unclosed_cells_still_read(tmp_path):
+    page = ("<table><tr><th>NIK</th><th>Nama</th><th>JK</th><th>Tgl Lahir</th><th>Desa/Kel</th>"
+            "<th>Tanggal Pengukuran</th><th>Berat</th><th>Tinggi</th></tr>"
+            "<tr><td>6474010503210001<td>A<td>L<td>2021-03-05<td>Guntung<td>2025-02-10<td>14,2"
+            "<td>94,5</tr><tr><td>6474010503210002<td>B<td>P<td>2021-03-06<td>Guntung"
+            "<td>2025-02-10<td>14<td>95</tr></table>")
+    (tmp_path / "e").mkdir()
+    p = tmp_path / "e" / "x.xls"
+    p.write_text(page, encoding="utf-8")
+    t = read_table(p, config.sources()["eppgbm"], source="eppgbm")
+    assert t.rows_in == 2 and list(t.data["nama"]) == ["A", "B"]
+    assert list(t.data["source_row"]) == [2, 3]

@@ -806,20 +806,114 @@ def _read_html(raw: bytes, path: Path, label: str, source: str, cfg: dict[str, A
             "e-PPGBM download (an HTML table saved as .xls), a CSV or an Excel file — download "
             "the export again, or open it in a browser to see what it holds"
         )
-    rows = html_rows(raw)
-    if not any(any(c for c in r) for r in rows):
+    encoding = _html_encoding(raw)
+    # The header is looked for in the first rows, parsed by lxml; the body (a million rows in a
+    # big download) is read by the fast path when its markup is plain, else by lxml too.
+    head_end = _nth_row_end(raw, HEADER_SEARCH_ROWS * 3)
+    head_rows = html_rows(raw if head_end is None else raw[:head_end])
+    if not any(any(c for c in r) for r in head_rows):
         raise RakorInputError(
             f"{label} is an HTML page whose tables are empty; expected the e-PPGBM download with "
             "a header row and one row per record — download the export again"
         )
-    header = _find_header(rows[: HEADER_SEARCH_ROWS * 3], cfg)
+    header = _find_header(head_rows, cfg)
     if header is None:
-        raise RakorInputError(_no_header_message(label, rows, source, cfg))
-    body = rows[header.index + 1:]
-    width = max([len(header.cells), *(len(r) for r in body)]) if body else len(header.cells)
-    df = _rows_frame(body, width)
-    return _finish(df, header.index + 2, path, label, header, source, cfg, None,
-                   _html_encoding(raw), None)
+        raise RakorInputError(_no_header_message(label, head_rows, source, cfg))
+    body_start = _nth_row_end(raw, header.index + 1)
+    df = _html_body_fast(raw[body_start:], encoding) if body_start is not None else None
+    if df is None:
+        rows = html_rows(raw)
+        body = rows[header.index + 1:]
+        width = max([len(header.cells), *(len(r) for r in body)]) if body else len(header.cells)
+        df = _rows_frame(body, width)
+    return _finish(df, header.index + 2, path, label, header, source, cfg, None, encoding, None)
+
+
+_TR_END = re.compile(rb"</tr\s*>", re.IGNORECASE)
+
+
+def _nth_row_end(raw: bytes, n: int) -> int | None:
+    """Byte offset just after the ``n``-th ``</tr>`` (None when the page has fewer)."""
+    for i, m in enumerate(_TR_END.finditer(raw), start=1):
+        if i == n:
+            return m.end()
+    return None
+
+
+# Plain machine-written rows: <tr ...><td ...>text</td>...</tr>, nothing spanning, nothing nested.
+_FAST_UNSAFE = re.compile(rb"colspan|rowspan|<table|<t[dh][^>]*/>", re.IGNORECASE)
+_EMPTY_ROW = re.compile(rb"<tr[^>]*>\s*</tr\s*>", re.IGNORECASE)
+_ROW_END = re.compile(rb"</t[dh]\s*>\s*</tr\s*>", re.IGNORECASE)
+_ROW_START = re.compile(rb"<tr[^>]*>\s*<t[dh](?:\s[^>]*)?>", re.IGNORECASE)
+_CELL_GAP = re.compile(rb"</t[dh]\s*>\s*<t[dh](?:\s[^>]*)?>", re.IGNORECASE)
+_ANY_TAG = re.compile(rb"<[^>]*>")
+_UNIT_SEP = b"\x1f"
+
+
+def _html_body_fast(body: bytes, encoding: str) -> pd.DataFrame | None:
+    """The rows below the header of a plainly written HTML table, read at CSV speed.
+
+    The markup is rewritten by a few byte-level regular expressions into one line per ``<tr>``
+    and a unit separator (``\\x1f``) between cells, which pyarrow's CSV reader then splits (no
+    quoting). Returns None, and the caller parses with lxml, whenever the markup is not plain
+    enough for that to be exact: a ``colspan``/``rowspan``, a nested table, a cell left unclosed
+    (HTML allows it), a unit separator in the text, or rows that do not split consistently.
+    Entities (``&amp;``, ``&nbsp;``) are decoded and tags inside cells (``<b>``) removed, as
+    lxml's text would give.
+    """
+    import html as _html
+
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    if encoding not in ("utf-8", "ascii"):
+        body = body.decode(encoding, errors="replace").encode("utf-8")
+    first, last = body.find(b"<tr"), body.rfind(b"</tr")
+    if first < 0:
+        first = last = 0
+    if (_FAST_UNSAFE.search(body) or _UNIT_SEP in body
+            or body.lower().count(b"<tr") != body.lower().count(b"</tr")
+            or len(re.findall(rb"<t[dh][\s>]", body, re.IGNORECASE))
+            != len(re.findall(rb"</t[dh]\s*>", body, re.IGNORECASE))):
+        return None
+    part = body[first:body.find(b">", last) + 1] if last >= 0 else b""
+    n_rows = len(_TR_END.findall(part))
+    if n_rows == 0:
+        return pd.DataFrame(columns=range(1), dtype=object)
+    part = part.replace(b"\r", b" ").replace(b"\n", b" ").replace(b"\t", b" ")
+    part = _EMPTY_ROW.sub(b"\n", part)
+    part = _ROW_END.sub(b"\n", part)
+    part = _ROW_START.sub(b"", part)
+    part = _CELL_GAP.sub(_UNIT_SEP, part)
+    part = _ANY_TAG.sub(b"", part)
+    # What is left between rows (</tbody>, spaces) became part of the next row's first cell:
+    # only spaces are possible there, and cells are stripped later.
+    if part.count(b"\n") != n_rows:
+        return None
+    # Every row has the first row's number of cells, or pyarrow refuses (then lxml reads it).
+    width = part[:part.find(b"\n")].count(_UNIT_SEP) + 1
+    names = [str(i) for i in range(width)]
+    try:
+        tbl = pcsv.read_csv(
+            _io.BytesIO(part),
+            read_options=pcsv.ReadOptions(column_names=names),
+            parse_options=pcsv.ParseOptions(delimiter="\x1f", quote_char=False,
+                                            ignore_empty_lines=False),
+            convert_options=pcsv.ConvertOptions(
+                column_types={n: pa.string() for n in names}, strings_can_be_null=False,
+                quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, pa.ArrowException):
+        return None
+    if tbl.num_rows != n_rows:
+        return None
+    df = tbl.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get)
+    df.columns = range(df.shape[1])
+    for c in df.columns:
+        col = df[c]
+        has = col.str.contains("&", regex=False)
+        if has.any():
+            df.loc[has, c] = col[has].map(_html.unescape)
+    return df
 
 
 def _rows_frame(body: list[list[str]], width: int) -> pd.DataFrame:
