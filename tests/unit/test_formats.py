@@ -247,6 +247,8 @@ def test_html_keeps_leading_zeros_and_entities(tmp_path):
     ("dta_no_weight", ["susenas/susenas_202503.dta", "'weight'", "fwt"]),
     ("bad_month", ["eppgbm/eppgbm_web_202502.xls", "row 4", "Bulan Pengukuran", "'Febuary'"]),
     ("bps_unmatched", ["susenas/susenas_202503.dta", "row 3", "6472030", "no Kemendagri match"]),
+    ("bad_month_bulanan", ["eppgbm_bulanan/laporan_bulanan_manual_2025.csv", "row 3", "'Bulan'",
+                           "'Bulan 2'"]),
 ])
 def test_bad_input_exits_2_naming_file_and_thing(case, words, tmp_path, monkeypatch, capsys):
     from analysis import cli, pipeline

@@ -841,12 +841,15 @@ def _nth_row_end(raw: bytes, n: int) -> int | None:
 
 
 # Plain machine-written rows: <tr ...><td ...>text</td>...</tr>, nothing spanning, nothing nested.
-_FAST_UNSAFE = re.compile(rb"colspan|rowspan|<table|<t[dh][^>]*/>", re.IGNORECASE)
-_EMPTY_ROW = re.compile(rb"<tr[^>]*>\s*</tr\s*>", re.IGNORECASE)
-_ROW_END = re.compile(rb"</t[dh]\s*>\s*</tr\s*>", re.IGNORECASE)
-_ROW_START = re.compile(rb"<tr[^>]*>\s*<t[dh](?:\s[^>]*)?>", re.IGNORECASE)
-_CELL_GAP = re.compile(rb"</t[dh]\s*>\s*<t[dh](?:\s[^>]*)?>", re.IGNORECASE)
+# Case-sensitive patterns (a page with upper-case tags has them lowered first): the regex engine
+# then scans for a literal prefix, several times faster than with IGNORECASE on 300 MB.
+_UPPER_TAG = re.compile(rb"</?(?:TR|TD|TH|TABLE|TBODY|THEAD)\b", re.IGNORECASE)
+_EMPTY_ROW = re.compile(rb"<tr[^>]*>\s*</tr\s*>")
+_ROW_END = re.compile(rb"</t[dh]\s*>\s*</tr\s*>")
+_ROW_START = re.compile(rb"<tr[^>]*>\s*<t[dh](?:\s[^>]*)?>")
+_CELL_GAP = re.compile(rb"</t[dh]\s*>\s*<t[dh](?:\s[^>]*)?>")
 _ANY_TAG = re.compile(rb"<[^>]*>")
+_TAG_ATTRS = {t: re.compile(b"<" + t + rb"\s[^>]*>") for t in (b"tr", b"td", b"th")}
 _UNIT_SEP = b"\x1f"
 
 
@@ -856,10 +859,10 @@ def _html_body_fast(body: bytes, encoding: str) -> pd.DataFrame | None:
     The markup is rewritten by a few byte-level regular expressions into one line per ``<tr>``
     and a unit separator (``\\x1f``) between cells, which pyarrow's CSV reader then splits (no
     quoting). Returns None, and the caller parses with lxml, whenever the markup is not plain
-    enough for that to be exact: a ``colspan``/``rowspan``, a nested table, a cell left unclosed
-    (HTML allows it), a unit separator in the text, or rows that do not split consistently.
-    Entities (``&amp;``, ``&nbsp;``) are decoded and tags inside cells (``<b>``) removed, as
-    lxml's text would give.
+    enough for that to be exact: a ``colspan``/``rowspan``, a nested table, a ``<thead>``, a
+    self-closing ``/>``, a cell left unclosed (HTML allows it), a unit separator in the text, or
+    rows that do not split into the same number of cells. Entities (``&amp;``, ``&nbsp;``) are
+    decoded and tags inside cells (``<b>``) removed, as lxml's text would give.
     """
     import html as _html
 
@@ -868,24 +871,34 @@ def _html_body_fast(body: bytes, encoding: str) -> pd.DataFrame | None:
 
     if encoding not in ("utf-8", "ascii"):
         body = body.decode(encoding, errors="replace").encode("utf-8")
+    if b"<TR" in body or b"<Tr" in body or b"<TD" in body or b"<Td" in body:
+        body = _UPPER_TAG.sub(lambda m: m.group().lower(), body)
+    if (any(t in body for t in (b"colspan", b"COLSPAN", b"rowspan", b"ROWSPAN", b"<table",
+                               b"<thead", b"/>", _UNIT_SEP))
+            or body.count(b"<tr") != body.count(b"</tr")
+            or body.count(b"<td") + body.count(b"<th") != body.count(b"</td") + body.count(b"</th")):
+        return None
     first, last = body.find(b"<tr"), body.rfind(b"</tr")
     if first < 0:
-        first = last = 0
-    if (_FAST_UNSAFE.search(body) or _UNIT_SEP in body
-            or body.lower().count(b"<tr") != body.lower().count(b"</tr")
-            or len(re.findall(rb"<t[dh][\s>]", body, re.IGNORECASE))
-            != len(re.findall(rb"</t[dh]\s*>", body, re.IGNORECASE))):
-        return None
-    part = body[first:body.find(b">", last) + 1] if last >= 0 else b""
-    n_rows = len(_TR_END.findall(part))
-    if n_rows == 0:
         return pd.DataFrame(columns=range(1), dtype=object)
+    part = body[first:body.find(b">", last) + 1]
+    n_rows = part.count(b"</tr")
     part = part.replace(b"\r", b" ").replace(b"\n", b" ").replace(b"\t", b" ")
-    part = _EMPTY_ROW.sub(b"\n", part)
-    part = _ROW_END.sub(b"\n", part)
-    part = _ROW_START.sub(b"", part)
-    part = _CELL_GAP.sub(_UNIT_SEP, part)
-    part = _ANY_TAG.sub(b"", part)
+    for tag, pattern in _TAG_ATTRS.items():  # attributes (style, class): dropped first
+        if b"<" + tag + b" " in part:
+            part = pattern.sub(b"<" + tag + b">", part)
+    # Literal replacements (memchr speed) for tags written next to each other, as exports do;
+    # the regular expressions then take whatever spacing is left.
+    part = part.replace(b"<th>", b"<td>").replace(b"</th>", b"</td>")
+    part = part.replace(b"<tr></tr>", b"\n").replace(b"</td></tr>", b"\n")
+    part = part.replace(b"<tr><td>", b"").replace(b"</td><td>", _UNIT_SEP)
+    if b"<t" in part or b"</t" in part:
+        part = _EMPTY_ROW.sub(b"\n", part)
+        part = _ROW_END.sub(b"\n", part)
+        part = _ROW_START.sub(b"", part)
+        part = _CELL_GAP.sub(_UNIT_SEP, part)
+    if b"<" in part:
+        part = _ANY_TAG.sub(b"", part)
     # What is left between rows (</tbody>, spaces) became part of the next row's first cell:
     # only spaces are possible there, and cells are stripped later.
     if part.count(b"\n") != n_rows:
