@@ -1281,7 +1281,10 @@ def clean_source(source: str, files: list[Path], *, gaz: Gazetteer | None = None
         })
         kept_frames.append(kept)
         rejects_parts.append(rej.assign(source=source, file=w.raw.label))
-        findings_parts.extend(f.assign(source=source, file=w.raw.label) for f in w.findings)
+        # Findings are about rows that are used: a rejected row has its reason already.
+        gone = set(w.df["source_row"].to_numpy()[bad].tolist())
+        findings_parts.extend(f.loc[~f["row"].isin(gone)].assign(source=source, file=w.raw.label)
+                              for f in w.findings)
     kept_all = (pd.concat(kept_frames, ignore_index=True) if kept_frames else pd.DataFrame())
     tables: dict[str, pd.DataFrame] = {}
     if source == "dtsen":

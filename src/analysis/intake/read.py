@@ -851,6 +851,7 @@ _CELL_GAP = re.compile(rb"</t[dh]\s*>\s*<t[dh](?:\s[^>]*)?>")
 _ANY_TAG = re.compile(rb"<[^>]*>")
 _TAG_ATTRS = {t: re.compile(b"<" + t + rb"\s[^>]*>") for t in (b"tr", b"td", b"th")}
 _UNIT_SEP = b"\x1f"
+_WHITESPACE_TO_SPACE = bytes.maketrans(b"\r\n\t", b"   ")
 
 
 def _html_body_fast(body: bytes, encoding: str) -> pd.DataFrame | None:
@@ -882,13 +883,14 @@ def _html_body_fast(body: bytes, encoding: str) -> pd.DataFrame | None:
         return pd.DataFrame(columns=range(1), dtype=object)
     part = body[first:body.find(b">", last) + 1]
     n_rows = part.count(b"</tr")
-    part = part.replace(b"\r", b" ").replace(b"\n", b" ").replace(b"\t", b" ")
+    part = part.translate(_WHITESPACE_TO_SPACE)  # one pass: line breaks become row ends below
     for tag, pattern in _TAG_ATTRS.items():  # attributes (style, class): dropped first
         if b"<" + tag + b" " in part:
             part = pattern.sub(b"<" + tag + b">", part)
     # Literal replacements (memchr speed) for tags written next to each other, as exports do;
     # the regular expressions then take whatever spacing is left.
-    part = part.replace(b"<th>", b"<td>").replace(b"</th>", b"</td>")
+    if b"<th" in part:
+        part = part.replace(b"<th>", b"<td>").replace(b"</th>", b"</td>")
     part = part.replace(b"<tr></tr>", b"\n").replace(b"</td></tr>", b"\n")
     part = part.replace(b"<tr><td>", b"").replace(b"</td><td>", _UNIT_SEP)
     if b"<t" in part or b"</t" in part:
