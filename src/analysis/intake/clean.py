@@ -1375,7 +1375,7 @@ def clean_all(raw_dir: str | Path, processed_dir: str | Path | None = None, *,
         cfg = cfg_all[source]
         files, other = list_files(raw_dir / cfg["folder"])
         for p in other:
-            notes.append(f"{cfg['folder']}/{p.name} ignored (not .csv/.tsv/.xlsx)")
+            notes.append(f"{cfg['folder']}/{p.name} ignored (not a table file: .csv, .tsv, .xlsx, .xls, .ods, .html, .dta, .sav)")
         if not files:
             missing.append(source)
             continue

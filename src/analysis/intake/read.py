@@ -56,7 +56,7 @@ __all__ = [
 
 #: File suffixes read as tables; other files in a source folder are ignored (and noted). The suffix
 #: only decides whether a file is looked at: how it is read follows its content (:func:`sniff_format`).
-TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods", ".htm", ".html",
+TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods", ".htm", ".html",
                   ".dta", ".sav", ".zsav")
 #: How many non-empty rows at the top of a file/sheet are searched for the header.
 HEADER_SEARCH_ROWS = 15
