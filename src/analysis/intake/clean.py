@@ -1,12 +1,15 @@
 """Per-source cleaning of agency exports into the processed tables of ``docs/data_model.md``.
 
 ``clean_all(raw_dir, processed_dir)`` reads every file of every source folder present under
-``raw_dir`` (``eppgbm/``, ``dtsen/``, ``susenas/``, ``pendataan_rt/``, ``program/``), parses
+``raw_dir`` (``eppgbm/``, ``dtsen/``, ``susenas/``, ``pendataan_rt/``, ``program/``,
+``eppgbm_bulanan/``), in any format :mod:`analysis.intake.read` recognises, parses
 and validates each value, maps area names to Kemendagri codes, replaces NIK, No. KK and names by
 keyed pseudonyms and writes:
 
 - one table per source (``eppgbm.parquet``, ``dtsen_member.parquet``, ``dtsen_family.parquet``,
-  ``susenas.parquet``, ``pendataan_rt.parquet``, ``program.parquet``);
+  ``susenas.parquet``, ``pendataan_rt.parquet``, ``program.parquet``, ``eppgbm_bulanan.parquet``);
+- ``findings.parquet``: data-quality findings on rows that were kept (an age text that disagrees
+  with the birth date, a ``Pct_`` of the monthly report that disagrees with its counts...);
 - ``intake.parquet`` (one row per file: rows in, kept, rejected), ``rejects.parquet`` (every
   rejected row with the column, value and reason; a row with several problems has several
   reject rows), ``corrections.parquet`` (area names corrected by alias or fuzzy match);
