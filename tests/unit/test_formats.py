@@ -326,3 +326,19 @@ def test_html_unclosed_cells_still_read(tmp_path):
     t = read_table(p, config.sources()["eppgbm"], source="eppgbm")
     assert t.rows_in == 2 and list(t.data["nama"]) == ["A", "B"]
     assert list(t.data["source_row"]) == [2, 3]
+
+
+def test_html_rows_without_closing_tr_keep_their_numbers(tmp_path):
+    # </tr> may be left out (valid HTML): the title row's missing </tr> must not shift the body.
+    page = ("<table><tr><td>JUDUL<tr><th>NIK</th><th>Nama</th><th>JK</th><th>Tgl Lahir</th>"
+            "<th>Desa/Kel</th><th>Tanggal Pengukuran</th><th>Berat</th><th>Tinggi</th></tr>"
+            "<tr><td>6474010503210001</td><td>A</td><td>L</td><td>2021-03-05</td><td>Guntung</td>"
+            "<td>2025-02-10</td><td>14,2</td><td>94,5</td></tr>"
+            "<tr><td>6474010503210002</td><td>B</td><td>P</td><td>2021-03-06</td><td>Guntung</td>"
+            "<td>2025-02-10</td><td>14</td><td>95</td></tr></table>")
+    (tmp_path / "e").mkdir()
+    p = tmp_path / "e" / "x.xls"
+    p.write_text(page, encoding="utf-8")
+    t = read_table(p, config.sources()["eppgbm"], source="eppgbm")
+    assert t.header_row == 2 and list(t.data["nama"]) == ["A", "B"]
+    assert list(t.data["source_row"]) == [3, 4]

@@ -820,7 +820,12 @@ def _read_html(raw: bytes, path: Path, label: str, source: str, cfg: dict[str, A
     if header is None:
         raise RakorInputError(_no_header_message(label, head_rows, source, cfg))
     body_start = _nth_row_end(raw, header.index + 1)
-    df = _html_body_fast(raw[body_start:], encoding) if body_start is not None else None
+    # The body starts after the header's </tr> only if every row above was closed (HTML allows
+    # leaving </tr> out): else the whole page is read by lxml.
+    plain_head = (body_start is not None
+                  and len(re.findall(rb"<tr[\s>]", raw[:body_start], re.IGNORECASE))
+                  == header.index + 1)
+    df = _html_body_fast(raw[body_start:], encoding) if plain_head else None
     if df is None:
         rows = html_rows(raw)
         body = rows[header.index + 1:]
