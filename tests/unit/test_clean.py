@@ -66,7 +66,7 @@ def test_intake_counts_and_nothing_lost(result):
     assert it.loc["eppgbm/feb.csv", "sha256"] == sha
     assert it.loc["eppgbm/feb.csv", "columns_unused"] == "Keterangan"
     assert it.loc["eppgbm/aug.csv", "period_min"] == "2025-08"
-    assert res.missing_sources == []
+    assert res.missing_sources == ["eppgbm_bulanan"]  # the messy fixtures have no monthly report
 
 
 def test_eppgbm_rejects(result):
@@ -196,7 +196,8 @@ def test_missing_sources_and_stale_tables(tmp_path, monkeypatch, result):
     out.mkdir()
     (out / "eppgbm.parquet").write_bytes(b"stale")
     res = clean_all(raw, out, today=TODAY)
-    assert res.missing_sources == ["eppgbm", "dtsen", "pendataan_rt", "program"]
+    assert res.missing_sources == ["eppgbm", "dtsen", "pendataan_rt", "program",
+                                    "eppgbm_bulanan"]
     assert set(res.tables) == {"susenas"} and not (out / "eppgbm.parquet").exists()
     assert any("catatan.docx ignored" in n for n in res.notes)
 

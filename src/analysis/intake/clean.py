@@ -1,12 +1,15 @@
 """Per-source cleaning of agency exports into the processed tables of ``docs/data_model.md``.
 
 ``clean_all(raw_dir, processed_dir)`` reads every file of every source folder present under
-``raw_dir`` (``eppgbm/``, ``dtsen/``, ``susenas/``, ``pendataan_rt/``, ``program/``), parses
+``raw_dir`` (``eppgbm/``, ``dtsen/``, ``susenas/``, ``pendataan_rt/``, ``program/``,
+``eppgbm_bulanan/``), in any format :mod:`analysis.intake.read` recognises, parses
 and validates each value, maps area names to Kemendagri codes, replaces NIK, No. KK and names by
 keyed pseudonyms and writes:
 
 - one table per source (``eppgbm.parquet``, ``dtsen_member.parquet``, ``dtsen_family.parquet``,
-  ``susenas.parquet``, ``pendataan_rt.parquet``, ``program.parquet``);
+  ``susenas.parquet``, ``pendataan_rt.parquet``, ``program.parquet``, ``eppgbm_bulanan.parquet``);
+- ``findings.parquet``: data-quality findings on rows that were kept (an age text that disagrees
+  with the birth date, a ``Pct_`` of the monthly report that disagrees with its counts...);
 - ``intake.parquet`` (one row per file: rows in, kept, rejected), ``rejects.parquet`` (every
   rejected row with the column, value and reason; a row with several problems has several
   reject rows), ``corrections.parquet`` (area names corrected by alias or fuzzy match);
@@ -43,6 +46,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -64,12 +68,15 @@ from analysis.intake.names import normalise_name
 from analysis.intake.read import (
     TABLE_SUFFIXES,
     RawTable,
+    parse_age_text,
     parse_bool,
     parse_date,
+    parse_month_name,
     parse_number,
     parse_period,
     parse_sex,
     read_table,
+    subtract_age,
     take_str,
 )
 
@@ -82,6 +89,7 @@ SOURCES = {
     "susenas": ["susenas"],
     "pendataan_rt": ["pendataan_rt"],
     "program": ["program"],
+    "eppgbm_bulanan": ["eppgbm_bulanan"],
 }
 TABLES = [t for ts in SOURCES.values() for t in ts]
 
@@ -126,6 +134,10 @@ class CleanResult:
         Sources of ``config/sources.yml`` with no file under ``raw_dir``.
     notes
         Plain-language notes (unit conversions, ignored files, rows flagged but kept).
+    findings
+        Data-quality findings on rows that were kept (``findings.parquet``: source, file, row,
+        column, value, reason), e.g. an age text that disagrees with the birth date, a
+        ``Pct_`` column of the monthly report that disagrees with its counts.
     written
         Table name -> path written (empty when ``write=False``).
     """
@@ -138,6 +150,7 @@ class CleanResult:
     missing_sources: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     written: dict[str, Path] = field(default_factory=dict)
+    findings: pd.DataFrame | None = None
 
     def summary(self) -> pd.DataFrame:
         """Per source: files, rows in/kept/rejected and the three most frequent reject reasons."""
@@ -173,6 +186,8 @@ class _Work:
         self.problems: list[tuple[np.ndarray, str, str, Any]] = []
         self.corrections: list[pd.DataFrame] = []
         self.notes: list[str] = []
+        # Data-quality findings: the row is kept, the finding is recorded (findings.parquet).
+        self.findings: list[pd.DataFrame] = []
 
     # -- bookkeeping --------------------------------------------------------------------------
     def has(self, col: str) -> bool:
@@ -201,6 +216,11 @@ class _Work:
     def require(self, cols: Iterable[str]) -> None:
         for c in cols:
             self.reject(self.text(c).isna(), c, "missing_value")
+
+    def finding(self, mask: pd.Series | np.ndarray, col: str, reason: str,
+                value: pd.Series | None = None) -> None:
+        """Record a data-quality finding for the rows of ``mask`` (kept, not rejected)."""
+        _record_finding(self, mask, col, reason, value)
 
     def rejected_mask(self) -> np.ndarray:
         m = np.zeros(self.n, dtype=bool)
@@ -352,13 +372,20 @@ def _clean_eppgbm(w: _Work, key: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
     ``identifiers.KEY_USABLE_REASONS``), else of name | birth date | sex | kelurahan
     (kind ``child``). ``parent_key`` is the pseudonym of NIK Ortu when usable, else of Nama Ortu
     (kind ``name``). ``family_key`` is the pseudonym of a valid No. KK, else empty. ``age_days`` is the number
-    of days from birth to measurement. ``period`` is the Periode column, else the measurement
-    month. ``oedema`` missing means no oedema recorded (False).
+    of days from birth to measurement. ``period`` is the Periode column, else a period in the
+    file name, else the Bulan Pengukuran month, else the measurement month. ``oedema`` missing
+    means no oedema recorded (False).
+
+    The real web export adds (see :func:`_eppgbm_birth_date`, :func:`_eppgbm_round`,
+    :func:`_eppgbm_weight_gain`, :func:`_eppgbm_app_z`): a birth date from ``Usia Saat Ukur``
+    when Tgl Lahir is missing or unreadable, ``Naik Berat Badan`` kept as ``weight_gain``, the
+    app's own z-scores kept as ``app_waz``/``app_haz``/``app_whz`` (placeholders and malformed
+    numbers missing) and the puskesmas.
     """
-    w.require(["sex", "birth_date", "measure_date", "kelurahan"])
+    w.require(["sex", "measure_date", "kelurahan"])
     sex = w.sex("sex")
-    birth = w.date("birth_date")
     meas = w.date("measure_date")
+    birth = _eppgbm_birth_date(w, meas)
     today = np.datetime64(w.today, "ns")
     w.reject(meas > today, "measure_date", "measure_date_in_future")
     w.reject(meas < birth, "measure_date", "measure_before_birth")
@@ -403,7 +430,7 @@ def _clean_eppgbm(w: _Work, key: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
         w.notes.append(f"{w.raw.label}: {n_kk} No. KK invalid (family_key left empty)")
     family = pseudonymise(kk.where(kk_ok), "kk", key=key)
 
-    period = w.period(fallback=_month(meas))
+    period = w.period(fallback=_eppgbm_round(w, meas))
     age = (meas - birth).dt.days
     out = pd.DataFrame({
         "period": period, "child_key": child, "family_key": family,
@@ -413,6 +440,8 @@ def _clean_eppgbm(w: _Work, key: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
         "weight_kg": weight.astype(float), "height_cm": height.astype(float), "measure": measure,
         "oedema": oedema, "kecamatan_code": kec, "kelurahan_code": kel,
         "posyandu": w.text("posyandu"), "rt": w.rt("rt"), "rw": w.rt("rw"),
+        "puskesmas": w.text("puskesmas"), "weight_gain": _eppgbm_weight_gain(w),
+        **_eppgbm_app_z(w),
     })
     n_bad = int((~nikcheck["nik_valid"] & nik.notna()).sum())
     if n_bad:
@@ -424,6 +453,286 @@ def _clean_eppgbm(w: _Work, key: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
                                  "birth_date": pd.Series(pd.NaT, index=w.df.index, dtype="datetime64[ns]")})
     names = _ident(out["name_key"], w.text("nama"))
     return out, pd.concat([ident, ident_parent, names], ignore_index=True)
+
+
+# -- the real e-PPGBM web export (issue 12) -------------------------------------------------------
+
+#: Days a birth date may differ from the one ``Usia Saat Ukur`` gives before it is a finding.
+AGE_TEXT_TOLERANCE_DAYS = 31
+#: An app z-score further from 0 than this is a placeholder (``999,99``), not a z-score: WHO
+#: flags |z| > 5 or 6 as implausible, so no real value comes near.
+APP_Z_PLACEHOLDER_ABOVE = 20.0
+_WEIGHT_GAIN = {"n": "N", "naik": "N", "t": "T", "tidak naik": "T", "tidak": "T",
+                "o": "O", "tidak ditimbang bulan lalu": "O", "b": "B", "baru": "B"}
+
+
+def _eppgbm_birth_date(w: _Work, meas: pd.Series) -> pd.Series:
+    """Tgl Lahir; where it is missing or unreadable, the measure date minus ``Usia Saat Ukur``.
+
+    ``Usia Saat Ukur`` ("4 Tahun - 3 Bulan - 15 Hari") is subtracted by calendar arithmetic
+    (:func:`analysis.intake.read.subtract_age`). A row with neither a readable birth date nor a
+    readable age is rejected (``missing_value``, or the birth date's ``invalid_date`` /
+    ``ambiguous_date``). Where both exist and differ by more than
+    :data:`AGE_TEXT_TOLERANCE_DAYS` days, the given birth date is used and the row gets the
+    finding ``age_text_disagrees`` (value: the age text and the difference in days).
+    """
+    given, reason = parse_date(w.text("birth_date"), today=w.today)
+    derived = pd.Series(pd.NaT, index=w.df.index, dtype="datetime64[ns]")
+    if w.has("usia_saat_ukur"):
+        age = parse_age_text(w.text("usia_saat_ukur"))
+        derived = subtract_age(meas, age["years"], age["months"], age["days"])
+        diff = (given - derived).dt.days.abs()
+        far = (diff > AGE_TEXT_TOLERANCE_DAYS).fillna(False).to_numpy(dtype=bool)
+        w.finding(far, "usia_saat_ukur", "age_text_disagrees",
+                  w.text("usia_saat_ukur") + ": " + diff.astype("Int64").astype("str")
+                  + " days from " + w.raw.columns.get("birth_date", "birth_date"))
+        n_used = int((given.isna() & derived.notna()).sum())
+        if n_used:
+            w.notes.append(f"{w.raw.label}: {n_used} birth dates computed from "
+                           f"{w.raw.columns.get('usia_saat_ukur')} (Tgl Lahir missing or unreadable)")
+    birth = given.fillna(derived)
+    unusable = birth.isna()
+    w.reject(unusable & w.text("birth_date").isna(), "birth_date", "missing_value")
+    for code in pd.unique(reason[unusable & reason.notna()].astype(object)):
+        w.reject(unusable & (reason == code), "birth_date", str(code))
+    return birth
+
+
+def _eppgbm_round(w: _Work, meas: pd.Series) -> pd.Series:
+    """The weighing round from ``Bulan Pengukuran`` (a month name), else the measure month.
+
+    The year is the measure date's, moved by one when the month named is more than six months
+    away (a December round measured in January). A month name that cannot be read stops the
+    file (:class:`RakorInputError` naming file, row, column and value): the round decides which
+    figures a child counts in, and is never guessed.
+    """
+    month_of_meas = _month(meas)
+    if not w.has("bulan_pengukuran"):
+        return month_of_meas
+    month, reason = parse_month_name(w.text("bulan_pengukuran"))
+    bad = reason.notna().to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        col = w.raw.columns.get("bulan_pengukuran", "bulan_pengukuran")
+        raise RakorInputError(
+            f"{w.raw.label} row {int(w.df['source_row'].iloc[i])}, column '{col}': month name "
+            f"{w.text('bulan_pengukuran').iloc[i]!r} cannot be read ({int(bad.sum())} row(s)); "
+            "expected an Indonesian or English month name such as 'Februari' or 'Agustus' — "
+            "correct it and run again")
+    y = meas.dt.year.astype("Float64")
+    gap = month.astype("Float64") - meas.dt.month.astype("Float64")
+    y = y - (gap > 6).astype("Float64") + (gap < -6).astype("Float64")
+    ok = y.notna() & month.notna()
+    out = pd.Series(None, index=w.df.index, dtype="str")
+    out[ok] = (y[ok].astype(int).astype(str) + "-" + month[ok].astype(int).astype(str).str.zfill(2))
+    return out.fillna(month_of_meas)
+
+
+def _eppgbm_weight_gain(w: _Work) -> pd.Series:
+    """``Naik Berat Badan`` as N (gained), T (did not gain), O (not weighed last month), B (new).
+
+    Kept for growth monitoring (SKDN). Another value is left empty and recorded as the finding
+    ``invalid_code`` (the measurement itself is fine).
+    """
+    t = _collapse(w.text("weight_gain"))
+    v = t.map(_WEIGHT_GAIN).astype("str")
+    w.finding((t.notna() & v.isna()).to_numpy(dtype=bool), "weight_gain", "invalid_code")
+    return v
+
+
+def _eppgbm_app_z(w: _Work) -> dict[str, pd.Series]:
+    """The app's own z-scores (ZS BB/U, ZS TB/U, ZS BB/TB) as ``app_waz``, ``app_haz``, ``app_whz``.
+
+    Comma decimals are read (``-2,31``); a malformed number (``83..9``) or a placeholder (|z| >
+    :data:`APP_Z_PLACEHOLDER_ABOVE`, e.g. ``999,99``) is missing, never a number, and the row is
+    kept: these columns are only compared with our own z-scores
+    (:mod:`analysis.estimates.eppgbm_checks`), never used as ours.
+    """
+    out = {}
+    n_missing = 0
+    for col, name in (("zs_bbu", "app_waz"), ("zs_tbu", "app_haz"), ("zs_bbtb", "app_whz")):
+        v, reason = parse_number(w.text(col).str.replace("\u2212", "-", regex=False))
+        placeholder = v.abs() > APP_Z_PLACEHOLDER_ABOVE
+        n_missing += int(reason.notna().sum() + placeholder.sum())
+        out[name] = v.where(~placeholder).astype("float64")
+    if n_missing:
+        w.notes.append(f"{w.raw.label}: {n_missing} app z-scores malformed or placeholders "
+                       "(such as 999,99), left empty")
+    return out
+
+
+def _record_finding(w: _Work, mask: pd.Series | np.ndarray, col: str, reason: str,
+                    value: pd.Series | None = None) -> None:
+    m = np.asarray(mask, dtype=bool)
+    if not m.any():
+        return
+    idx = np.flatnonzero(m)
+    if col in PII_COLUMNS:
+        raise ValueError(f"a finding never quotes a personal column ({col})")
+    val = (w.text(col) if value is None else value).iloc[idx]
+    w.findings.append(pd.DataFrame({
+        "row": w.df["source_row"].to_numpy()[idx], "column": w.raw.columns.get(col, col),
+        "value": np.asarray(val.astype(object).where(val.notna(), None), dtype=object),
+        "reason": reason}))
+
+
+# -- the monthly e-PPGBM report (counts per kelurahan and month) ----------------------------------
+
+#: A Pct_ value further than this (percentage points) from 100 x its counts is a finding.
+PCT_TOLERANCE = 0.05
+#: Counts of the monthly report and their canonical names (``docs/data_model.md``).
+BULANAN_COUNTS = ["children_target", "children_this_month", "children_weighed",
+                  "children_weighed_measured", "children_measured_height", "children_with_kia",
+                  "gained_n", "not_gained_t", "not_weighed_last_month_o", "new_b",
+                  "weighed_corrected_d", "stunted", "wasted", "underweight", "overweight"]
+
+
+def _clean_eppgbm_bulanan(w: _Work, key: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The monthly e-PPGBM report: one row per kelurahan and month, counts only (no person).
+
+    Required values: kelurahan, Bulan (a month name; one that cannot be read stops the file, as
+    for the by-name export), Tahun (a year). Counts are whole numbers >= 0 (``invalid_value``
+    otherwise); an empty count is missing. Every ``Pct_`` column is recomputed from its counts
+    (:func:`_check_percentages`). The report's other columns are kept as ``other_<header>`` when
+    they hold numbers. The same kelurahan and month twice is a duplicate (the last file kept).
+    """
+    cfg = config.sources()["eppgbm_bulanan"]
+    w.require(["kelurahan", "bulan", "tahun"])
+    month, reason = parse_month_name(w.text("bulan"))
+    _stop_on_month(w, reason, "bulan")
+    year = w.number("tahun")
+    w.reject(year.notna() & ~(year.between(2000, 2100) & (year % 1 == 0)), "tahun", "invalid_value")
+    ok = month.notna() & year.between(2000, 2100)
+    period = pd.Series(None, index=w.df.index, dtype="str")
+    period[ok] = (year[ok].astype(int).astype(str) + "-" + month[ok].astype(int).astype(str).str.zfill(2))
+    kec, kel = w.areas()
+    counts = {}
+    for c in BULANAN_COUNTS:
+        v = w.number(c, grouping=True) if w.has(c) else pd.Series(np.nan, index=w.df.index)
+        w.reject(v.notna() & ((v < 0) | (v % 1 != 0)), c, "invalid_value")
+        counts[c] = v
+    pcts = {c: _percent(w, c) for c in ("pct_children_weighed", "pct_stunted", "pct_wasted",
+                                        "pct_underweight", "pct_overweight")}
+    other = _other_numbers(w)
+    n_used = _check_percentages(w, cfg, counts, pcts, other)
+    out = pd.DataFrame({"period": period, "kecamatan_code": kec, "kelurahan_code": kel,
+                        "puskesmas": w.text("puskesmas"), **counts, **pcts, **n_used, **other})
+    return out, pd.DataFrame()
+
+
+def _stop_on_month(w: _Work, reason: pd.Series, col: str) -> None:
+    bad = reason.notna().to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise RakorInputError(
+            f"{w.raw.label} row {int(w.df['source_row'].iloc[i])}, column "
+            f"'{w.raw.columns.get(col, col)}': month name {w.text(col).iloc[i]!r} cannot be read "
+            f"({int(bad.sum())} row(s)); expected an Indonesian or English month name such as "
+            "'Februari' or 'Agustus', or 1-12 — correct it and run again")
+
+
+def _percent(w: _Work, col: str) -> pd.Series:
+    """A percentage cell ("12,5", "12.5 %") as a number; unreadable -> missing (and a finding)."""
+    if not w.has(col):
+        return pd.Series(np.nan, index=w.df.index)
+    v, reason = parse_number(w.text(col).str.replace("%", "", regex=False).str.strip())
+    w.finding(reason.notna().to_numpy(), col, "invalid_number")
+    return v
+
+
+def _other_numbers(w: _Work) -> dict[str, pd.Series]:
+    """The report's other columns that hold numbers, as ``other_<header>`` (text columns are
+    left out and named in the notes)."""
+    out, text_cols = {}, []
+    for col in [c for c in w.df.columns if c.startswith("other:")]:
+        t = w.text(col)
+        is_pct = col.startswith("other:pct_")
+        v, reason = parse_number(t.str.replace("%", "", regex=False).str.strip() if is_pct else t,
+                                 grouping=not is_pct)
+        if reason.notna().any():
+            text_cols.append(w.raw.columns.get(col, col))
+            continue
+        out["other_" + col.removeprefix("other:")] = v.astype("float64")
+    if text_cols:
+        w.notes.append(f"{w.raw.label}: columns not kept (not numbers): {', '.join(text_cols)}")
+    return out
+
+
+def _check_percentages(w: _Work, cfg: dict[str, Any], counts: dict[str, pd.Series],
+                       pcts: dict[str, pd.Series], other: dict[str, pd.Series]
+                       ) -> dict[str, pd.Series]:
+    """Recompute every Pct_ column from its counts; differences over :data:`PCT_TOLERANCE`
+    points are findings (``pct_disagrees``, value: the file's and the recomputed value).
+
+    The configured ``percentages`` of ``config/sources.yml`` name each Pct_ column's numerator
+    and denominator. When a row's denominator is empty, the count among the listed alternatives
+    that reproduces the file's own Pct_ (within the tolerance) is used, and the notes say so;
+    with none, the row has no denominator for that indicator (finding ``denominator_missing``).
+    A count above its denominator is the finding ``count_exceeds_denominator`` (the monthly
+    estimates leave that row out). Other ``Pct_`` columns (``other_pct_*``) are checked against
+    ``Jml_<name>`` or ``<name>`` divided by the listed denominator that reproduces most of the
+    file's values.
+
+    Returns
+    -------
+    dict
+        ``n_<indicator>`` (the denominator used) and ``n_<indicator>_from`` (its canonical name)
+        for stunted, wasted, underweight, overweight.
+    """
+    used = {}
+    for pct, (num, den, *alts) in (cfg.get("percentages") or {}).items():
+        fpct, x = pcts[pct], counts[num]
+        n = counts[den].copy()
+        src = pd.Series(np.where(n.notna(), den, None), index=n.index, dtype="str")
+        for alt in alts:
+            need = n.isna() & fpct.notna() & x.notna() & counts[alt].gt(0)
+            match = need & ((100 * x / counts[alt] - fpct).abs() <= PCT_TOLERANCE)
+            if match.any():
+                n[match], src[match] = counts[alt][match], alt
+                w.notes.append(
+                    f"{w.raw.label}: {int(match.sum())} row(s) with {w.raw.columns.get(den, den)} "
+                    f"empty: {w.raw.columns.get(pct, pct)} divided by "
+                    f"{w.raw.columns.get(alt, alt)}, which is used as the denominator")
+        w.finding((n.isna() & x.notna()).to_numpy(), den if w.has(den) else num,
+                  "denominator_missing", x.astype("Int64").astype("str"))
+        _pct_findings(w, pct, fpct, x, n, num, src)
+        w.finding((x > n).fillna(False).to_numpy(), num, "count_exceeds_denominator",
+                  x.astype("Int64").astype("str") + " > " + n.astype("Int64").astype("str"))
+        if pct != "pct_children_weighed":
+            used[f"n_{num}"] = n.astype("float64")
+            used[f"n_{num}_from"] = src.astype("str")
+    dens = [d for d in cfg.get("denominators", []) if counts[d].notna().any()]
+    for name in [c for c in other if c.startswith("other_pct_")]:
+        rest = name.removeprefix("other_pct_")
+        num = next((other[c] for c in (f"other_jml_{rest}", f"other_{rest}") if c in other), None)
+        fpct = other[name]
+        if num is None or not dens:
+            w.notes.append(f"{w.raw.label}: {w.raw.columns.get('other:' + name[6:], name)} not "
+                           "checked (no count of the same name)")
+            continue
+        hits = {d: int(((100 * num / counts[d] - fpct).abs() <= PCT_TOLERANCE).sum()) for d in dens}
+        best = max(hits, key=hits.get)
+        if hits[best] == 0:
+            w.notes.append(f"{w.raw.label}: {w.raw.columns.get('other:' + name[6:], name)} not "
+                           "checked (no count reproduces it)")
+            continue
+        src = pd.Series(best, index=w.df.index, dtype="str")
+        _pct_findings(w, "other:" + name[6:], fpct, num, counts[best], None, src)
+    return used
+
+
+def _pct_findings(w: _Work, pct_col: str, fpct: pd.Series, x: pd.Series, n: pd.Series,
+                  num: str | None, src: pd.Series) -> None:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        recomputed = 100 * x / n.where(n > 0)
+    bad = (fpct.notna() & recomputed.notna() & ((recomputed - fpct).abs() > PCT_TOLERANCE))
+    if not bad.any():
+        return
+    shown = fpct.map(lambda v: f"{v:g}").astype("str")
+    value = (shown + " in the file; " + recomputed.round(2).map(lambda v: f"{v:.2f}").astype("str")
+             + " = 100 x " + (w.raw.columns.get(num, num) if num else "count") + " / "
+             + src.map(lambda d: w.raw.columns.get(d, d) if isinstance(d, str) else "").astype("str"))
+    w.finding(bad.to_numpy(), pct_col, "pct_disagrees", value)
 
 
 def _ident(key: pd.Series, nama: pd.Series, nik: pd.Series | None = None,
@@ -510,23 +819,147 @@ def _clean_dtsen(w: _Work, key: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _clean_susenas(w: _Work, key: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Household survey: one row per household. Every required column needs a value; weight
-    and household size must be positive, expenditure not negative (money: "1.250.000" is
-    1 250 000)."""
-    w.require(["hh_id", "strata", "psu", "weight", "hh_size", "expenditure_pc", "kelurahan"])
+    """Household survey: one row per household.
+
+    Required values: household id, strata, PSU, weight, household size, expenditure per capita,
+    and an area: weight and household size must be positive, expenditure not negative (money:
+    "1.250.000" is 1 250 000). BPS microdata (names ``urut, r101-r105, psu, strata, fwt, r301,
+    kapita``, older ``b1r1-b1r8, weind``) is read as it comes: see :func:`_susenas_areas`,
+    :func:`_susenas_design`. The kelurahan is optional (a survey rarely carries a desa code).
+    """
+    hh_id, strata = _susenas_design(w)
+    w.require(["psu", "weight", "hh_size", "expenditure_pc"])
+    w.reject(hh_id.isna(), "hh_id" if w.has("hh_id") else "hh_no", "missing_value")
+    w.reject(strata.isna() & ~w.text("psu").isna(), "strata", "missing_value")
     weight = w.number("weight")
     size = w.number("hh_size")
     exp = w.number("expenditure_pc", grouping=True)
     w.reject(weight.notna() & (weight <= 0), "weight", "invalid_value")
     w.reject(size.notna() & ((size < 1) | (size % 1 != 0)), "hh_size", "invalid_value")
     w.reject(exp.notna() & (exp < 0), "expenditure_pc", "invalid_value")
-    kec, kel = w.areas()
+    kec, kel = _susenas_areas(w)
     out = pd.DataFrame({
-        "period": w.period(), "hh_id": w.text("hh_id"), "strata": w.text("strata"),
+        "period": w.period(), "hh_id": hh_id, "strata": strata,
         "psu": w.text("psu"), "weight_hh": weight, "hh_size": size.round().astype("Int64"),
         "expenditure_pc_idr_month": exp, "kecamatan_code": kec, "kelurahan_code": kel,
     })
     return out, pd.DataFrame()
+
+
+def _susenas_design(w: _Work) -> tuple[pd.Series, pd.Series]:
+    """(household id, stratum) of a survey file, BPS names old and new.
+
+    The household id is ``hh_id`` (``urut`` since about 2015); older files number households
+    within the PSU (``b1r8``), so the id is ``<psu>-<b1r8>``. The stratum is ``strata``; older
+    files have none, and Susenas stratifies by kab/kota and urban/rural, so the stratum is
+    ``<kab code>-<urban/rural>`` from ``b1r2`` and ``b1r5`` (said in the notes). A file with
+    neither stops with a message naming the variable.
+    """
+    if w.has("hh_id"):
+        hh_id = w.text("hh_id")
+    elif w.has("hh_no"):
+        hh_id = (w.text("psu") + "-" + w.text("hh_no")).astype("str")
+        w.notes.append(f"{w.raw.label}: household id = PSU + household number "
+                       f"({w.raw.columns['psu']}-{w.raw.columns['hh_no']})")
+    else:
+        raise RakorInputError(
+            f"{w.raw.label} has no household id: expected a variable 'urut' (or 'ID Ruta', "
+            "'No Ruta'), or the household number 'b1r8' beside the PSU — add an alias in "
+            "config/sources.yml under susenas.aliases.hh_id")
+    if w.has("strata"):
+        return hh_id, w.text("strata")
+    if w.has("urban_rural"):
+        kab = w.text("bps_kab") if w.has("bps_kab") else pd.Series("", index=w.df.index, dtype="str")
+        strata = (kab.fillna("") + "-" + w.text("urban_rural")).where(w.text("urban_rural").notna())
+        w.notes.append(f"{w.raw.label}: no strata variable; strata = kab/kota x urban/rural "
+                       f"({w.raw.columns['urban_rural']}), as Susenas stratifies")
+        return hh_id, strata.astype("str")
+    raise RakorInputError(
+        f"{w.raw.label} has no strata variable: expected 'strata' (or 'Strata', 'Kode Strata'), "
+        "or the urban/rural classification 'r105'/'b1r5' to stratify by — add an alias in "
+        "config/sources.yml under susenas.aliases.strata")
+
+
+@cache
+def bps_crosswalk() -> dict[str, str]:
+    """BPS area code (``6474010``) -> Kemendagri code (``64.74.02``), from the package's crosswalk
+    (``analysis/data/bontang_bps_kemendagri.csv``: BPS MFD 2020 matched to Kepmendagri)."""
+    x = pd.read_csv(config.PACKAGE_DATA / "bontang_bps_kemendagri.csv", dtype=str)
+    return dict(zip(x["kode_bps"].str.strip(), x["kode_kemendagri"].str.strip(), strict=True))
+
+
+def _bps_part(s: pd.Series, width: int) -> pd.Series:
+    """One part of a BPS code as digits of ``width`` ("10" -> "010"; "64.0" from a workbook -> "64")."""
+    return _distinct(s, lambda u: u.str.strip().str.replace(r"\.0+$", "", regex=True)
+                     .where(lambda x: x.str.fullmatch(rf"\d{{1,{width}}}")).str.zfill(width))
+
+
+def _bps_unmatched(w: _Work, code: pd.Series, mapped: pd.Series, parts: list[str]) -> None:
+    """Stop the file at the first readable BPS code that has no Kemendagri match."""
+    bad = (code.notna() & mapped.isna()).to_numpy()
+    if not bad.any():
+        return
+    i = int(np.flatnonzero(bad)[0])
+    names = ", ".join(f"{w.raw.columns.get(c, c)}={w.text(c).iloc[i]}" for c in parts if w.has(c))
+    raise RakorInputError(
+        f"{w.raw.label} row {int(w.df['source_row'].iloc[i])}: BPS area code {code.iloc[i]} "
+        f"({names}) has no Kemendagri match in the BPS-Kemendagri crosswalk "
+        f"({int(bad.sum())} row(s) with such codes); expected a kecamatan or kelurahan of the "
+        "region (BPS MFD 2020 codes) — check the codes, or that the file is of this region")
+
+
+def _susenas_areas(w: _Work) -> tuple[pd.Series, pd.Series]:
+    """(kecamatan_code, kelurahan_code) from BPS codes when the file has them, else from names.
+
+    BPS codes (``r101`` prov, ``r102`` kab, ``r103`` kec, ``r104`` desa; older ``b1r1-b1r4``)
+    are not Kemendagri codes (Bontang Selatan is BPS 010, Kemendagri 02): they are mapped through
+    :func:`bps_crosswalk`. A code with no match stops the file with a message naming the file,
+    row, variables and code; the kelurahan may be empty (the survey then counts for its kecamatan
+    and the kota only). Without codes, kecamatan and kelurahan names are matched as for every
+    source; a row with neither is rejected (``missing_value``).
+
+    Notes
+    -----
+    The crosswalk in the package covers Kota Bontang. Other regions need theirs (BPS MFD names
+    matched within the kab/kota to the national gazetteer), which the package does not hold yet.
+    """
+    none = pd.Series(None, index=w.df.index, dtype="str")
+    if w.has("bps_kec"):
+        xw = bps_crosswalk()
+        prov, kab = _bps_part(w.text("bps_prov"), 2), _bps_part(w.text("bps_kab"), 2)
+        kec_bps = (prov + kab + _bps_part(w.text("bps_kec"), 3)).astype("str")
+        desa = _bps_part(w.text("bps_desa"), 3) if w.has("bps_desa") else none
+        desa = desa.where(desa != "000")
+        kel_bps = (kec_bps + desa).astype("str")
+        kec = kec_bps.map(xw).astype("str")
+        kel = kel_bps.map(xw).astype("str")
+        # Unreadable parts (empty, not digits) are a reject of the row; a readable code that is
+        # not in the crosswalk means the file is of another region or the crosswalk is wrong:
+        # the file stops, naming the code.
+        w.reject(kec_bps.isna(), "bps_kec", "invalid_code")
+        _bps_unmatched(w, kec_bps, kec, ["bps_prov", "bps_kab", "bps_kec"])
+        _bps_unmatched(w, kel_bps.where(desa.notna() & kec.notna()), kel,
+                       ["bps_prov", "bps_kab", "bps_kec", "bps_desa"])
+        return kec, kel
+    if not (w.has("kecamatan") or w.has("kelurahan")):
+        raise RakorInputError(
+            f"{w.raw.label} has no area: expected BPS codes (r101, r102, r103[, r104]) or the "
+            "columns 'Kecamatan'/'Kelurahan' — add an alias in config/sources.yml under susenas.aliases")
+    if w.has("kelurahan"):
+        kec, kel = w.areas()  # also matches (and records) the kecamatan column
+        if w.has("kecamatan"):
+            # Rows without a kelurahan count for the kecamatan they name.
+            only_kec = w.text("kelurahan").isna()
+            kec = kec.where(~only_kec, w.gaz.match(w.text("kecamatan"), "kecamatan").code)
+    else:
+        m = w.gaz.match(w.text("kecamatan"), "kecamatan")
+        w.reject_reasons(m.reason, "kecamatan")
+        w._corrections(m.corrections, "kecamatan")
+        kec, kel = m.code, none
+    kec = kec.astype("str")
+    w.reject(kec.isna() & w.text("kelurahan").isna() & w.text("kecamatan").isna(),
+             "kecamatan" if w.has("kecamatan") else "kelurahan", "missing_value")
+    return kec, kel
 
 
 def _clean_pendataan(w: _Work, key: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -621,7 +1054,8 @@ def _clean_program(w: _Work, key: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 _CLEANERS = {"eppgbm": _clean_eppgbm, "dtsen": _clean_dtsen, "susenas": _clean_susenas,
-             "pendataan_rt": _clean_pendataan, "program": _clean_program}
+             "pendataan_rt": _clean_pendataan, "program": _clean_program,
+             "eppgbm_bulanan": _clean_eppgbm_bulanan}
 
 
 # --------------------------------------------------------------------------------------------
@@ -705,6 +1139,8 @@ def _duplicates(source: str, df: pd.DataFrame) -> pd.DataFrame:
         return _mark_duplicates(df, ["family_key", "period"], ["listing_date"], "no_kk")
     if source == "program":
         return _mark_duplicates(df, ["programme", "_dup_key", "period"], [], "nik")
+    if source == "eppgbm_bulanan":
+        return _mark_duplicates(df, ["kelurahan_code", "period"], [], "kelurahan")
     raise ValueError(source)
 
 
@@ -744,8 +1180,14 @@ _DTYPES = {
 
 
 def _finalise(table: str, df: pd.DataFrame) -> pd.DataFrame:
-    df = df[schemas.columns_of(table)].reset_index(drop=True)
+    # The monthly report keeps its other numeric columns (other_*) after the declared ones.
+    extra = sorted(c for c in df.columns if c.startswith("other_")) if table == "eppgbm_bulanan" else []
+    df = df[schemas.columns_of(table) + extra].reset_index(drop=True)
+    for c in extra:
+        df[c] = df[c].astype("float64")
     for c, col in schemas.PROCESSED[table].columns.items():
+        if col.regex:  # a pattern for extra columns (handled above)
+            continue
         want = _DTYPES.get(table, {}).get(c)
         if want:
             df[c] = df[c].astype(want)
@@ -779,7 +1221,7 @@ def clean_source(source: str, files: list[Path], *, gaz: Gazetteer | None = None
     Returns
     -------
     dict with ``tables`` (name -> DataFrame), ``intake``, ``rejects``, ``corrections``,
-    ``identity`` and ``notes``.
+    ``identity``, ``notes`` and ``findings`` (data-quality findings of kept rows, or None).
 
     Raises
     ------
@@ -823,7 +1265,7 @@ def clean_source(source: str, files: list[Path], *, gaz: Gazetteer | None = None
             for col, g in d.groupby("column", sort=False):
                 w.problems.append((g["_pos"].to_numpy(dtype=np.int64), str(col), "duplicate",
                                    g["value"].to_numpy(dtype=object)))
-    intake_rows, kept_frames, rejects_parts = [], [], []
+    intake_rows, kept_frames, rejects_parts, findings_parts = [], [], [], []
     for w, o in zip(works, outs, strict=True):
         bad = w.rejected_mask()
         kept = o.loc[~bad]
@@ -844,6 +1286,10 @@ def clean_source(source: str, files: list[Path], *, gaz: Gazetteer | None = None
         })
         kept_frames.append(kept)
         rejects_parts.append(rej.assign(source=source, file=w.raw.label))
+        # Findings are about rows that are used: a rejected row has its reason already.
+        gone = set(w.df["source_row"].to_numpy()[bad].tolist())
+        findings_parts.extend(f.loc[~f["row"].isin(gone)].assign(source=source, file=w.raw.label)
+                              for f in w.findings)
     kept_all = (pd.concat(kept_frames, ignore_index=True) if kept_frames else pd.DataFrame())
     tables: dict[str, pd.DataFrame] = {}
     if source == "dtsen":
@@ -861,7 +1307,19 @@ def clean_source(source: str, files: list[Path], *, gaz: Gazetteer | None = None
         "corrections": pd.concat(corr, ignore_index=True) if corr else None,
         "identity": pd.concat(idents, ignore_index=True) if idents else None,
         "notes": [n for w in works for n in w.notes],
+        "findings": pd.concat(findings_parts, ignore_index=True) if findings_parts else None,
     }
+
+
+def collect_findings(parts: list[pd.DataFrame | None]) -> pd.DataFrame:
+    """The findings of all sources as one table, sorted by source, file and row."""
+    parts = [p for p in parts if p is not None and len(p)]
+    if not parts:
+        return schemas.empty("findings")
+    f = pd.concat(parts, ignore_index=True)[schemas.columns_of("findings")]
+    return f.astype({"source": "str", "file": "str", "row": "int64", "column": "str",
+                     "value": "str", "reason": "str"}).sort_values(
+        ["source", "file", "row"], kind="stable", ignore_index=True)
 
 
 def _aggregate_corrections(parts: list[pd.DataFrame]) -> pd.DataFrame:
@@ -922,7 +1380,7 @@ def clean_all(raw_dir: str | Path, processed_dir: str | Path | None = None, *,
         cfg = cfg_all[source]
         files, other = list_files(raw_dir / cfg["folder"])
         for p in other:
-            notes.append(f"{cfg['folder']}/{p.name} ignored (not .csv/.tsv/.xlsx)")
+            notes.append(f"{cfg['folder']}/{p.name} ignored (not a table file: .csv, .tsv, .xlsx, .xls, .ods, .html, .dta, .sav)")
         if not files:
             missing.append(source)
             continue
@@ -964,9 +1422,12 @@ def clean_all(raw_dir: str | Path, processed_dir: str | Path | None = None, *,
     if missing:
         notes.append("no files for: " + ", ".join(missing))
 
+    findings = collect_findings([r.get("findings") for r in results.values()])
     result = CleanResult(tables=tables, intake=intake, rejects=rejects, corrections=corrections,
-                         identity=identity, missing_sources=missing, notes=notes)
-    checked = {"intake": intake, "rejects": rejects, "corrections": corrections, **tables}
+                         identity=identity, missing_sources=missing, notes=notes,
+                         findings=findings)
+    checked = {"intake": intake, "rejects": rejects, "corrections": corrections,
+               "findings": findings, **tables}
     for name, df in checked.items():
         schemas.check(df, name)
     schemas.check(identity, "identity")

@@ -1,4 +1,5 @@
-"""Reading agency exports (CSV/XLSX) as they arrive, and parsing their values.
+"""Reading agency exports as they arrive (CSV, XLSX, HTML-as-XLS, BIFF XLS, ODS, Stata, SPSS), and
+parsing their values.
 
 Reading keeps every value as a string: :func:`read_table` finds the header row (below any title
 rows), maps headers to canonical names through the aliases of ``config/sources.yml`` and records,
@@ -10,6 +11,10 @@ an ambiguous or impossible value gets a reason and becomes a reject in :mod:`ana
 
 Parsers work on the distinct values of a column (a register of a million rows holds a few thousand
 distinct dates or weights), so their cost grows with the number of distinct values, not rows.
+
+The format of a file is recognised by its content (:func:`sniff_format`), never by its name: the
+e-PPGBM web app's "Excel" download is an HTML table saved as ``.xls``, other apps write real
+Excel 97-2003 (BIFF) ``.xls``, and BPS microdata comes as Stata ``.dta`` or SPSS ``.sav``.
 """
 
 from __future__ import annotations
@@ -42,11 +47,17 @@ __all__ = [
     "parse_period",
     "TABLE_SUFFIXES",
     "take_str",
+    "sniff_format",
+    "html_rows",
+    "parse_month_name",
+    "parse_age_text",
+    "subtract_age",
 ]
 
-#: File suffixes read as tables; other files in a source folder are ignored (and noted). An
-#: old binary ``.xls`` is recognised and stops with a message asking for ``.xlsx``/``.csv``.
-TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xlsm", ".xls")
+#: File suffixes read as tables; other files in a source folder are ignored (and noted). The suffix
+#: only decides whether a file is looked at: how it is read follows its content (:func:`sniff_format`).
+TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods", ".htm", ".html",
+                  ".dta", ".sav", ".zsav")
 #: How many non-empty rows at the top of a file/sheet are searched for the header.
 HEADER_SEARCH_ROWS = 15
 _DELIMITERS = (",", ";", "\t", "|")
@@ -434,18 +445,23 @@ def _sheet_rows(values: list[list[Any]], merges) -> list[list[str]]:
     return rows
 
 
-def _read_xlsx(path: Path, label: str, source: str, cfg: dict[str, Any]) -> RawTable:
+def _read_xlsx(path: Path, label: str, source: str, cfg: dict[str, Any], *,
+               raw: bytes | None = None, kind: str = "xlsx") -> RawTable:
+    """A workbook (``.xlsx``, ``.ods`` or BIFF ``.xls``, as sniffed) read with python-calamine."""
     # python-calamine (Rust) reads a 5,000-row export in tens of milliseconds; openpyxl took
-    # seconds, most of the intake time of the sample data.
+    # seconds, most of the intake time of the sample data. It reads BIFF .xls and .ods too; it
+    # is given the bytes, so that the content, not the file name, decides the format.
     from python_calamine import CalamineWorkbook
 
     try:
-        wb = CalamineWorkbook.from_path(str(path))
+        wb = (CalamineWorkbook.from_filelike(_io.BytesIO(raw)) if raw is not None
+              else CalamineWorkbook.from_path(str(path)))
         sheets = list(wb.sheet_names)
     except Exception as exc:  # the reader raises several types for a damaged workbook
         raise RakorInputError(
-            f"{label} cannot be opened as an Excel workbook ({type(exc).__name__}); "
-            "expected an .xlsx file saved by Excel or LibreOffice — open and save it again as .xlsx or .csv"
+            f"{label} cannot be opened as an {_FORMAT_NAMES.get(kind, 'Excel workbook')} "
+            f"({type(exc).__name__}); expected a workbook saved by Excel or LibreOffice — open "
+            "and save it again as .xlsx or .csv"
         ) from None
     best = None
     required = list(cfg.get("required", []))
@@ -476,7 +492,7 @@ def _read_xlsx(path: Path, label: str, source: str, cfg: dict[str, Any]) -> RawT
     title, header, rows = best
     body = rows[header.index + 1:]
     width = max([len(header.cells), *(len(r) for r in body)]) if body else len(header.cells)
-    df = pd.DataFrame([r + [""] * (width - len(r)) for r in body], columns=range(width), dtype=object)
+    df = _rows_frame(body, width)
     return _finish(df, header.index + 2, path, label, header, source, cfg, title, None, None)
 
 
@@ -520,6 +536,17 @@ def _finish(df: pd.DataFrame, first_row: int, path: Path, label: str, header: _H
     out = out.loc[nonempty].reset_index(drop=True)
     used = set(header.mapping.values())
     unused = [c for i, c in enumerate(header.cells) if i not in used and c]
+    if cfg.get("keep_other_columns"):
+        # Sources whose every column is data (the monthly report's ~75 counts): the headers not
+        # in the aliases are kept too, as ``other:<header in snake_case>``.
+        for i, cell in enumerate(header.cells):
+            name = "other:" + normalise_header(cell).replace(" ", "_")
+            if i in used or not cell or name in out.columns or i >= df.shape[1]:
+                continue
+            s = df[i].astype("str").str.strip().loc[nonempty].reset_index(drop=True)
+            out[name] = s.where(s != "", None).astype("str")
+            header.mapping[name] = i
+        unused = [c for i, c in enumerate(header.cells) if i not in header.mapping.values() and c]
     if out.empty:
         raise RakorInputError(
             f"{label} has a header (row {header.index + 1}) but no data rows; "
@@ -532,15 +559,58 @@ def _finish(df: pd.DataFrame, first_row: int, path: Path, label: str, header: _H
     )
 
 
+def sniff_format(raw: bytes) -> str:
+    """The format of a file from its first bytes, whatever its name.
+
+    Returns
+    -------
+    str
+        ``"xlsx"`` (Office Open XML workbook), ``"ods"`` (OpenDocument spreadsheet), ``"xls"``
+        (OLE2 compound file: Excel 97-2003 BIFF), ``"dta"`` (Stata 8-18), ``"sav"`` (SPSS,
+        also compressed ``.zsav``), ``"html"`` (an HTML page, such as the e-PPGBM "Excel"
+        download), ``"binary"`` (anything else with NUL bytes) or ``"text"`` (delimited text).
+    """
+    if raw[:4] == b"PK\x03\x04" and zipfile.is_zipfile(_io.BytesIO(raw)):
+        with zipfile.ZipFile(_io.BytesIO(raw)) as zf:
+            names = zf.namelist()
+            if "mimetype" in names and zf.read("mimetype").startswith(
+                    b"application/vnd.oasis.opendocument.spreadsheet"):
+                return "ods"
+        return "xlsx"
+    if raw[:8] == _OLE2_MAGIC:
+        return "xls"
+    if raw.startswith(b"<stata_dta>") or (
+            len(raw) > 4 and 102 <= raw[0] <= 115 and raw[1] in (1, 2) and raw[2] == 1 and raw[3] == 0):
+        # Stata 13+ starts with an XML-like tag; Stata 8-12 with (version, byte order, 1, 0).
+        return "dta"
+    if raw[:4] in (b"$FL2", b"$FL3"):
+        return "sav"
+    head = raw[:65536].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith(b"<") and any(t in head for t in (b"<html", b"<table", b"<!doctype html",
+                                                          b"<tr")):
+        return "html"
+    if _is_binary(raw):
+        return "binary"
+    return "text"
+
+
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_FORMAT_NAMES = {"xlsx": "Excel workbook (.xlsx)", "ods": "OpenDocument spreadsheet (.ods)",
+                 "xls": "Excel 97-2003 workbook (.xls)", "dta": "Stata dataset (.dta)",
+                 "sav": "SPSS dataset (.sav)", "html": "HTML table (a web download)"}
+
+
 def read_table(path: str | Path, source_cfg: dict[str, Any], *, source: str | None = None,
                label: str | None = None) -> RawTable:
-    """Read one CSV/XLSX export of an agency into a :class:`RawTable` of strings.
+    """Read one agency export into a :class:`RawTable` of strings, whatever its format.
 
     Parameters
     ----------
     path
-        The file (``.csv``, ``.tsv`` or ``.xlsx``/``.xlsm``; a workbook saved with a ``.csv``
-        name is recognised by its content).
+        The file. Its format is sniffed from its content (:func:`sniff_format`): delimited text
+        (``.csv``/``.tsv``), Excel ``.xlsx``/``.xlsm``, OpenDocument ``.ods``, Excel 97-2003 ``.xls``
+        (BIFF), an HTML table (the e-PPGBM "Excel" download, an HTML page named ``.xls``), Stata
+        ``.dta`` or SPSS ``.sav``. A workbook saved with a ``.csv`` name is read as a workbook.
     source_cfg
         The source's entry of ``config/sources.yml`` (``required``, ``optional``, ``aliases``).
     source
@@ -555,17 +625,23 @@ def read_table(path: str | Path, source_cfg: dict[str, Any], *, source: str | No
     Raises
     ------
     RakorInputError
-        When the file cannot be used at all: empty, binary or not a table, no header row,
-        required columns missing (the message names the closest header), or no data rows.
+        When the file cannot be used at all: empty, binary or not a table (an HTML page without
+        a ``<table>``), no header row, required columns missing (the message names the closest
+        header), or no data rows.
 
     Notes
     -----
-    Encodings: UTF-8 with or without BOM, UTF-16 with BOM, else cp1252. Delimiters ``,`` ``;``
-    tab ``|`` are sniffed from the first lines. The header is the row (or pair of rows, for merged
-    group headers) among the first 15 non-empty rows that matches the most required, then most
-    known, column names; rows above it are titles. In a workbook the sheet whose header matches
-    best is used, and merged cells take the value of their top-left cell; when several sheets
-    have every required column and data below it, the file stops (one table per file).
+    Encodings: UTF-8 with or without BOM, UTF-16 with BOM, else cp1252 (for HTML, the page's
+    ``charset`` when it declares one). Delimiters ``,`` ``;`` tab ``|`` are sniffed from the first
+    lines. The header is the row (or pair of rows, for merged group headers) among the first 15
+    non-empty rows that matches the most required, then most known, column names; rows above it
+    are titles. In a workbook the sheet whose header matches best is used, and merged cells take
+    the value of their top-left cell; when several sheets have every required column and data
+    below it, the file stops (one table per file). An HTML page is read as one sheet: the rows
+    (``<tr>``) of all its tables in page order, ``colspan``/``rowspan`` cells repeated over their
+    range, ``row`` = the ``<tr>`` number from 1. In a Stata or SPSS file the variable names are the
+    header and ``row`` is the observation number (1 = the first observation); value labels are
+    not applied (the codes are read), dates become ``yyyy-mm-dd``.
     """
     path = Path(path)
     source = source or source_cfg.get("folder", "")
@@ -576,27 +652,341 @@ def read_table(path: str | Path, source_cfg: dict[str, Any], *, source: str | No
     if not raw.strip():
         raise RakorInputError(f"{label} is empty (0 data rows); expected a CSV or XLSX export with a header row")
     digest = hashlib.sha256(raw).hexdigest()
-    if raw[:4] == b"PK\x03\x04" and zipfile.is_zipfile(_io.BytesIO(raw)):
-        table = _read_xlsx(path, label, source, source_cfg)
-        table.sha256 = digest
-        return table
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
+    kind = sniff_format(raw)
+    if kind in ("xlsx", "ods", "xls"):
+        table = _read_xlsx(path, label, source, source_cfg, raw=raw, kind=kind)
+    elif kind == "html":
+        table = _read_html(raw, path, label, source, source_cfg)
+    elif kind in ("dta", "sav"):
+        table = _read_stats(path, label, source, source_cfg, kind)
+    elif path.suffix.lower() in (".xlsx", ".xlsm", ".ods"):
         raise RakorInputError(
-            f"{label} has an Excel name but is not an Excel workbook; expected an .xlsx file — "
-            "open it and save it again as .xlsx or .csv"
+            f"{label} has a spreadsheet name but is not a spreadsheet; expected an .xlsx or .ods "
+            "file — open it and save it again as .xlsx or .csv"
         )
-    if raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+    elif kind == "binary":
         raise RakorInputError(
-            f"{label} is an old Excel 97-2003 (.xls) workbook, which cannot be read; "
-            "expected .xlsx or .csv — open it in Excel and save it as .xlsx"
+            f"{label} is not a table (binary content); expected a CSV, Excel, OpenDocument, "
+            "Stata or SPSS export with a header row"
         )
-    if _is_binary(raw):
-        raise RakorInputError(
-            f"{label} is not a table (binary content); expected a CSV or XLSX export with a header row"
-        )
-    table = _read_csv(raw, path, label, source, source_cfg)
+    else:
+        table = _read_csv(raw, path, label, source, source_cfg)
     table.sha256 = digest
     return table
+
+
+# --------------------------------------------------------------------------------------------
+# HTML tables (the e-PPGBM "Excel" download)
+# --------------------------------------------------------------------------------------------
+
+_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_\-]+)""", re.IGNORECASE)
+
+
+def _html_encoding(raw: bytes) -> str:
+    """The page's declared charset, else UTF-8 when the bytes are UTF-8, else cp1252."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return "utf-8"
+    m = _CHARSET.search(raw[:8192])
+    if m:
+        name = m.group(1).decode("ascii").lower()
+        try:
+            import codecs
+
+            return codecs.lookup(name).name
+        except LookupError:
+            pass
+    try:
+        raw.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "cp1252"
+
+
+def html_rows(raw: bytes) -> list[list[str]]:
+    """Every table row (``<tr>``) of an HTML page, in page order, as stripped cell strings.
+
+    Parameters
+    ----------
+    raw
+        The page's bytes.
+
+    Returns
+    -------
+    list of list of str
+        One list per ``<tr>`` (``<td>`` and ``<th>`` cells); a cell spanning several columns
+        or rows (``colspan``/``rowspan``) is repeated over its range, as merged cells of a
+        workbook are (:func:`_sheet_rows`).
+
+    Notes
+    -----
+    lxml's ``iterparse`` reads the page as a stream and each row is dropped once read, so a
+    million-row download does not build a million-row tree. ``pandas.read_html`` is not used:
+    it infers column types, which turns a NIK or an RT "005" into a number (leading zeros and
+    digits lost), while every value here stays the text of its cell.
+    """
+    from lxml import etree
+
+    rows: list[list[str]] = []
+    carry: dict[int, tuple[int, str]] = {}  # column -> (rows still spanned, value) from rowspan
+    parser = etree.iterparse(_io.BytesIO(raw), events=("end",), tag="tr", html=True,
+                             recover=True, huge_tree=True, encoding=_html_encoding(raw))
+    for _, tr in parser:
+        cells: list[str] = []
+        simple = True
+        for td in tr:
+            tag = td.tag
+            if tag != "td" and tag != "th":
+                continue
+            text = td.text if len(td) == 0 else "".join(td.itertext())
+            text = text.strip() if text else ""
+            if td.attrib and ("colspan" in td.attrib or "rowspan" in td.attrib):
+                simple = False
+                cs = _span(td.get("colspan"))
+                rs = _span(td.get("rowspan"))
+                cells.append((text, cs, rs))  # type: ignore[arg-type]
+            else:
+                cells.append(text)
+        if simple and not carry:
+            rows.append(cells)
+        else:
+            rows.append(_expand_spans(cells, carry))
+        # Free the row (and rows before it) as soon as it is read.
+        tr.clear()
+        parent = tr.getparent()
+        if parent is not None:
+            while tr.getprevious() is not None:
+                del parent[0]
+    return rows
+
+
+def _span(v: str | None) -> int:
+    try:
+        return max(1, min(int(str(v).strip()), 1000))
+    except (TypeError, ValueError):
+        return 1
+
+
+def _expand_spans(cells: list, carry: dict[int, tuple[int, str]]) -> list[str]:
+    """One row's cells with colspan repeated and the rowspans of rows above filled in."""
+    out: list[str] = []
+    col = 0
+    pending = list(cells)
+    while pending or any(c >= col for c in carry):
+        if col in carry:
+            left, value = carry[col]
+            out.append(value)
+            if left <= 1:
+                del carry[col]
+            else:
+                carry[col] = (left - 1, value)
+            col += 1
+            continue
+        if not pending:
+            # Only rowspans from above remain to the right.
+            out.append("")
+            col += 1
+            continue
+        cell = pending.pop(0)
+        text, cs, rs = cell if isinstance(cell, tuple) else (cell, 1, 1)
+        for k in range(cs):
+            out.append(text)
+            if rs > 1:
+                carry[col + k] = (rs - 1, text)
+        col += cs
+    return out
+
+
+_TR = re.compile(rb"<tr[\s>/]", re.IGNORECASE)
+
+
+def _read_html(raw: bytes, path: Path, label: str, source: str, cfg: dict[str, Any]) -> RawTable:
+    if _TR.search(raw) is None:
+        raise RakorInputError(
+            f"{label} is an HTML page without a table (no <table>/<tr> rows); expected the "
+            "e-PPGBM download (an HTML table saved as .xls), a CSV or an Excel file — download "
+            "the export again, or open it in a browser to see what it holds"
+        )
+    encoding = _html_encoding(raw)
+    # The header is looked for in the first rows, parsed by lxml; the body (a million rows in a
+    # big download) is read by the fast path when its markup is plain, else by lxml too.
+    head_end = _nth_row_end(raw, HEADER_SEARCH_ROWS * 3)
+    head_rows = html_rows(raw if head_end is None else raw[:head_end])
+    if not any(any(c for c in r) for r in head_rows):
+        raise RakorInputError(
+            f"{label} is an HTML page whose tables are empty; expected the e-PPGBM download with "
+            "a header row and one row per record — download the export again"
+        )
+    header = _find_header(head_rows, cfg)
+    if header is None:
+        raise RakorInputError(_no_header_message(label, head_rows, source, cfg))
+    body_start = _nth_row_end(raw, header.index + 1)
+    # The body starts after the header's </tr> only if every row above was closed (HTML allows
+    # leaving </tr> out): else the whole page is read by lxml.
+    plain_head = (body_start is not None
+                  and len(re.findall(rb"<tr[\s>]", raw[:body_start], re.IGNORECASE))
+                  == header.index + 1)
+    df = _html_body_fast(raw[body_start:], encoding) if plain_head else None
+    if df is None:
+        rows = html_rows(raw)
+        body = rows[header.index + 1:]
+        width = max([len(header.cells), *(len(r) for r in body)]) if body else len(header.cells)
+        df = _rows_frame(body, width)
+    return _finish(df, header.index + 2, path, label, header, source, cfg, None, encoding, None)
+
+
+_TR_END = re.compile(rb"</tr\s*>", re.IGNORECASE)
+
+
+def _nth_row_end(raw: bytes, n: int) -> int | None:
+    """Byte offset just after the ``n``-th ``</tr>`` (None when the page has fewer)."""
+    for i, m in enumerate(_TR_END.finditer(raw), start=1):
+        if i == n:
+            return m.end()
+    return None
+
+
+# Plain machine-written rows: <tr ...><td ...>text</td>...</tr>, nothing spanning, nothing nested.
+# Case-sensitive patterns (a page with upper-case tags has them lowered first): the regex engine
+# then scans for a literal prefix, several times faster than with IGNORECASE on 300 MB.
+_UPPER_TAG = re.compile(rb"</?(?:TR|TD|TH|TABLE|TBODY|THEAD)\b", re.IGNORECASE)
+_EMPTY_ROW = re.compile(rb"<tr[^>]*>\s*</tr\s*>")
+_ROW_END = re.compile(rb"</t[dh]\s*>\s*</tr\s*>")
+_ROW_START = re.compile(rb"<tr[^>]*>\s*<t[dh](?:\s[^>]*)?>")
+_CELL_GAP = re.compile(rb"</t[dh]\s*>\s*<t[dh](?:\s[^>]*)?>")
+_ANY_TAG = re.compile(rb"<[^>]*>")
+_TAG_ATTRS = {t: re.compile(b"<" + t + rb"\s[^>]*>") for t in (b"tr", b"td", b"th")}
+_UNIT_SEP = b"\x1f"
+_WHITESPACE_TO_SPACE = bytes.maketrans(b"\r\n\t", b"   ")
+
+
+def _html_body_fast(body: bytes, encoding: str) -> pd.DataFrame | None:
+    """The rows below the header of a plainly written HTML table, read at CSV speed.
+
+    The markup is rewritten by a few byte-level regular expressions into one line per ``<tr>``
+    and a unit separator (``\\x1f``) between cells, which pyarrow's CSV reader then splits (no
+    quoting). Returns None, and the caller parses with lxml, whenever the markup is not plain
+    enough for that to be exact: a ``colspan``/``rowspan``, a nested table, a ``<thead>``, a
+    self-closing ``/>``, a cell left unclosed (HTML allows it), a unit separator in the text, or
+    rows that do not split into the same number of cells. Entities (``&amp;``, ``&nbsp;``) are
+    decoded and tags inside cells (``<b>``) removed, as lxml's text would give.
+    """
+    import html as _html
+
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    if encoding not in ("utf-8", "ascii"):
+        body = body.decode(encoding, errors="replace").encode("utf-8")
+    if b"<TR" in body or b"<Tr" in body or b"<TD" in body or b"<Td" in body:
+        body = _UPPER_TAG.sub(lambda m: m.group().lower(), body)
+    if (any(t in body for t in (b"colspan", b"COLSPAN", b"rowspan", b"ROWSPAN", b"<table",
+                               b"/>", _UNIT_SEP))
+            or body.count(b"<tr") != body.count(b"</tr")):
+        return None
+    first, last = body.find(b"<tr"), body.rfind(b"</tr")
+    if first < 0:
+        return pd.DataFrame(columns=range(1), dtype=object)
+    part = body[first:body.find(b">", last) + 1]
+    n_rows = part.count(b"</tr")
+    part = part.translate(_WHITESPACE_TO_SPACE)  # one pass: line breaks become row ends below
+    for tag, pattern in _TAG_ATTRS.items():  # attributes (style, class): dropped first
+        if b"<" + tag + b" " in part:
+            part = pattern.sub(b"<" + tag + b">", part)
+    # Literal replacements (memchr speed) for tags written next to each other, as exports do;
+    # the regular expressions then take whatever spacing is left.
+    if b"<th" in part:
+        part = part.replace(b"<th>", b"<td>").replace(b"</th>", b"</td>")
+    part = part.replace(b"<tr></tr>", b"\n").replace(b"</td></tr>", b"\n")
+    part = part.replace(b"<tr><td>", b"").replace(b"</td><td>", _UNIT_SEP)
+    if b"<t" in part or b"</t" in part:
+        part = _EMPTY_ROW.sub(b"\n", part)
+        part = _ROW_END.sub(b"\n", part)
+        part = _ROW_START.sub(b"", part)
+        part = _CELL_GAP.sub(_UNIT_SEP, part)
+    # A row or cell tag still there was not paired (a cell left unclosed): lxml reads that.
+    if any(t in part for t in (b"<td", b"</td", b"<tr", b"</tr")):
+        return None
+    if b"<" in part:
+        part = _ANY_TAG.sub(b"", part)
+    # What is left between rows (</tbody>, spaces) became part of the next row's first cell:
+    # only spaces are possible there, and cells are stripped later.
+    if part.count(b"\n") != n_rows:
+        return None
+    # Every row has the first row's number of cells, or pyarrow refuses (then lxml reads it).
+    width = part[:part.find(b"\n")].count(_UNIT_SEP) + 1
+    names = [str(i) for i in range(width)]
+    try:
+        tbl = pcsv.read_csv(
+            _io.BytesIO(part),
+            read_options=pcsv.ReadOptions(column_names=names),
+            parse_options=pcsv.ParseOptions(delimiter="\x1f", quote_char=False,
+                                            ignore_empty_lines=False),
+            convert_options=pcsv.ConvertOptions(
+                column_types={n: pa.string() for n in names}, strings_can_be_null=False,
+                quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, pa.ArrowException):
+        return None
+    if tbl.num_rows != n_rows:
+        return None
+    df = tbl.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get)
+    df.columns = range(df.shape[1])
+    for c in df.columns:
+        col = df[c]
+        has = col.str.contains("&", regex=False)
+        if has.any():
+            df.loc[has, c] = col[has].map(_html.unescape)
+    return df
+
+
+def _rows_frame(body: list[list[str]], width: int) -> pd.DataFrame:
+    """Rows of strings (ragged) as a DataFrame with columns 0..width-1 (short rows padded)."""
+    if not body:
+        return pd.DataFrame(columns=range(width), dtype=object)
+    if all(len(r) == width for r in body):
+        return pd.DataFrame(body, columns=range(width), dtype=object)
+    return pd.DataFrame([r + [""] * (width - len(r)) for r in body], columns=range(width),
+                        dtype=object)
+
+
+# --------------------------------------------------------------------------------------------
+# Statistical packages (BPS microdata: Stata .dta, SPSS .sav)
+# --------------------------------------------------------------------------------------------
+
+
+def _read_stats(path: Path, label: str, source: str, cfg: dict[str, Any], kind: str) -> RawTable:
+    try:
+        if kind == "dta":
+            # Codes, not value labels: BPS area and category codes are what the cleaning maps.
+            df = pd.read_stata(path, convert_categoricals=False, convert_missing=False,
+                               preserve_dtypes=True)
+        else:
+            import pyreadstat
+
+            df, _meta = pyreadstat.read_sav(str(path), apply_value_formats=False,
+                                            user_missing=False)
+    except Exception as exc:  # the readers raise many types for a damaged file
+        raise RakorInputError(
+            f"{label} cannot be opened as a {_FORMAT_NAMES[kind]} ({type(exc).__name__}); "
+            "export it again from Stata/SPSS, or save it as .csv"
+        ) from None
+    names = [str(c) for c in df.columns]
+    table = _alias_table(cfg)
+    mapping = _map_header(names, table)
+    header = _Header(0, names, mapping, _score(mapping, list(cfg.get("required", []))))
+    body = pd.DataFrame({i: _column_strings(df[c]) for i, c in enumerate(df.columns)},
+                        index=pd.RangeIndex(len(df)))
+    if body.empty:
+        body = pd.DataFrame(columns=range(len(names)), dtype=object)
+    return _finish(body, 1, path, label, header, source, cfg, None, None, None)
+
+
+def _column_strings(s: pd.Series) -> pd.Series:
+    """A column of a statistical dataset as strings (once per distinct value): 1.0 -> "1",
+    a date -> "yyyy-mm-dd", missing -> None."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    text = [_cell_to_str(v.to_pydatetime() if isinstance(v, pd.Timestamp) else
+                         (v.item() if hasattr(v, "item") else v)) for v in uniques]
+    return take_str(text, codes, s.index).astype(object).where(lambda x: x.notna(), "")
 
 
 # --------------------------------------------------------------------------------------------
@@ -907,3 +1297,75 @@ def parse_period(s: pd.Series, *, today: dt.date | None = None) -> tuple[pd.Seri
 
     codes, parsed, reason = _by_distinct(s, f)
     return _expand(codes, parsed, s.index, "str", None), _expand_reason(codes, reason, s.index)
+
+
+def parse_month_name(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """A month written as a name (``"Februari"``, ``"Feb"``, ``"AGUSTUS"``) or a number 1–12.
+
+    Accepted: the Indonesian and English month names and abbreviations of :func:`parse_date`
+    (``Pebruari``, ``Nopember``, ``Agt`` included), any case, and ``1``–``12``. Others get
+    ``"invalid_month"``.
+
+    Returns
+    -------
+    values : Series of Int64 (1–12), reason : Series of str
+    """
+    def f(u: pd.Series) -> tuple[pd.Series, pd.Series]:
+        key = u.str.lower().str.replace(r"[^a-z0-9]+", "", regex=True)
+        v = key.map(_MONTHS).astype(float)
+        num = pd.to_numeric(key.where(key.str.fullmatch(r"\d{1,2}")), errors="coerce")
+        v = v.fillna(num.where(num.between(1, 12)))
+        r = pd.Series(np.where(v.isna(), "invalid_month", None), index=u.index, dtype="str")
+        return v.astype("Float64"), r
+
+    codes, parsed, reason = _by_distinct(s, f)
+    return _expand(codes, parsed, s.index, "Int64", pd.NA), _expand_reason(codes, reason, s.index)
+
+
+_AGE_TEXT = re.compile(
+    r"^\s*(?:(?P<y>\d{1,2})\s*(?:tahun|thn|th|t)\b)?[\s,\-]*(?:(?P<m>\d{1,2})\s*(?:bulan|bln|bl|b)\b)?"
+    r"[\s,\-]*(?:(?P<d>\d{1,2})\s*(?:hari|hr|h)\b)?\s*$", re.IGNORECASE)
+
+
+def parse_age_text(s: pd.Series) -> pd.DataFrame:
+    """e-PPGBM's ``Usia Saat Ukur`` (``"4 Tahun - 3 Bulan - 15 Hari"``) as years, months, days.
+
+    Returns
+    -------
+    DataFrame with float columns ``years``, ``months``, ``days`` (a part not written is 0) and
+    ``reason`` (``"invalid_age"`` where a value is present but not of that form).
+    """
+    def f(u: pd.Series) -> tuple[pd.Series, pd.Series]:
+        p = u.str.extract(_AGE_TEXT)
+        ok = p.notna().any(axis=1)
+        packed = (p["y"].astype(float).fillna(0) * 10000 + p["m"].astype(float).fillna(0) * 100
+                  + p["d"].astype(float).fillna(0)).where(ok)
+        r = pd.Series(np.where(ok, None, "invalid_age"), index=u.index, dtype="str")
+        return packed, r
+
+    codes, packed, reason = _by_distinct(s, f)
+    v = _expand(codes, packed, s.index, float, np.nan)
+    return pd.DataFrame({"years": v // 10000, "months": (v // 100) % 100, "days": v % 100,
+                         "reason": _expand_reason(codes, reason, s.index)}, index=s.index)
+
+
+def subtract_age(measure: pd.Series, years: pd.Series, months: pd.Series,
+                 days: pd.Series) -> pd.Series:
+    """Birth date by calendar arithmetic: the measure date minus years and months, then days.
+
+    ``2025-02-15`` minus 4 years 3 months 15 days is ``2020-11-15`` minus 15 days =
+    ``2020-10-31``. A day that does not exist in the month reached (31 May minus 3 months) is
+    the last day of that month (28/29 February), as :class:`dateutil.relativedelta` does.
+    Missing in any input gives NaT.
+    """
+    out = pd.Series(pd.NaT, index=measure.index, dtype="datetime64[ns]")
+    ok = measure.notna() & years.notna() & months.notna() & days.notna()
+    if not ok.any():
+        return out
+    m = measure[ok]
+    total = m.dt.year * 12 + (m.dt.month - 1) - (years[ok] * 12 + months[ok]).astype("int64")
+    first = pd.to_datetime(pd.DataFrame({"year": total // 12, "month": total % 12 + 1, "day": 1}))
+    day = np.minimum(m.dt.day.to_numpy(), first.dt.days_in_month.to_numpy())
+    out[ok] = (first + pd.to_timedelta(day - 1, unit="D")
+               - pd.to_timedelta(days[ok].to_numpy(), unit="D")).astype("datetime64[ns]")
+    return out

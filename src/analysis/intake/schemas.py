@@ -71,6 +71,11 @@ REJECTS = _schema("rejects", {
     "source": _s(), "file": _s(), "row": _i(ge=1), "column": _s(True), "value": _s(True),
     "reason": _s(),
 })
+#: Data-quality findings on rows that were kept (the row is used; the finding is reported).
+FINDINGS = _schema("findings", {
+    "source": _s(), "file": _s(), "row": _i(ge=1), "column": _s(True), "value": _s(True),
+    "reason": _s(),
+})
 CORRECTIONS = _schema("corrections", {
     "source": _s(), "column": _s(), "value": _s(), "corrected_to": _s(), "code": _s(),
     "method": _s(isin=["alias", "fuzzy"]), "score": _f(False, 0, 100), "n_rows": _i(ge=1),
@@ -83,7 +88,9 @@ EPPGBM = _schema("eppgbm", {
     "weight_kg": _f(True, 0, 200), "height_cm": _f(True, 0, 300),
     "measure": _s(True, isin=["l", "h"]), "oedema": pa.Column("bool"),
     "kecamatan_code": _s(False, _KEC), "kelurahan_code": _s(False, _KEL),
-    "posyandu": _s(True), "rt": _s(True), "rw": _s(True), **_ORIGIN,
+    "posyandu": _s(True), "rt": _s(True), "rw": _s(True), "puskesmas": _s(True),
+    "weight_gain": _s(True, isin=["N", "T", "O", "B"]),
+    "app_waz": _f(), "app_haz": _f(), "app_whz": _f(), **_ORIGIN,
 })
 _FLAGS = {c: pa.Column("boolean", nullable=True)
           for c in ("penerima_pkh", "penerima_bpnt", "penerima_pbi", "resiko_stunting")}
@@ -102,7 +109,8 @@ DTSEN_FAMILY = _schema("dtsen_family", {
 SUSENAS = _schema("susenas", {
     "period": _s(True, _PERIOD), "hh_id": _s(), "strata": _s(), "psu": _s(),
     "weight_hh": _f(False, 0), "hh_size": _i(ge=1), "expenditure_pc_idr_month": _f(False, 0),
-    "kecamatan_code": _s(False, _KEC), "kelurahan_code": _s(False, _KEL), **_ORIGIN,
+    # The survey rarely carries a desa code: kelurahan is optional (kecamatan and kota estimates).
+    "kecamatan_code": _s(False, _KEC), "kelurahan_code": _s(True, _KEL), **_ORIGIN,
 })
 PENDATAAN_RT = _schema("pendataan_rt", {
     "period": _s(True, _PERIOD), "family_key": _key(False), "head_key": _key(),
@@ -117,6 +125,25 @@ PROGRAM = _schema("program", {
     "family_key": _key(), "name_key": _key(), "kecamatan_code": _s(False, _KEC),
     "kelurahan_code": _s(False, _KEL), "rt": _s(True), "amount_idr": _f(True, 0), **_ORIGIN,
 })
+_COUNT = {c: _f(True, 0) for c in (
+    "children_target", "children_this_month", "children_weighed", "children_weighed_measured",
+    "children_measured_height", "children_with_kia", "gained_n", "not_gained_t",
+    "not_weighed_last_month_o", "new_b", "weighed_corrected_d", "stunted", "wasted",
+    "underweight", "overweight")}
+#: The monthly e-PPGBM report: one row per kelurahan and month. Besides these columns it keeps
+#: every other column of the report (``other_*``: counts as float, ``other_pct_*`` percentages).
+EPPGBM_BULANAN = pa.DataFrameSchema({
+    "period": _s(False, _PERIOD), "kecamatan_code": _s(False, _KEC),
+    "kelurahan_code": _s(False, _KEL), "puskesmas": _s(True), **_COUNT,
+    **{f"pct_{c}": _f() for c in ("children_weighed", "stunted", "wasted", "underweight",
+                                  "overweight")},
+    # The denominator each indicator used (the file's own when a cell is empty: see clean.py).
+    **{f"n_{c}": _f(True, 0) for c in ("stunted", "wasted", "underweight", "overweight")},
+    **{f"n_{c}_from": _s(True) for c in ("stunted", "wasted", "underweight", "overweight")},
+    **_ORIGIN,
+    r"^other_[a-z0-9_]+$": pa.Column("float64", nullable=True, regex=True, required=False),
+}, name="eppgbm_bulanan", strict=True, ordered=False, coerce=False)
+
 #: ``restricted/identity.parquet``: pseudonym -> the person, for verification worklists only.
 IDENTITY = _schema("identity", {
     "key": _key(False), "nik": _s(True), "no_kk": _s(True), "nama": _s(True), "alamat": _s(True),
@@ -125,22 +152,24 @@ IDENTITY = _schema("identity", {
 
 #: Table name (file stem under ``data/processed/``) -> schema.
 PROCESSED: dict[str, pa.DataFrameSchema] = {
-    "intake": INTAKE, "rejects": REJECTS, "corrections": CORRECTIONS, "eppgbm": EPPGBM,
+    "intake": INTAKE, "rejects": REJECTS, "corrections": CORRECTIONS, "findings": FINDINGS,
+    "eppgbm": EPPGBM,
     "dtsen_member": DTSEN_MEMBER, "dtsen_family": DTSEN_FAMILY, "susenas": SUSENAS,
-    "pendataan_rt": PENDATAAN_RT, "program": PROGRAM,
+    "pendataan_rt": PENDATAAN_RT, "program": PROGRAM, "eppgbm_bulanan": EPPGBM_BULANAN,
 }
 
 
 def columns_of(table: str) -> list[str]:
-    """Column names of a processed table, in order."""
+    """Column names of a processed table, in order (without pattern-named extra columns)."""
     schema = IDENTITY if table == "identity" else PROCESSED[table]
-    return list(schema.columns)
+    return [c for c, col in schema.columns.items() if not col.regex]
 
 
 def empty(table: str) -> pd.DataFrame:
     """An empty table with the schema's columns and dtypes."""
     schema = IDENTITY if table == "identity" else PROCESSED[table]
-    return pd.DataFrame({c: pd.Series([], dtype=col.dtype.type) for c, col in schema.columns.items()})
+    return pd.DataFrame({c: pd.Series([], dtype=col.dtype.type) for c, col in schema.columns.items()
+                         if not col.regex})
 
 
 def check(df: pd.DataFrame, table: str) -> pd.DataFrame:
@@ -162,4 +191,6 @@ def raw_schema(source: str, source_cfg: dict[str, Any]) -> pa.DataFrameSchema:
     cols.update({c: pa.Column("str", nullable=True, required=False)
                  for c in source_cfg.get("optional", [])})
     cols["source_row"] = _i(ge=1)
+    if source_cfg.get("keep_other_columns"):
+        cols[r"^other:.+$"] = pa.Column("str", nullable=True, required=False, regex=True)
     return pa.DataFrameSchema(cols, name=f"raw_{source}", strict=True)
