@@ -155,8 +155,8 @@ SETTINGS_SPEC: dict[str, tuple[str, Any]] = {
                                   for c in v)),
     "focus_kelurahan.target_extreme_poor": _NON_NEG_INT,
     "focus_kelurahan.target_days": _POSITIVE_INT,
-    "poverty_lines.extreme.value_idr_person_month": _POSITIVE_NUMBER,
-    "poverty_lines.poverty.value_idr_person_month": _POSITIVE_NUMBER,
+    "poverty_line_table.table": _TEXT,
+    "poverty_line_table.extreme_choice": _TEXT,
     "targets.extreme_poverty_pct.value": _PERCENT,
     "targets.stunting_pct.value": _PERCENT,
     "local_criteria.min_criteria_extreme": _POSITIVE_INT,
@@ -237,9 +237,15 @@ def wilayah_aliases() -> dict[str, Any]:
     return load_yaml("wilayah_aliases")
 
 
-def poverty_line(kind: str) -> float:
-    """Rupiah per person per month for ``kind`` in {"poverty", "extreme"}."""
-    return float(settings()["poverty_lines"][kind]["value_idr_person_month"])
+def poverty_line(kind: str, period: str = "9999-12") -> float:
+    """Rupiah per person per month of the region's ``kind`` line ("poverty", "extreme") for ``period``.
+
+    From the dated table ``config/poverty_lines.csv`` (:func:`analysis.estimation.poverty_lines.resolve_line`);
+    without a period, the latest line available.
+    """
+    from analysis.estimation.poverty_lines import resolve_line
+
+    return resolve_line(kind, settings()["region"]["code"], period).value_idr
 
 
 def focus_kelurahan() -> list[str]:

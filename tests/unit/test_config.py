@@ -56,7 +56,7 @@ def test_wrong_types_and_values_are_named(good):
         (("sae", "variance"), "delta", "sae.variance"),
         (("convergence", "poor_max_desil"), 11, "convergence.poor_max_desil"),
         (("focus_kelurahan", "codes"), ["64.74.01"], "focus_kelurahan.codes"),
-        (("poverty_lines", "poverty", "value_idr_person_month"), "595.242", "poverty_lines.poverty"),
+        (("poverty_line_table", "extreme_choice"), 391000, "poverty_line_table.extreme_choice"),
     ]
     for path, value, named in cases:
         bad = copy.deepcopy(good)

@@ -245,12 +245,10 @@ TEXT: dict[str, Pair] = {
     # poverty
     "h_poverty": ("Kemiskinan", "Poverty"),
     "poverty_note": (
-        "Garis kemiskinan {poverty_line} dan garis kemiskinan ekstrem {extreme_line} per kapita per bulan "
-        "(config/settings.yml). Estimasi langsung survei rumah tangga dengan desain strata dan blok sensus; "
-        "kemiskinan ekstrem dengan IK {ci_method_rare_name}.",
-        "Poverty line {poverty_line} and extreme-poverty line {extreme_line} per person per month "
-        "(config/settings.yml). Direct household-survey estimates with strata and census-block clusters; "
-        "extreme poverty with {ci_method_rare_name} CIs."),
+        "{lines}, per kapita per bulan (config/poverty_lines.csv). Estimasi langsung survei rumah tangga "
+        "dengan desain strata dan blok sensus; kemiskinan ekstrem dengan IK {ci_method_rare_name}.",
+        "{lines}, per person per month (config/poverty_lines.csv). Direct household-survey estimates with "
+        "strata and census-block clusters; extreme poverty with {ci_method_rare_name} CIs."),
     "h_small_area": ("Estimasi area kecil kemiskinan per kelurahan", "Small-area poverty estimates by kelurahan"),
     "h_focus": ("Kelurahan fokus: target nol kemiskinan ekstrem", "Focus kelurahan: zero extreme poverty"),
     "focus_note": ("Target nol tercapai hanya bila jumlah keluarga miskin ekstrem terverifikasi nol.",

@@ -14,7 +14,8 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import config
-from analysis.estimates.table import ESTIMATE_COLUMNS, empty_estimates
+from analysis.estimates.table import ESTIMATE_COLUMNS, KOTA_CODE, empty_estimates
+from analysis.files import read_json
 from analysis.periods import latest_at_or_before
 
 
@@ -75,7 +76,15 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
         ``estimates`` holds values and the ``suppressed`` flag (``store.published_estimates``
         blanks the hidden values).
     """
-    from analysis.estimates import data_quality, growth, history, registers, survey_poverty
+    from analysis.estimates import (
+        coverage,
+        data_quality,
+        growth,
+        history,
+        published,
+        registers,
+        survey_poverty,
+    )
     from analysis.estimates.suppression import suppress
     from analysis.linkage import reconcile, targeting
     from analysis.measures.anthropometry import compute_zscores
@@ -101,6 +110,12 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
     # Poverty: direct survey estimates, then Fay-Herriot for kelurahan.
     family, fam_period = snapshot(tables.get("dtsen_family"), period)
     members, _ = snapshot(tables.get("dtsen_member"), period)
+    if children is not None:  # register coverage: D/S and the worst-case bounds of the same rounds
+        monthly = tables.get("eppgbm_bulanan")
+        targets = (monthly[["kelurahan_code", "period", "children_target"]]
+                   if monthly is not None and "children_target" in monthly else None)
+        parts.append(coverage.weighing_participation_rows(children, period, members=members, targets=targets))
+        parts.append(coverage.stunting_population_bounds_rows(pd.concat(parts, ignore_index=True), period))
     if "susenas" in tables and len(tables["susenas"]):
         direct = survey_poverty.poverty_rows(tables["susenas"], period)
         parts.append(direct)
@@ -113,6 +128,7 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
     program, prog_period = snapshot(tables.get("program"), period, per="programme")
     if family is not None:
         parts.append(registers.register_rows(family, period, fam_period))
+        parts.append(coverage.dtsen_desil1_share_rows(parts[-1], period))
         rt_ = rt if rt is not None else tables.get("pendataan_rt", pd.DataFrame()).iloc[0:0]
         kids = None
         if children is not None:
@@ -140,6 +156,10 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
             target=int(settings["focus_kelurahan"]["target_extreme_poor"]))
         parts.append(registers.tracker_rows(tracker, period, rt_period or fam_period))
 
+    # Official figures beside ours: config/published/<region>.csv and any published/ folder of the raw data
+    raw_dir = read_json(Path(processed_dir) / "run_info.json").get("raw_dir") if processed_dir else None
+    parts.append(published.published_rows(
+        published.read_published(published.published_paths(KOTA_CODE, raw_dir=raw_dir)), period, KOTA_CODE))
     parts.append(data_quality.rejects_rows(tables.get("rejects", pd.DataFrame()),
                                            tables.get("intake", pd.DataFrame()), period))
     parts.append(data_quality.source_missing_rows(out.missing_sources, period))

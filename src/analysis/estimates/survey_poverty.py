@@ -12,11 +12,13 @@ import pandas as pd
 
 from analysis import config
 from analysis.estimates.table import (
+    KOTA_CODE,
     area_names,
     empty_estimates,
     estimate_by_levels,
     to_estimate_rows,
 )
+from analysis.estimation.poverty_lines import resolve_line
 
 POVERTY_INDICATORS = {"poverty": "poverty", "extreme": "extreme_poverty"}
 
@@ -44,8 +46,13 @@ def poverty_rows(households: pd.DataFrame, period: str) -> pd.DataFrame:
         return empty_estimates()
     design = survey_design()
     parts = []
+    lines = []
     for kind, name in POVERTY_INDICATORS.items():
-        line = config.poverty_line(kind)
+        # The region's own line for the survey's year (else the latest earlier, province, national)
+        resolved = resolve_line(kind, KOTA_CODE, data_period)
+        line = resolved.value_idr
+        lines.append({"estimate": line, "kind": kind, "note": resolved.fallback,
+                      "method": f"line:{resolved.key}"})
         ci_method = est["ci_method_rare"] if kind == "extreme" else est["ci_method"]
         common = dict(line_idr=line, design=design, alpha=est["alpha"], dof=est["dof"], period=period,
                       data_period=data_period, source="susenas")
@@ -62,6 +69,12 @@ def poverty_rows(households: pd.DataFrame, period: str) -> pd.DataFrame:
         parts.append(estimate_by_levels(hh, estimate_poor_persons, ci_method=ci_method,
                                         indicator=f"{name}_persons", method=f"direct:total:{ci_method}",
                                         unit="count", **common))
+    # The lines used, as figures of the table: the brief names them and `rakor verify` checks them.
+    for item in lines:
+        parts.append(to_estimate_rows(pd.DataFrame({"estimate": [item["estimate"]], "note": [item["note"]]}),
+                                      level="kota", area_col=None, indicator="poverty_line", period=period,
+                                      data_period=data_period, method=item["method"], source="config",
+                                      unit="idr", breakdown=f"kind={item['kind']}"))
     return pd.concat(parts, ignore_index=True)
 
 

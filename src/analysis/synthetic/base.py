@@ -28,6 +28,7 @@ __all__ = [
     "objectify",
     "pick",
     "stream",
+    "survey_line",
     "to_day",
     "ymd",
 ]
@@ -224,3 +225,17 @@ def fmt_num(x: np.ndarray, decimals: int, comma: bool = False) -> np.ndarray:
     arr = np.array(out, dtype=object)
     arr[np.isnan(x)] = ""
     return arr
+
+
+def survey_line(kind: str) -> float:
+    """The poverty line (``"poverty"`` or ``"extreme"``) the sample's survey period is measured with.
+
+    The same resolution as the estimates (``analysis.estimation.poverty_lines.resolve_line``), so the
+    sample is calibrated to the line its figures use: the region's own line for the survey year or
+    the latest earlier one.
+    """
+    from analysis import config
+    from analysis.estimation.poverty_lines import resolve_line
+
+    return resolve_line(kind, config.settings()["region"]["code"], SURVEY_PERIOD).value_idr
+

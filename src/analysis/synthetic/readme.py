@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from analysis import config
-from analysis.synthetic.base import ROUNDS
+from analysis.synthetic.base import ROUNDS, survey_line
 from analysis.synthetic.dirt import DIRT_RATES, US_DATE_ROWS, DirtLog
 
 if TYPE_CHECKING:  # the world imports this module to describe itself
@@ -77,8 +76,8 @@ def readme_text(w: SyntheticBontang, log: DirtLog) -> str:
         f"{facts['susenas_weight_sum']:,.0f} households. Log per-capita expenditure ~ normal per kelurahan "
         "(+ PSU effect, larger households poorer), then an affine map in logs puts the person-weighted "
         f"(weight x household size) shares below the configured lines at {facts['poverty_person_share']:.2%} "
-        f"(poverty, Rp {config.poverty_line('poverty'):,.0f}) and {facts['extreme_person_share']:.2%} "
-        f"(extreme, Rp {config.poverty_line('extreme'):,.0f}).",
+        f"(poverty, Rp {survey_line('poverty'):,.0f}) and {facts['extreme_person_share']:.2%} "
+        f"(extreme, Rp {survey_line('extreme'):,.0f}).",
         "- **pendataan_rt/**: one workbook per focus kelurahan: DTSEN families with desil 1-3 (listed with "
         "probability 85/60/35%) plus ~6% households not in DTSEN; the four criteria (correlated Ya/Tidak), "
         "enumerator, date (Jan-Mar 2025), verification status.",

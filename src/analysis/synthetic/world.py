@@ -47,7 +47,16 @@ from analysis.measures.anthropometry import (
     lms_value,
     lms_zscore,
 )
-from analysis.synthetic.base import PROGRAM_PERIODS, ROUNDS, as_text, objectify, stream, to_day, ymd
+from analysis.synthetic.base import (
+    PROGRAM_PERIODS,
+    ROUNDS,
+    as_text,
+    objectify,
+    stream,
+    survey_line,
+    to_day,
+    ymd,
+)
 from analysis.synthetic.dirt import DIRT_RATES
 from analysis.synthetic.exports import write_exports
 from analysis.synthetic.readme import readme_text
@@ -502,7 +511,7 @@ def _susenas(rng: np.random.Generator, kel: pd.DataFrame, n_households_total: fl
         lo = log_e[order[max(i - 1, 0)]]
         return 0.5 * (lo + log_e[order[i]]) if i > 0 else log_e[order[0]] - 1e-3
 
-    lp, le = np.log(config.poverty_line("poverty")), np.log(config.poverty_line("extreme"))
+    lp, le = np.log(survey_line("poverty")), np.log(survey_line("extreme"))
     qp, qe = q(TARGET_POVERTY_SHARE), q(TARGET_EXTREME_SHARE)
     slope = float(np.clip((lp - le) / max(qp - qe, 1e-9), 0.5, 2.0))
     log_e = lp + slope * (log_e - qp)
@@ -675,8 +684,8 @@ def simulate(seed: int = 2025, scale: float = 1.0) -> SyntheticBontang:
         "stunting_latent_focus": float(stunted[in_focus].mean()),
         "stunting_latent_other": float(stunted[~in_focus].mean()),
         "wasting_latent_city": float((latent["whz"] < -2).mean()),
-        "poverty_person_share": float(pw[sus["expenditure_pc"] < config.poverty_line("poverty")].sum() / pw.sum()),
-        "extreme_person_share": float(pw[sus["expenditure_pc"] < config.poverty_line("extreme")].sum() / pw.sum()),
+        "poverty_person_share": float(pw[sus["expenditure_pc"] < survey_line("poverty")].sum() / pw.sum()),
+        "extreme_person_share": float(pw[sus["expenditure_pc"] < survey_line("extreme")].sum() / pw.sum()),
         "desil1_share_focus": float((fam["desil"][focus_k[fam["kel_idx"]]] == 1).mean()),
         "desil1_share_other": float((fam["desil"][~focus_k[fam["kel_idx"]]] == 1).mean()),
         "susenas_households": len(sus), "susenas_psu": int(sus["nks"].nunique()),

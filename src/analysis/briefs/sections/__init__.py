@@ -38,13 +38,19 @@ from analysis.briefs.sections.context import (
 )
 from analysis.briefs.sections.linkage import convergence, reconciliation, targeting
 from analysis.briefs.sections.overview import footer, header, headlines, methods
-from analysis.briefs.sections.poverty import focus_tracker, poverty_section, sae_annex, small_area
+from analysis.briefs.sections.poverty import (
+    focus_tracker,
+    poverty_section,
+    sae_annex,
+    side_by_side,
+    small_area,
+)
 from analysis.briefs.sections.quality import data_quality
 from analysis.briefs.sections.stunting import forest_plot, trend
 
 __all__ = [
     "BriefContext", "load_estimates", "load_manifest", "make_context",
     "header", "headlines", "kelurahan_table", "kecamatan_table", "kelurahan_ranking", "area_table",
-    "forest_plot", "trend", "since_previous", "poverty_section", "small_area", "focus_tracker",
+    "forest_plot", "trend", "since_previous", "poverty_section", "side_by_side", "small_area", "focus_tracker",
     "reconciliation", "convergence", "targeting", "data_quality", "methods", "sae_annex", "footer",
 ]

@@ -29,7 +29,7 @@ def area_table(ctx: BriefContext, level: str, codes: pd.Series) -> pd.DataFrame:
     method = "fay-herriot" if level == "kelurahan" else "direct"
     rows = []
     for code, name in codes.items():
-        st = ctx.row("stunting", level, code)
+        st = ctx.row("stunting", level, code, method="direct")
         measured = ctx.row("children_measured", level, code)
         count = ctx.row("stunting_count", level, code)
         change = ctx.row("stunting_change", level, code, breakdown=None)
@@ -86,7 +86,7 @@ def kelurahan_ranking(ctx: BriefContext) -> None:
         The brief's context.
     """
     heading(ctx, "h_ranking")
-    kel = ctx.rows("stunting", "kelurahan").sort_values("estimate", ascending=False)
+    kel = ctx.rows("stunting", "kelurahan", method="direct").sort_values("estimate", ascending=False)
     names = ctx.names[[c for c in kel["area_code"] if c in ctx.names.index]]
     out = area_table(ctx, "kelurahan", names)
     out.insert(0, ctx.header("rank"), range(1, len(out) + 1))

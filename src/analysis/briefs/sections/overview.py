@@ -36,7 +36,7 @@ def headlines(ctx: BriefContext) -> None:
     """
     heading(ctx, "h_headlines")
     sentences = []
-    stunting = ctx.row("stunting", ctx.level, ctx.code)
+    stunting = ctx.row("stunting", ctx.level, ctx.code, method="direct")
     if stunting is not None:
         change = ctx.row("stunting_change", ctx.level, ctx.code, breakdown=None)
         ch = None

@@ -7,6 +7,8 @@ import pandas as pd
 
 from analysis.briefs import labels, narrative
 from analysis.briefs.sections.context import BriefContext, heading, md, table, upper_first
+from analysis.briefs.side_by_side import show_side_by_side
+from analysis.estimation.poverty_lines import line_sentence, resolve_line
 
 POVERTY_INDICATORS = ("poverty_p0", "poverty_p1", "poverty_p2", "extreme_poverty_p0")
 SAE_INDICATORS = ("poverty_p0", "extreme_poverty_p0")
@@ -36,11 +38,28 @@ def poverty_section(ctx: BriefContext) -> None:
     if not rows:
         md(ctx.t("not_available"))
         return
-    line = ctx.settings["poverty_lines"]
-    note = ctx.t("poverty_note",
-                 poverty_line=narrative.fmt_idr(line["poverty"]["value_idr_person_month"], ctx.lang),
-                 extreme_line=narrative.fmt_idr(line["extreme"]["value_idr_person_month"], ctx.lang))
-    table(pd.DataFrame(rows), caption=ctx.source_note("susenas"), note=note)
+    table(pd.DataFrame(rows), caption=ctx.source_note("susenas"), note=ctx.t("poverty_note", lines=_lines(ctx)))
+
+
+def _lines(ctx: BriefContext) -> str:
+    """The poverty lines the survey figures used: "Garis kemiskinan Kota Bontang 2024, Rp801.945 — …"."""
+    survey = ctx.row("poverty_p0", "kota", ctx.region_code, method="direct")
+    when = survey["data_period"] if survey is not None else ctx.period
+    return upper_first("; ".join(line_sentence(resolve_line(kind, ctx.region_code, when), ctx.lang)
+                                 for kind in ("poverty", "extreme")))
+
+
+def side_by_side(ctx: BriefContext) -> None:
+    """The "Menyandingkan data" section: official, survey and register figures side by side.
+
+    Parameters
+    ----------
+    ctx
+        The brief's context.
+    """
+    survey = ctx.row("poverty_p0", "kota", ctx.region_code, method="direct")
+    line = None if survey is None else resolve_line("poverty", ctx.region_code, survey["data_period"])
+    show_side_by_side(ctx.est, ctx.code, ctx.lang, poverty_line=line)
 
 
 def small_area(ctx: BriefContext) -> None:

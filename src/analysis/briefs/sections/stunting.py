@@ -18,12 +18,12 @@ def forest_plot(ctx: BriefContext) -> None:
     ctx
         The brief's context.
     """
-    df = ctx.rows("stunting", ctx.sub_level, list(ctx.sub_areas().index))
+    df = ctx.rows("stunting", ctx.sub_level, list(ctx.sub_areas().index), method="direct")
     if df.empty:
         md(ctx.t("not_available"))
         return
     df = df.assign(label=df["area_name"]).sort_values("estimate", ascending=False)
-    kota = ctx.row("stunting", "kota", ctx.region_code)
+    kota = ctx.row("stunting", "kota", ctx.region_code, method="direct")
     refs = {ctx.t("city"): float(kota["estimate"])} if kota is not None else {}
     refs[ctx.t("target")] = _target(ctx)
     title = ctx.t("forest_title", level=ctx.sub_level,
@@ -44,7 +44,7 @@ def trend(ctx: BriefContext) -> None:
     """
     heading(ctx, "h_trend")
     codes = [ctx.code] if ctx.level == "kota" else [ctx.code, ctx.region_code]
-    df = ctx.rows("stunting", codes=codes, data_period=None)
+    df = ctx.rows("stunting", codes=codes, data_period=None, method="direct")
     if df["data_period"].nunique() < 2:
         md(ctx.t("not_available"))
         return
