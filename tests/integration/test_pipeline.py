@@ -273,9 +273,8 @@ def test_history_keeps_one_figure_per_rakor_and_gives_the_change(pipeline_run, c
 
 
 def test_a_failing_notebook_exits_1_names_the_cell_and_keeps_the_good_report(pipeline_run, cli, tmp_path):
-    import shutil
-
     import json
+    import shutil
 
     from analysis import config
 

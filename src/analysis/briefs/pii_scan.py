@@ -446,12 +446,27 @@ def write_restricted_parquet(df: pd.DataFrame, path: Path | str) -> Path:
     return atomic_write(path, lambda tmp: pq.write_table(table, tmp))
 
 
+def _add_xlsx_notice(path: Path) -> None:
+    """Insert the personal-data notice as row 1 of every sheet of a workbook (rewritten atomically)."""
+    import openpyxl
+
+    from analysis.config import RESTRICTED_NOTICE
+    from analysis.files import atomic_write
+
+    wb = openpyxl.load_workbook(path)
+    for ws in wb.worksheets:
+        ws.insert_rows(1)
+        ws["A1"] = RESTRICTED_NOTICE
+    atomic_write(path, wb.save)
+
+
 def seal_restricted(root: Path | str) -> list[Path]:
     """Make every ``restricted`` folder under ``root`` owner-only and check each file's notice.
 
     Folders named ``restricted`` and everything below them get mode ``0700``, their files
     ``0600``. A Parquet file without the notice (the identity table as the cleaning stage writes
-    it) is rewritten with it; any other file without it is an error.
+    it) is rewritten with it, and so is a workbook written before the notice existed (the notice
+    becomes row 1); any other file without it is an error.
 
     Parameters
     ----------
@@ -478,11 +493,15 @@ def seal_restricted(root: Path | str) -> list[Path]:
                 os.chmod(path, RESTRICTED_MODE)
                 continue
             if not has_notice(path):
-                if path.suffix.lower() != ".parquet":
+                suffix = path.suffix.lower()
+                if suffix == ".parquet":
+                    write_restricted_parquet(pd.read_parquet(path), path)
+                elif suffix == ".xlsx":  # a worklist written before the notice existed
+                    _add_xlsx_notice(path)
+                else:
                     raise RuntimeError(
                         f"{path} is in a restricted folder but does not say that it holds personal data "
                         "(first line, first row or file metadata); write it with the notice")
-                write_restricted_parquet(pd.read_parquet(path), path)
             os.chmod(path, 0o600)
             files.append(path)
     return files

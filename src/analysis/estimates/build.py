@@ -79,8 +79,10 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
     from analysis.estimates import (
         coverage,
         data_quality,
+        eppgbm_checks,
         growth,
         history,
+        monthly,
         published,
         registers,
         survey_poverty,
@@ -106,6 +108,9 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
         eppgbm_period = latest_at_or_before(children["period"], period)
         q_rows, out.quality = data_quality.quality_rows(children, period, eppgbm_period)
         parts.append(q_rows)
+        parts.append(eppgbm_checks.z_disagreement_rows(children, period))  # the app's own z-scores, checked
+    if "eppgbm_bulanan" in tables and len(tables["eppgbm_bulanan"]):  # the monthly kelurahan report
+        parts.append(monthly.monthly_rows(tables["eppgbm_bulanan"], period))
 
     # Poverty: direct survey estimates, then Fay-Herriot for kelurahan.
     family, fam_period = snapshot(tables.get("dtsen_family"), period)

@@ -49,7 +49,7 @@ def z_disagreement_rows(children: pd.DataFrame, period: str) -> pd.DataFrame:
     difference points at the app's inputs (age in whole months, no 0.7 cm adjustment between
     lying and standing, a typing error) or at ours; either way the child's record is worth a look.
     """
-    from analysis.estimates.build import empty_estimates, to_estimate_rows
+    from analysis.estimates.table import empty_estimates, to_estimate_rows
     from analysis.estimation.survey import proportion_ci
 
     if children is None or children.empty or "app_haz" not in children.columns:

@@ -58,7 +58,7 @@ def monthly_rows(table: pd.DataFrame, period: str) -> pd.DataFrame:
     JASA 22(158), 209-212.
     """
     # Imported here: analysis.estimates.build is being split into modules.
-    from analysis.estimates.build import empty_estimates, to_estimate_rows
+    from analysis.estimates.table import empty_estimates, to_estimate_rows
     from analysis.estimation.survey import proportion_ci
 
     if table is None or table.empty:

@@ -126,6 +126,11 @@ def sae_rows(households: pd.DataFrame, covariates: pd.DataFrame, direct: pd.Data
             continue
         kel = d[d["area_level"] == "kelurahan"][["area_code", "estimate", "se", "n"]]
         kel = kel.rename(columns={"area_code": "kelurahan_code"})
+        # A model needs more sampled kelurahan than coefficients (intercept + covariates) plus two,
+        # and variance smoothing needs three: with fewer (a survey without kelurahan codes, a small
+        # region), the brief shows the direct estimates only.
+        if kel["estimate"].notna().sum() < max(3, len(wanted) + 3):
+            continue
         df = covariates.merge(kel, on="kelurahan_code", how="left", validate="1:1")
         df["var"] = df["se"] ** 2
         data_period = d["data_period"].iloc[0]
