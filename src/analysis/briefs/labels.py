@@ -81,6 +81,11 @@ INDICATORS: dict[str, Pair] = {
     "recon_rt_only_not_in_dtsen": ("miskin ekstrem menurut RT, tidak ada di DTSEN",
                                    "extreme-poor by the RT, not in DTSEN"),
     "recon_conflicts": ("perlu dicek", "to check"),
+    # verification loop (issue 15)
+    "extreme_families_left": ("keluarga keluar dari daftar (pindah/meninggal)",
+                              "families off the list (moved away/died)"),
+    "extreme_families_not_found": ("keluarga tidak ditemukan saat verifikasi",
+                                   "families not found at the verification visit"),
 }
 SUBJECTS: dict[str, Pair] = {  # the subject of a prevalence sentence; {label} = indicator label
     "default": ("Prevalensi {label}", "{Label} prevalence"),
@@ -362,6 +367,48 @@ PLOT_TEXT: dict[str, Pair] = {  # words of the figures and their alt texts
 }
 PAGE_WORDS: dict[str, tuple[str, str]] = {"id": ("Halaman", "dari"), "en": ("Page", "of")}
 
+# verification loop and RT self-listing template (issue 15): words of the restricted worklist and of
+# the form an RT head fills (sheets are in Bahasa Indonesia; the English is for the code's readers).
+SHEET_WORDS: dict[str, tuple] = {
+    "result_error_title": ("Isian tidak dikenal", "Unknown entry"),
+    "result_error": ("Pilih salah satu isian dari daftar.", "Choose one entry from the list."),
+    "date_error": ("Tulis tanggal, misalnya 15/03/2025.", "Write a date, e.g. 15/03/2025."),
+    "yes": ("Ya", "Yes"), "no": ("Tidak", "No"),
+    "rt_error": ("Pilih nomor RT kelurahan ini dari daftar.", "Choose an RT number of this kelurahan."),
+    "worklist_instructions": ([
+        "PETUNJUK PENGISIAN DAFTAR VERIFIKASI",
+        "Lembar 'verifikasi' memuat data pribadi (UU 27/2022): simpan di tempat terbatas, jangan dibagikan.",
+        "Setiap baris adalah satu keluarga atau satu hal yang perlu diverifikasi. Jangan ubah kolom id_baris "
+        "dan kunci_keluarga: keduanya dipakai untuk membaca kembali hasil verifikasi.",
+        "Kunjungi keluarga, lalu isi kolom hasil_verifikasi dengan memilih dari daftar:",
+        "  - terverifikasi miskin ekstrem: keluarga memang memenuhi kriteria miskin ekstrem;",
+        "  - tidak memenuhi kriteria: keluarga tidak (lagi) miskin ekstrem;",
+        "  - pindah: keluarga sudah pindah dari kelurahan ini;",
+        "  - meninggal: keluarga sudah tidak ada (kepala keluarga tunggal meninggal);",
+        "  - tidak ditemukan: keluarga tidak dapat ditemui; baris tetap menunggu verifikasi.",
+        "Isi tanggal_verifikasi (tanggal kunjungan, misalnya 15/03/2025), petugas (nama petugas yang "
+        "memverifikasi) dan catatan bila perlu.",
+        "Baris yang belum dikunjungi biarkan kosong. Jangan menambah atau menghapus kolom.",
+        "Setelah selesai, simpan berkas dengan nama yang sama dan serahkan ke admin data; admin "
+        "menaruhnya di folder data/raw/<...>/verifikasi/. Rakor berikutnya memakai hasilnya.",
+    ], ["INSTRUCTIONS (in Bahasa Indonesia in the sheet)"]),
+    "template_title": ("PENDATAAN MANDIRI KELUARGA FAKIR MISKIN - KELURAHAN {name} ({code})",
+                       "RT SELF-LISTING OF POOR FAMILIES - KELURAHAN {name} ({code})"),
+    "template_instructions": ([
+        "PETUNJUK PENGISIAN PENDATAAN MANDIRI RT",
+        "Formulir ini memuat data pribadi (UU 27/2022) setelah diisi: simpan di tempat terbatas.",
+        "Satu baris untuk satu keluarga. Isi No KK (16 angka), NIK dan nama kepala keluarga, RT, RW dan alamat.",
+        "Untuk setiap kriteria pilih Ya bila keluarga memenuhi kriteria itu, Tidak bila tidak.",
+        "Kriteria yang dipakai (dari pengaturan kota):",
+        "{criteria}",
+        "Status Verifikasi: belum (belum dicek), terverifikasi (sudah dicek, benar), "
+        "tidak memenuhi (sudah dicek, tidak memenuhi kriteria).",
+        "Tanggal Pendataan ditulis sebagai tanggal, misalnya 15/03/2025; Petugas diisi nama pendata.",
+        "Jangan ubah baris judul kolom. Simpan berkas dengan nama yang memuat kode kelurahan "
+        "({code_file}), lalu serahkan ke admin data untuk folder data/raw/<...>/pendataan_rt/.",
+    ], ["INSTRUCTIONS (in Bahasa Indonesia in the sheet)"]),
+}
+
 # Every (id, en) table above, by group name (for :func:`labels` and the tests).
 GROUPS: dict[str, dict[str, Pair]] = {
     "indicator": INDICATORS, "subject": SUBJECTS, "reliability": RELIABILITY, "note": NOTES,
@@ -548,5 +595,5 @@ def labels(lang: str = "id") -> dict[str, dict[str, str]]:
 __all__ = [
     "LANGS", "MONTHS", "MONTHS_SHORT", "MISSING", "SEPARATORS", "CI_METHOD_NAMES", "INDICATORS", "SUBJECTS", "RELIABILITY",
     "NOTES", "HEADERS", "SOURCES", "OVERLAP_SOURCES", "QUALITY_CHECKS", "SAE_COLUMNS", "TEXT", "PLOT_TEXT",
-    "PAGE_WORDS", "GROUPS", "check_lang", "pick", "policy", "text", "note", "source_name", "labels",
+    "PAGE_WORDS", "SHEET_WORDS", "GROUPS", "check_lang", "pick", "policy", "text", "note", "source_name", "labels",
 ]

@@ -55,6 +55,7 @@ class Outputs:
         self.sae: dict = {}
         self.worklist_input: dict | None = None
         self.missing_sources: list[str] = []
+        self.verification_log: pd.DataFrame | None = None
 
 
 def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path | None = None) -> Outputs:
@@ -156,9 +157,21 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
             conv = targeting.convergence(kids, links, family, flags)
             parts.append(registers.convergence_rows(conv, period, eppgbm_period))
         so_far = pd.concat(parts, ignore_index=True)
+        # The verification loop: filled worklists move the tracker; awaiting families go on the worklists.
+        from analysis.intake import schemas
+        from analysis.linkage import verification
+
+        rt_v = rt_ if "family_key" in rt_ else schemas.empty("pendataan_rt")
+        fam, out.verification_log = targeting.verified_family_frame(family, rt_v, links, tables.get("verifikasi"))
+        heads = verification.family_heads(rt_v, links, family, members)
+        out.worklist_input["tables"] = {**recon, "awaiting": verification.awaiting_rows(fam, heads)}
+        if processed_dir is not None:
+            from analysis.files import write_parquet
+
+            write_parquet(out.verification_log, Path(processed_dir) / "verification_log.parquet")
         tracker = targeting.zero_extreme_tracker(
             family, rt_, so_far, focus_codes=config.focus_kelurahan(), period=period, links=links,
-            target=int(settings["focus_kelurahan"]["target_extreme_poor"]))
+            target=int(settings["focus_kelurahan"]["target_extreme_poor"]), families=fam)
         parts.append(registers.tracker_rows(tracker, period, rt_period or fam_period))
 
     # Official figures beside ours: config/published/<region>.csv and any published/ folder of the raw data

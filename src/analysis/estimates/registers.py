@@ -30,6 +30,9 @@ def tracker_rows(tracker: pd.DataFrame, period: str, data_period: str) -> pd.Dat
     """The zero-extreme-poverty tracker of the focus kelurahan (counts and status)."""
     cols = {"n_verified": "extreme_families_verified", "n_unverified": "extreme_families_unverified",
             "n_cleared": "extreme_families_cleared", "n_rt_candidates": "rt_extreme_candidates"}
+    # The verification loop (issue 15): families off the list (moved, died) and not found at the visit.
+    cols.update({c: i for c, i in (("n_left", "extreme_families_left"),
+                                   ("n_not_found", "extreme_families_not_found")) if c in tracker})
     rows = counts_by_area(tracker, cols, period=period, data_period=data_period, source="pendataan_rt",
                           levels=("kelurahan",))
     status = tracker.assign(estimate=(tracker["status"] == "tercapai").astype(float), note=tracker["status"])

@@ -90,6 +90,7 @@ SOURCES = {
     "pendataan_rt": ["pendataan_rt"],
     "program": ["program"],
     "eppgbm_bulanan": ["eppgbm_bulanan"],
+    "verifikasi": ["verifikasi"],
 }
 TABLES = [t for ts in SOURCES.values() for t in ts]
 
@@ -969,7 +970,11 @@ def _clean_pendataan(w: _Work, key: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
     without a No. KK the ``family_key`` is the pseudonym (kind ``household``) of head name |
     kelurahan | RT. An empty verification status means not yet verified (``belum``).
     """
-    crit = [f"kriteria_{i}" for i in range(1, 5)]
+    crit = schemas.criteria_keys()
+    if not w.has("kelurahan"):
+        # The RT template has no kelurahan column: its file name carries the kelurahan code.
+        code = kelurahan_from_name(w.raw.path.stem)
+        w.df = w.df.assign(kelurahan=code)
     w.require(["kelurahan", "rt", *crit])
     # Households without a family card are exactly those a listing must not lose: they are keyed
     # by head name | kelurahan | RT instead; only a row with neither KK nor name is unusable.
@@ -1007,6 +1012,106 @@ def _clean_pendataan(w: _Work, key: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
         _ident(out["name_key"], w.text("nama_kepala")),
     ], ignore_index=True)
     return out, ident
+
+
+def kelurahan_from_name(stem: str) -> str | None:
+    """A Kemendagri kelurahan code in a file name (``verifikasi_64_74_01_1001``, ``rt_64.74.01.1001``)."""
+    m = re.search(r"(?<!\d)(\d{2})[._-](\d{2})[._-](\d{2})[._-](\d{4})(?!\d)", stem)
+    return ".".join(m.groups()) if m else None
+
+
+def pendataan_source_cfg(cfg: dict[str, Any], settings: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The ``pendataan_rt`` entry of sources.yml with one required column per configured criterion.
+
+    Each criterion of ``local_criteria.criteria`` is required, with its aliases: its ``label_id``
+    (the RT template's header), its key, any ``aliases`` listed with it, and for keys
+    ``kriteria_<i>`` the headers "Kriteria i" and "Ki". The kelurahan becomes optional: the
+    template takes it from the file name.
+    """
+    if settings is None:
+        settings = config.settings()
+    keys = schemas.criteria_keys(settings)
+    cfg = {**cfg, "aliases": {k: list(v) for k, v in (cfg.get("aliases") or {}).items()
+                              if not k.startswith("kriteria_")}}
+    cfg["required"] = [c for c in cfg["required"] if not c.startswith("kriteria_") and c != "kelurahan"] + keys
+    cfg["optional"] = [c for c in cfg.get("optional", []) if c not in keys] + ["kelurahan"]
+    for c in (settings.get("local_criteria") or {}).get("criteria") or []:
+        names = [str(c["key"]), str(c.get("label_id", "")), *[str(a) for a in c.get("aliases") or []]]
+        m = re.fullmatch(r"kriteria_(\d+)", str(c["key"]))
+        if m:
+            names += [f"Kriteria {m.group(1)}", f"K{m.group(1)}"]
+        cfg["aliases"][str(c["key"])] = [n for n in names if n]
+    return cfg
+
+
+def _source_cfg(source: str, cfg: dict[str, Any]) -> dict[str, Any]:
+    return pendataan_source_cfg(cfg) if source == "pendataan_rt" else cfg
+
+
+def _clean_verifikasi(w: _Work, key: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A filled verification worklist (``reconcile.verification_worklists``): one row per worklist row.
+
+    Required: ``id_baris``, ``kunci_keluarga`` (the family's pseudonym, as written), the
+    kelurahan code, and a known ``hasil_verifikasi`` word when one is filled in (an empty result
+    is kept: the row was not visited). A row of another kelurahan than the file's (its name
+    carries the code) is rejected. Names, NIK, No. KK and notes in the sheet are not kept.
+    """
+    from analysis.linkage.verification import RESULT_STATUS
+
+    w.require(["id_baris", "kunci_keluarga", "kelurahan_code"])
+    result = _collapse(w.text("hasil_verifikasi")).str.lower()
+    w.reject(result.notna() & ~result.isin(list(RESULT_STATUS)), "hasil_verifikasi", "unknown_result")
+    code = w.text("kelurahan_code").str.strip()
+    known = code.isin(list(w.gaz.parent.keys())) if isinstance(w.gaz.parent, dict) else code.notna()
+    w.reject(code.notna() & ~known, "kelurahan_code", "unknown_kelurahan")
+    file_code = kelurahan_from_name(w.raw.path.stem)
+    if file_code is not None:
+        w.reject(code.notna() & known & (code != file_code), "kelurahan_code", "kelurahan_lain",
+                 code + " (berkas " + file_code + ")")
+    fam = w.text("kunci_keluarga").str.strip().str.lower()
+    w.reject(fam.notna() & ~fam.str.fullmatch(r"[0-9a-f]{16}", na=False), "kunci_keluarga", "invalid_key")
+    date = w.date("tanggal_verifikasi") if w.has("tanggal_verifikasi") else pd.Series(
+        pd.NaT, index=w.df.index, dtype="datetime64[ns]")
+    out = pd.DataFrame({
+        "period": w.period(fallback=_month(date)), "row_id": w.text("id_baris").str.strip(),
+        "family_key": fam, "kecamatan_code": code.str.slice(0, 8), "kelurahan_code": code,
+        "masalah": w.text("masalah"), "result": result.where(result.isin(list(RESULT_STATUS))),
+        "verification_date": date, "officer": _collapse(w.text("petugas")),
+    })
+    return out, pd.DataFrame()
+
+
+def reject_unknown_families(result: dict[str, Any], tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
+    """Move filled verification rows whose family is in neither DTSEN nor the RT listing to the rejects.
+
+    Parameters
+    ----------
+    result
+        :func:`clean_source` output for ``verifikasi``.
+    tables
+        The other processed tables of the run (``dtsen_family``, ``pendataan_rt``).
+
+    Returns
+    -------
+    dict
+        ``result`` with the table, the rejects (reason ``keluarga_tidak_ada``, column
+        ``kunci_keluarga``) and the intake counts updated (rows in = kept + rejected still holds).
+    """
+    v = result["tables"]["verifikasi"]
+    known = pd.concat([tables[t]["family_key"] for t in ("dtsen_family", "pendataan_rt") if t in tables]
+                      or [pd.Series([], dtype="str")]).dropna().unique()
+    gone = v["result"].notna() & ~v["family_key"].isin(known)
+    if not gone.any():
+        return result
+    rej = pd.DataFrame({"row": v.loc[gone, "source_row"].astype("int64"), "column": "kunci_keluarga",
+                        "value": v.loc[gone, "family_key"].astype(str), "reason": "keluarga_tidak_ada",
+                        "source": "verifikasi", "file": v.loc[gone, "source_file"].astype(str)})
+    intake = result["intake"].copy()
+    per_file = rej.groupby("file").size()
+    intake["rows_kept"] -= intake["file"].map(per_file).fillna(0).astype("int64")
+    intake["rows_rejected"] += intake["file"].map(per_file).fillna(0).astype("int64")
+    return {**result, "tables": {"verifikasi": v.loc[~gone].reset_index(drop=True)}, "intake": intake,
+            "rejects": pd.concat([p for p in (result["rejects"], rej) if p is not None], ignore_index=True)}
 
 
 def _programme_keys() -> dict[str, str]:
@@ -1054,7 +1159,7 @@ def _clean_program(w: _Work, key: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 _CLEANERS = {"eppgbm": _clean_eppgbm, "dtsen": _clean_dtsen, "susenas": _clean_susenas,
-             "pendataan_rt": _clean_pendataan, "program": _clean_program,
+             "pendataan_rt": _clean_pendataan, "program": _clean_program, "verifikasi": _clean_verifikasi,
              "eppgbm_bulanan": _clean_eppgbm_bulanan}
 
 
@@ -1141,6 +1246,9 @@ def _duplicates(source: str, df: pd.DataFrame) -> pd.DataFrame:
         return _mark_duplicates(df, ["programme", "_dup_key", "period"], [], "nik")
     if source == "eppgbm_bulanan":
         return _mark_duplicates(df, ["kelurahan_code", "period"], [], "kelurahan")
+    if source == "verifikasi":  # a later file overrides an earlier one: applied in order, not dropped
+        return pd.DataFrame({"_file": [], "_pos": pd.Series([], dtype="int64"), "column": [], "value": [],
+                             "reason": []})
     raise ValueError(source)
 
 
@@ -1185,7 +1293,7 @@ def _finalise(table: str, df: pd.DataFrame) -> pd.DataFrame:
     df = df[schemas.columns_of(table) + extra].reset_index(drop=True)
     for c in extra:
         df[c] = df[c].astype("float64")
-    for c, col in schemas.PROCESSED[table].columns.items():
+    for c, col in schemas.schema_of(table).columns.items():
         if col.regex:  # a pattern for extra columns (handled above)
             continue
         want = _DTYPES.get(table, {}).get(c)
@@ -1233,7 +1341,7 @@ def clean_source(source: str, files: list[Path], *, gaz: Gazetteer | None = None
     gaz = gaz or gazetteer()
     today = today or dt.date.today()
     key = key if key is not None else pseudonym_key()
-    cfg = source_cfg or config.sources()[source]
+    cfg = _source_cfg(source, source_cfg or config.sources()[source])
     errors, works, outs, idents = [], [], [], []
     for fileno, path in enumerate(files):
         label = f"{path.parent.name}/{path.name}"
@@ -1382,7 +1490,8 @@ def clean_all(raw_dir: str | Path, processed_dir: str | Path | None = None, *,
         for p in other:
             notes.append(f"{cfg['folder']}/{p.name} ignored (not a table file: .csv, .tsv, .xlsx, .xls, .ods, .html, .dta, .sav)")
         if not files:
-            missing.append(source)
+            if source != "verifikasi":  # returned worklists are not a data source of their own
+                missing.append(source)
             continue
         try:
             results[source] = clean_source(source, files, gaz=gaz, today=today, key=key,
@@ -1399,6 +1508,9 @@ def clean_all(raw_dir: str | Path, processed_dir: str | Path | None = None, *,
             f"subfolders {', '.join(c['folder'] + '/' for c in cfg_all.values())}")
 
     # Load inputs -> process -> save outputs.
+    if "verifikasi" in results:
+        done = {t: df for s_, r in results.items() if s_ != "verifikasi" for t, df in r["tables"].items()}
+        results["verifikasi"] = reject_unknown_families(results["verifikasi"], done)
     tables = {t: df for r in results.values() for t, df in r["tables"].items()}
     intake = pd.concat([r["intake"] for r in results.values()], ignore_index=True)
     intake = intake.astype({"source": "str", "file": "str", "sha256": "str", "rows_in": "int64",

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import pandera.pandas as pa
 
-__all__ = ["PROCESSED", "IDENTITY", "check", "raw_schema", "columns_of", "empty"]
+__all__ = ["PROCESSED", "IDENTITY", "check", "schema_of", "pendataan_schema", "criteria_keys", "raw_schema", "columns_of", "empty"]
 
 _KEY = r"[0-9a-f]{16}"
 _PERIOD = r"\d{4}-(0[1-9]|1[0-2])"
@@ -120,6 +120,15 @@ PENDATAAN_RT = _schema("pendataan_rt", {
     "n_criteria": _i(ge=0, le=4), "listing_date": _d(),
     "verification_status": _s(isin=["terverifikasi", "belum", "tidak_memenuhi"]), **_ORIGIN,
 })
+#: Filled verification worklists (issue 15): one row per worklist row read back. Free-text
+#: notes (catatan) are not kept: they may name people.
+VERIFIKASI = _schema("verifikasi", {
+    "period": _s(True, _PERIOD), "row_id": _s(), "family_key": _key(False),
+    "kecamatan_code": _s(False, _KEC), "kelurahan_code": _s(False, _KEL), "masalah": _s(True),
+    "result": _s(True, isin=["terverifikasi miskin ekstrem", "tidak memenuhi kriteria", "pindah",
+                             "meninggal", "tidak ditemukan"]),
+    "verification_date": _d(), "officer": _s(True), **_ORIGIN,
+})
 PROGRAM = _schema("program", {
     "period": _s(True, _PERIOD), "programme": _s(), "person_key": _key(False),
     "family_key": _key(), "name_key": _key(), "kecamatan_code": _s(False, _KEC),
@@ -156,18 +165,54 @@ PROCESSED: dict[str, pa.DataFrameSchema] = {
     "eppgbm": EPPGBM,
     "dtsen_member": DTSEN_MEMBER, "dtsen_family": DTSEN_FAMILY, "susenas": SUSENAS,
     "pendataan_rt": PENDATAAN_RT, "program": PROGRAM, "eppgbm_bulanan": EPPGBM_BULANAN,
+    "verifikasi": VERIFIKASI,
 }
+
+
+def criteria_keys(settings: dict[str, Any] | None = None) -> list[str]:
+    """The keys of the local criteria in config (``local_criteria.criteria``), in order.
+
+    The RT listing has one boolean column per key: a criterion added in config is a column of
+    the listing, the template and the processed table with no change of code.
+    """
+    if settings is None:
+        from analysis import config
+
+        settings = config.settings()
+    return [str(c["key"]) for c in (settings.get("local_criteria") or {}).get("criteria") or []]
+
+
+def pendataan_schema(keys: list[str] | None = None) -> pa.DataFrameSchema:
+    """The ``pendataan_rt`` schema for the criteria of config (default: the current config)."""
+    keys = criteria_keys() if keys is None else keys
+    cols = {c: col for c, col in PENDATAAN_RT.columns.items() if not c.startswith("kriteria_")}
+    out: dict[str, pa.Column] = {}
+    for c, col in cols.items():
+        if c == "n_criteria":
+            out.update({k: pa.Column("bool") for k in keys})
+            col = _i(ge=0, le=len(keys))
+        out[c] = col
+    return _schema("pendataan_rt", out)
+
+
+def schema_of(table: str) -> pa.DataFrameSchema:
+    """The schema of a processed table (``pendataan_rt`` follows the criteria of config)."""
+    if table == "identity":
+        return IDENTITY
+    if table == "pendataan_rt":
+        return pendataan_schema()
+    return PROCESSED[table]
 
 
 def columns_of(table: str) -> list[str]:
     """Column names of a processed table, in order (without pattern-named extra columns)."""
-    schema = IDENTITY if table == "identity" else PROCESSED[table]
+    schema = schema_of(table)
     return [c for c, col in schema.columns.items() if not col.regex]
 
 
 def empty(table: str) -> pd.DataFrame:
     """An empty table with the schema's columns and dtypes."""
-    schema = IDENTITY if table == "identity" else PROCESSED[table]
+    schema = schema_of(table)
     return pd.DataFrame({c: pd.Series([], dtype=col.dtype.type) for c, col in schema.columns.items()
                          if not col.regex})
 
@@ -180,7 +225,7 @@ def check(df: pd.DataFrame, table: str) -> pd.DataFrame:
     pandera.errors.SchemaErrors
         A failure here is a bug in the cleaning code, not a user mistake.
     """
-    schema = IDENTITY if table == "identity" else PROCESSED[table]
+    schema = schema_of(table)
     return schema.validate(df, lazy=True)
 
 

@@ -665,6 +665,33 @@ def _identity(identity: pd.DataFrame) -> pd.DataFrame:
     return ident.dropna(subset=["key"]).drop_duplicates("key")
 
 
+def _worklist_form(book, ws, columns: list[str], n_rows: int) -> None:
+    """The result dropdown, a date check and the instructions sheet of a worklist (openpyxl)."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    from analysis.briefs.labels import SHEET_WORDS
+    from analysis.linkage.verification import RESULT_WORDS
+
+    last = max(n_rows + 2, 3) + 200  # room for rows the kelurahan adds below
+    col = {c: get_column_letter(columns.index(c) + 1) for c in columns}
+    dv = DataValidation(type="list", formula1='"' + ",".join(RESULT_WORDS) + '"', allow_blank=True,
+                        showErrorMessage=True, errorTitle=SHEET_WORDS["result_error_title"][0],
+                        error=SHEET_WORDS["result_error"][0])
+    dv.add(f"{col['hasil_verifikasi']}3:{col['hasil_verifikasi']}{last}")
+    ws.add_data_validation(dv)
+    dd = DataValidation(type="date", operator="greaterThan", formula1="36526", allow_blank=True,
+                        showErrorMessage=True, error=SHEET_WORDS["date_error"][0])
+    dd.add(f"{col['tanggal_verifikasi']}3:{col['tanggal_verifikasi']}{last}")
+    ws.add_data_validation(dd)
+    for i in range(3, last + 1):
+        ws[f"{col['tanggal_verifikasi']}{i}"].number_format = "DD/MM/YYYY"
+    info = book.create_sheet("petunjuk")
+    for i, line in enumerate(SHEET_WORDS["worklist_instructions"][0], start=1):
+        info.cell(row=i, column=1, value=line)
+    info.column_dimensions["A"].width = 110
+
+
 def verification_worklists(tables: Mapping[str, pd.DataFrame] | pd.DataFrame, identity: pd.DataFrame,
                            out_dir: str | Path) -> list[Path]:
     """Write one XLSX worklist per kelurahan, by name, of what the lurah and RT must verify.
@@ -686,8 +713,11 @@ def verification_worklists(tables: Mapping[str, pd.DataFrame] | pd.DataFrame, id
     -------
     list of Path
         The files written (one per kelurahan with something to verify), for the manifest.
-        Their content is personal data: list the files, never their rows. Each sheet's first
-        row is :data:`analysis.config.RESTRICTED_NOTICE` and the table's header is row 2
+        Their content is personal data: list the files, never their rows. Each row has a stable
+        ``id_baris`` (a hash of the family pseudonym ``kunci_keluarga`` and ``masalah``) and the
+        columns the kelurahan fills: ``hasil_verifikasi`` (a dropdown of
+        :data:`analysis.linkage.verification.RESULT_WORDS`), ``tanggal_verifikasi``, ``petugas``,
+        ``catatan``; a second sheet ``petunjuk`` explains them. Each sheet's first row is :data:`analysis.config.RESTRICTED_NOTICE` and the table's header is row 2
         (read back with ``pd.read_excel(path, header=1)``); the folder is made ``0700``, the
         files ``0600``.
     """
@@ -704,9 +734,12 @@ def verification_worklists(tables: Mapping[str, pd.DataFrame] | pd.DataFrame, id
         conf = tables["conflicts"].rename(columns={"conflict_type": "masalah"})
         mism = tables["extreme_mismatch"].rename(columns={"category": "masalah"}).assign(source="dtsen/pendataan_rt")
         rows = pd.concat([conf, mism], ignore_index=True)
+        if tables.get("awaiting") is not None and len(tables["awaiting"]):
+            # Every family the tracker counts as awaiting verification (the verification loop).
+            rows = pd.concat([rows, tables["awaiting"]], ignore_index=True)
     _require(rows, ["kelurahan_code", "what_to_verify"], "worklist rows")
     for col in ("masalah", "source", "source_key", "person_key", "name_key", "family_key", "rt",
-                "source_file", "source_row", "candidate_family_key"):
+                "source_file", "source_row", "candidate_family_key", "unit_key"):
         if col not in rows:
             rows[col] = pd.NA
     person = _key(rows["person_key"]).fillna(_key(rows["source_key"]))
@@ -718,7 +751,14 @@ def verification_worklists(tables: Mapping[str, pd.DataFrame] | pd.DataFrame, id
         lookup = ident[["key", col]].rename(columns={"key": "_k"})
         return keys.rename("_k").to_frame().merge(lookup, how="left", on="_k", validate="m:1")[col].set_axis(keys.index)
 
+    from analysis.linkage.verification import row_id
+
+    # The family the row is about (its pseudonym): what a filled worklist is read back by.
+    unit = _key(rows["unit_key"]).fillna(family).fillna(person).fillna(_key(rows["source_key"]))
     sheet = pd.DataFrame({
+        "id_baris": row_id(unit.fillna(rows["source_file"].astype("string") + ":"
+                                       + rows["source_row"].astype("string")), rows["masalah"]),
+        "kunci_keluarga": unit,
         "kelurahan_code": rows["kelurahan_code"].astype("string"),
         "rt": rows["rt"].astype("string"),
         "masalah": rows["masalah"].astype("string"),
@@ -730,8 +770,10 @@ def verification_worklists(tables: Mapping[str, pd.DataFrame] | pd.DataFrame, id
         "yang_perlu_diverifikasi": rows["what_to_verify"].astype("string"),
         "baris_sumber": (rows["source_file"].astype("string") + ":" + rows["source_row"].astype("string")),
         "hasil_verifikasi": "",
+        "tanggal_verifikasi": "",
+        "petugas": "",
         "catatan": "",
-    }).sort_values(["kelurahan_code", "rt", "masalah"], na_position="last")
+    }).sort_values(["kelurahan_code", "rt", "masalah", "id_baris"], na_position="last")
     from analysis.config import RESTRICTED_NOTICE, make_restricted_dir
 
     make_restricted_dir(out_dir)  # owner-only (0700): the sheets hold names, NIK and No. KK
@@ -745,6 +787,7 @@ def verification_worklists(tables: Mapping[str, pd.DataFrame] | pd.DataFrame, id
                 ws = xw.sheets["verifikasi"]
                 ws["A1"] = RESTRICTED_NOTICE
                 ws.freeze_panes = "A3"
+                _worklist_form(xw.book, ws, list(part.columns), len(part))
         return to
 
     files: list[Path] = []

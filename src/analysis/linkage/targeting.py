@@ -414,7 +414,7 @@ _METHOD_PREFERENCE = ("fay-herriot", "direct:korn-graubard", "direct:clopper-pea
 def zero_extreme_tracker(dtsen_family: pd.DataFrame, pendataan_rt: pd.DataFrame,
                          estimates: pd.DataFrame | None = None, *, focus_codes: Iterable[str], period: str,
                          links: pd.DataFrame | None = None, min_criteria: int | None = None,
-                         target: int = 0) -> pd.DataFrame:
+                         target: int = 0, families: pd.DataFrame | None = None) -> pd.DataFrame:
     """Extremely poor families in the focus kelurahan against the target of zero.
 
     Parameters
@@ -433,6 +433,9 @@ def zero_extreme_tracker(dtsen_family: pd.DataFrame, pendataan_rt: pd.DataFrame,
         As for :func:`analysis.linkage.reconcile.family_frame`.
     target
         Target number of verified extremely poor families (``focus_kelurahan.target_extreme_poor``).
+    families
+        The family frame to count, when already built with the kelurahan's verification results
+        (:func:`verified_family_frame`); default :func:`analysis.linkage.reconcile.family_frame`.
 
     Returns
     -------
@@ -440,7 +443,9 @@ def zero_extreme_tracker(dtsen_family: pd.DataFrame, pendataan_rt: pd.DataFrame,
         One row per focus kelurahan, in the order given: ``period``, ``kecamatan_code``,
         ``kelurahan_code``, ``n_extreme_register`` (= verified + unverified), ``n_verified``
         (RT-verified, ≥ k criteria), ``n_unverified`` (desil 1 or ≥ k criteria, not yet verified),
-        ``n_cleared`` (verified as not meeting the criteria), ``n_dtsen_desil1``, ``n_rt_candidates``,
+        ``n_cleared`` (verified as not meeting the criteria), ``n_left`` (moved away or died, per
+        the verification worklist: off the list), ``n_not_found`` (not found at the visit: still
+        among the unverified), ``n_dtsen_desil1``, ``n_rt_candidates``,
         ``estimate`` (P0, 0–1), ``ci_high`` (its upper bound), ``estimate_method``,
         ``estimate_data_period``, ``target``, ``status``.
 
@@ -454,13 +459,16 @@ def zero_extreme_tracker(dtsen_family: pd.DataFrame, pendataan_rt: pd.DataFrame,
     still above zero (DOMAIN.md §8).
     """
     focus = [str(c) for c in focus_codes]
-    fam = family_frame(dtsen_family, pendataan_rt, links, min_criteria)
+    fam = families if families is not None else family_frame(dtsen_family, pendataan_rt, links, min_criteria)
     fam = fam[fam["kelurahan_code"].isin(focus)]
+    none = pd.Series(False, index=fam.index)
     unverified = fam["is_extreme_poor"] & ~fam["verified_extreme"]
     per = pd.DataFrame({
         "kelurahan_code": fam["kelurahan_code"], "n_families": 1,
         "n_verified": fam["verified_extreme"].astype(int), "n_unverified": unverified.astype(int),
-        "n_cleared": fam["cleared"].astype(int), "n_dtsen_desil1": fam["dtsen_extreme"].astype(int),
+        "n_cleared": fam["cleared"].astype(int),
+        "n_left": fam.get("left", none).astype(int), "n_not_found": fam.get("not_found", none).astype(int),
+        "n_dtsen_desil1": fam["dtsen_extreme"].astype(int),
         "n_rt_candidates": fam["rt_extreme"].astype(int),
     }).groupby("kelurahan_code").sum()
     out = per.reindex(pd.Index(focus, name="kelurahan_code"), fill_value=0).reset_index()
@@ -490,5 +498,31 @@ def zero_extreme_tracker(dtsen_family: pd.DataFrame, pendataan_rt: pd.DataFrame,
         [STATUS_NO_DATA, STATUS_NOT_MET, STATUS_PENDING], default=STATUS_MET)
     out["status"] = status
     cols = ["period", "kecamatan_code", "kelurahan_code", "n_extreme_register", "n_verified", "n_unverified",
-            "n_cleared", "n_dtsen_desil1", "n_rt_candidates", *est_cols, "target", "status"]
+            "n_cleared", "n_left", "n_not_found", "n_dtsen_desil1", "n_rt_candidates", *est_cols, "target",
+            "status"]
     return out[cols]
+
+
+def verified_family_frame(dtsen_family: pd.DataFrame, pendataan_rt: pd.DataFrame,
+                          links: pd.DataFrame | None = None, verifikasi: pd.DataFrame | None = None,
+                          min_criteria: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The family frame with the kelurahan's verification results applied, and the change log.
+
+    Parameters
+    ----------
+    dtsen_family, pendataan_rt, links, min_criteria
+        As for :func:`analysis.linkage.reconcile.family_frame`.
+    verifikasi
+        The processed ``verifikasi`` table (filled worklists), or None.
+
+    Returns
+    -------
+    (DataFrame, DataFrame)
+        The frame of :func:`analysis.linkage.verification.apply_verifications` (with ``left`` and
+        ``not_found``) and the log of :func:`analysis.linkage.verification.verification_log`.
+    """
+    from analysis.linkage import verification
+
+    fam = family_frame(dtsen_family, pendataan_rt, links, min_criteria)
+    log = verification.verification_log(fam, verifikasi)
+    return verification.apply_verifications(fam, log), log
