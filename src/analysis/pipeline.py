@@ -208,7 +208,7 @@ def run_clean(raw: Path, processed: Path, force: bool = False) -> float:
 def latest_period(processed: Path) -> str:
     """The latest ``period`` in any processed source table (the default rakor period)."""
     found: list[str] = []
-    for table in ("eppgbm", "susenas", "dtsen_member", "pendataan_rt", "program"):
+    for table in ("eppgbm", "eppgbm_bulanan", "susenas", "dtsen_member", "pendataan_rt", "program"):
         path = Path(processed) / f"{table}.parquet"
         if path.exists():
             col = pd.read_parquet(path, columns=["period"])["period"].dropna()

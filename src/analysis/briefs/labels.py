@@ -112,6 +112,8 @@ HEADERS: dict[str, Pair] = {
     "reliability": ("Keandalan", "Reliability"), "rank": ("Peringkat", "Rank"),
     "change": ("Perubahan (poin)", "Change (points)"), "target": ("Target", "Target"),
     "reason": ("Alasan", "Reason"), "rows": ("Baris", "Rows"),
+    "puskesmas": ("Puskesmas", "Puskesmas"), "z_both": ("Balita dengan kedua nilai", "Children with both values"),
+    "z_differ": ("Klasifikasi stunting berbeda", "Stunting classification differs"),
     # area tables
     "stunted_children": ("Balita stunting", "Stunted children"),
     "stunting_pct_ci": ("Stunting % (IK 95%)", "Stunting % (95% CI)"),
@@ -140,6 +142,7 @@ HEADERS: dict[str, Pair] = {
 SOURCES: dict[str, Pair] = {  # data sources a brief names, in this order
     "eppgbm": ("e-PPGBM", "e-PPGBM"), "susenas": ("Susenas", "Susenas"), "dtsen": ("DTSEN", "DTSEN"),
     "pendataan_rt": ("Pendataan RT", "Pendataan RT"), "program": ("Daftar program", "Daftar program"),
+    "eppgbm_bulanan": ("Laporan bulanan e-PPGBM", "e-PPGBM monthly report"),
 }
 OVERLAP_SOURCES: dict[str, Pair] = {  # short names in the "families by list" chart
     "dtsen": ("DTSEN", "DTSEN"), "pendataan_rt": ("RT", "RT"), "program": ("Program", "Program"),
@@ -236,6 +239,8 @@ TEXT: dict[str, Pair] = {
     "stunting_prevalence": ("Prevalensi stunting", "Stunting prevalence"),
     "h_trend": ("Tren stunting", "Stunting trend"),
     "trend_title": ("Prevalensi stunting per putaran penimbangan", "Stunting prevalence by weighing round"),
+    "trend_monthly_title": ("Prevalensi stunting per bulan (laporan bulanan e-PPGBM)",
+                            "Stunting prevalence by month (e-PPGBM monthly report)"),
     # since the previous rakor
     "h_since_previous": ("Sejak rakor sebelumnya", "Since the previous rakor"),
     "no_previous": ("Belum ada rakor sebelumnya dalam riwayat; perubahan akan tampil mulai rakor berikutnya.",
@@ -285,6 +290,9 @@ TEXT: dict[str, Pair] = {
     "incentive_recipients": ("Penerima insentif: ", "Incentive recipients: "),
     # data quality
     "h_quality": ("Kualitas data", "Data quality"),
+    "z_check_caption": (
+        "Pemeriksaan z-skor aplikasi e-PPGBM (ZS TB/U) terhadap perhitungan ulang WHO 2006, per puskesmas",
+        "The e-PPGBM app's own z-scores (ZS TB/U) checked against a WHO 2006 recomputation, by puskesmas"),
     "plausibility_text": (
         "Skor plausibilitas ENA-SMART data antropometri: **{score}** ({rating}; 0–9 sangat baik, 10–14 baik, "
         "15–24 cukup, ≥25 bermasalah).",
