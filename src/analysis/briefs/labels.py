@@ -396,6 +396,8 @@ TEXT: dict[str, Pair] = {
                       "<code>restricted/verifikasi_{code}.xlsx</code> (hanya untuk petugas).",
                       "Names and addresses are only in the restricted worklist "
                       "<code>restricted/verifikasi_{code}.xlsx</code> (officers only)."),
+    "kel_footer": ("{n} berkas masukan, dengan sha256, tercatat di manifest.json laporan ini.",
+                   "{n} input files, with their sha256, are listed in this report's manifest.json."),
     "annex_title": ("Lampiran angka rakor {period}", "Rakor figures annex {period}"),
     "annex_readme": ("Setiap baris adalah satu angka dari tabel estimasi. Kolom source, estimate, n dan unit "
                      "dipertahankan untuk pemeriksaan. Angka yang disembunyikan (jumlah kecil) dikosongkan; "

@@ -39,6 +39,7 @@ from analysis.briefs.sections.context import (
 )
 from analysis.briefs.sections.kelurahan import (
     extreme_by_rt,
+    kelurahan_footer,
     kelurahan_header,
     kelurahan_programmes,
     kelurahan_stunting,
@@ -64,5 +65,5 @@ __all__ = [
     "forest_plot", "trend", "since_previous", "poverty_section", "side_by_side", "small_area", "focus_tracker",
     "reconciliation", "convergence", "targeting", "data_quality", "methods", "sae_annex", "footer",
     "make_kelurahan_context", "kelurahan_header", "kelurahan_stunting", "stunting_by_part", "extreme_by_rt",
-    "kelurahan_programmes", "this_week",
+    "kelurahan_programmes", "this_week", "kelurahan_footer",
 ]

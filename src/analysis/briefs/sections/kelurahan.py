@@ -27,7 +27,7 @@ from analysis.briefs.sections.context import (
 )
 
 #: rows of the posyandu / RT tables (the annex lampiran.xlsx has them all)
-TOP_ROWS = 10
+TOP_ROWS = 8
 
 
 def make_kelurahan_context(processed_dir: Path | str, period: str, kelurahan_code: str, lang: str = "id",
@@ -255,7 +255,8 @@ def this_week(ctx: BriefContext) -> None:
         r = df[df["breakdown"] == "total"].iloc[0] if (df["breakdown"] == "total").any() else None
         if r is None:  # conflicts come by kind only: one item per kind
             for _, k in df.iterrows():
-                items.append(ctx.t(key, n=ctx.count(k)) + f" ({k['breakdown'].split('=', 1)[-1]})")
+                kind = labels.note(k["breakdown"].split("=", 1)[-1], ctx.lang).replace("_", " ")
+                items.append(ctx.t(key, n=ctx.count(k)) + f" ({kind})")
             continue
         items.append(ctx.t(key, n=ctx.count(r)))
     top = _parts(ctx, "extreme_families_unverified", "rt")
@@ -264,3 +265,19 @@ def this_week(ctx: BriefContext) -> None:
         items.append(ctx.t("kel_week_top_rt", rt=", ".join(top["part"].head(3))))
     md("\n".join(f"- {s}" for s in items) if items else ctx.t("not_available"))
     md(ctx.t("kel_week_note", code=ctx.code.replace(".", "_")))
+
+
+def kelurahan_footer(ctx: BriefContext) -> None:
+    """Short provenance (the kelurahan brief stays within two pages): input count, code version,
+    and where the full list is (``manifest.json`` of the report, the kecamatan brief's footer).
+
+    Parameters
+    ----------
+    ctx
+        The kelurahan brief's context.
+    """
+    inputs = ctx.manifest.get("inputs", [])
+    version = ctx.manifest.get("code_version", "unknown")
+    display(HTML(f"<div class='footer'><p>{ctx.t('footer_head', period=ctx.period)} "
+                 f"{ctx.t('kel_footer', n=narrative.fmt_int(len(inputs), ctx.lang))}</p>"
+                 f"<p>{ctx.t('code_version')}: <code>{version}</code></p></div>"))
