@@ -375,12 +375,12 @@ TEXT: dict[str, Pair] = {
     "kel_more_rows": ("{n} baris lain ada di lampiran.xlsx.", "{n} more rows are in lampiran.xlsx."),
     "kel_h_extreme": ("Keluarga miskin ekstrem per RT", "Extreme-poor families by RT"),
     "kel_total": ("Jumlah kelurahan", "Kelurahan total"),
-    "kel_extreme_note": ("Terverifikasi: diperiksa RT dan memenuhi kriteria. Menunggu verifikasi: desil 1 DTSEN "
-                         "atau calon dari pendataan RT yang belum diperiksa. Tidak memenuhi kriteria: diperiksa "
-                         "dan dikeluarkan. RT dengan calon terbanyak di atas. ",
-                         "Verified: checked by the RT and meeting the criteria. Awaiting verification: DTSEN "
-                         "decile 1 or RT-listing candidates not yet checked. Cleared: checked and removed. "
-                         "RT with the most candidates first. "),
+    "kel_extreme_note": ("Menunggu verifikasi: desil 1 DTSEN atau calon pendataan RT yang belum diperiksa; "
+                         "RT dengan calon terbanyak di atas.",
+                         "Awaiting verification: DTSEN decile 1 or RT-listing candidates not yet checked; "
+                         "RT with the most candidates first."),
+    "kel_programmes_note": ("Cakupan: bagian keluarga sasaran (menurut config) yang menerima program.",
+                            "Coverage: share of the target families (per config) the programme reaches."),
     "kel_h_programmes": ("Cakupan program", "Programme coverage"),
     "kel_h_week": ("Yang perlu diverifikasi minggu ini", "To verify this week"),
     "kel_week_unverified": ("{n} keluarga calon miskin ekstrem menunggu verifikasi",

@@ -27,7 +27,7 @@ from analysis.briefs.sections.context import (
 )
 
 #: rows of the posyandu / RT tables (the annex lampiran.xlsx has them all)
-TOP_ROWS = 8
+TOP_ROWS = 5
 
 
 def make_kelurahan_context(processed_dir: Path | str, period: str, kelurahan_code: str, lang: str = "id",
@@ -167,7 +167,7 @@ def stunting_by_part(ctx: BriefContext, part: str = "posyandu") -> None:
         rr = rate.loc[r["part"]] if r["part"] in rate.index else None
         out.append({h(f"kel_{part}"): _part_label(r["part"], ctx), h("kel_measured"): ctx.count(m),
                     h("kel_stunted"): ctx.count(r), h("kel_rate"): ctx.share(rr, r)})
-    note = ctx.t("suppressed_note")
+    note = ctx.t("suppressed_note") if part == "posyandu" else ""  # said once per page is enough
     if len(count) > len(shown):
         note = ctx.t("kel_more_rows", n=narrative.fmt_int(len(count) - len(shown), ctx.lang)) + " " + note
     table(pd.DataFrame(out), caption=ctx.source_note("eppgbm"), note=note)
@@ -203,7 +203,7 @@ def extreme_by_rt(ctx: BriefContext) -> None:
     note = ctx.t("kel_extreme_note")
     if len(keys) > TOP_ROWS:
         note = ctx.t("kel_more_rows", n=narrative.fmt_int(len(keys) - TOP_ROWS, ctx.lang)) + " " + note
-    table(pd.DataFrame(out), caption=ctx.source_note("dtsen", "pendataan_rt"), note=note + ctx.t("suppressed_note"))
+    table(pd.DataFrame(out), caption=ctx.source_note("dtsen", "pendataan_rt"), note=note)
 
 
 def kelurahan_programmes(ctx: BriefContext) -> None:
@@ -232,7 +232,7 @@ def kelurahan_programmes(ctx: BriefContext) -> None:
                     h("excluded"): ctx.count(ctx.row("programme_excluded", "kelurahan", ctx.code,
                                                      breakdown=r["breakdown"]))})
     table(pd.DataFrame(out), caption=ctx.source_note("program", "dtsen", "pendataan_rt"),
-          note=ctx.t("targeting_note"))
+          note=ctx.t("kel_programmes_note"))
 
 
 def this_week(ctx: BriefContext) -> None:
@@ -279,5 +279,5 @@ def kelurahan_footer(ctx: BriefContext) -> None:
     inputs = ctx.manifest.get("inputs", [])
     version = ctx.manifest.get("code_version", "unknown")
     display(HTML(f"<div class='footer'><p>{ctx.t('footer_head', period=ctx.period)} "
-                 f"{ctx.t('kel_footer', n=narrative.fmt_int(len(inputs), ctx.lang))}</p>"
-                 f"<p>{ctx.t('code_version')}: <code>{version}</code></p></div>"))
+                 f"{ctx.t('kel_footer', n=narrative.fmt_int(len(inputs), ctx.lang))} "
+                 f"{ctx.t('code_version')}: <code>{version}</code></p></div>"))
