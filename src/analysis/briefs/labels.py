@@ -138,6 +138,17 @@ HEADERS: dict[str, Pair] = {
     # data quality
     "check": ("Pemeriksaan", "Check"), "value": ("Nilai", "Value"), "p": ("p", "p"),
     "rating": ("Penilaian", "Rating"),
+    # kelurahan brief and the annex (lampiran.xlsx)
+    "area": ("Wilayah", "Area"), "kel_posyandu": ("Posyandu", "Posyandu"), "kel_rt": ("RT", "RT"),
+    "kel_measured": ("Balita diukur", "Children measured"), "kel_stunted": ("Balita stunting", "Stunted children"),
+    "kel_rate": ("Stunting (%)", "Stunting (%)"),
+    "kel_verified": ("Terverifikasi miskin ekstrem", "Verified extreme poor"),
+    "kel_unverified": ("Menunggu verifikasi", "Awaiting verification"),
+    "kel_cleared": ("Tidak memenuhi kriteria", "Cleared (criteria not met)"),
+    "kel_target": ("Keluarga sasaran", "Target families"),
+    "annex_area_level": ("Tingkat wilayah", "Area level"), "annex_area_code": ("Kode wilayah", "Area code"),
+    "annex_breakdown": ("Rincian", "Breakdown"), "annex_unit": ("Satuan", "Unit"),
+    "annex_note": ("Catatan", "Note"), "annex_shown": ("Angka tampil", "Value shown"),
 }
 SOURCES: dict[str, Pair] = {  # data sources a brief names, in this order
     "eppgbm": ("e-PPGBM", "e-PPGBM"), "susenas": ("Susenas", "Susenas"), "dtsen": ("DTSEN", "DTSEN"),
@@ -355,6 +366,60 @@ TEXT: dict[str, Pair] = {
     "code_version": ("Versi kode", "Code version"),
     # figures and rendering
     "period_axis": ("Periode", "Period"),
+    # kelurahan brief (sections/kelurahan.py) and the annex (briefs/annex.py)
+    "kel_title": ("Brief rakor kelurahan: stunting dan kemiskinan ekstrem",
+                  "Kelurahan rakor brief: stunting and extreme poverty"),
+    "kel_prefix": ("Kelurahan ", "Kelurahan "),
+    "kel_focus_note": ("Kelurahan ini termasuk kelurahan fokus target nol miskin ekstrem.",
+                       "This is a focus kelurahan of the zero-extreme-poverty target."),
+    "kel_h_stunting": ("Stunting", "Stunting"),
+    "kel_stunting_note": ("Prevalensi stunting balita yang diukur (%), dengan interval kepercayaan 95% dalam kurung, "
+                          "per putaran penimbangan e-PPGBM.",
+                          "Stunting prevalence among children measured (%), 95% confidence interval in brackets, "
+                          "by e-PPGBM weighing round."),
+    "kel_h_stunting_posyandu": ("Balita stunting per posyandu", "Stunted children by posyandu"),
+    "kel_h_stunting_rt": ("Balita stunting per RT (terbanyak)", "Stunted children by RT (most first)"),
+    "kel_unknown": ("tidak diketahui", "unknown"),
+    "kel_more_rows": ("{n} baris lain ada di lampiran.xlsx.", "{n} more rows are in lampiran.xlsx."),
+    "kel_h_extreme": ("Keluarga miskin ekstrem per RT", "Extreme-poor families by RT"),
+    "kel_total": ("Jumlah kelurahan", "Kelurahan total"),
+    "kel_extreme_note": ("Menunggu verifikasi: desil 1 DTSEN atau calon pendataan RT yang belum diperiksa; "
+                         "RT dengan calon terbanyak di atas.",
+                         "Awaiting verification: DTSEN decile 1 or RT-listing candidates not yet checked; "
+                         "RT with the most candidates first."),
+    "kel_programmes_note": ("Cakupan: bagian keluarga sasaran (menurut config) yang menerima program.",
+                            "Coverage: share of the target families (per config) the programme reaches."),
+    "kel_h_programmes": ("Cakupan program", "Programme coverage"),
+    "kel_h_week": ("Yang perlu diverifikasi minggu ini", "To verify this week"),
+    "kel_week_unverified": ("{n} keluarga calon miskin ekstrem menunggu verifikasi",
+                            "{n} extreme-poor candidate families awaiting verification"),
+    "kel_week_rt_only": ("{n} keluarga dari pendataan RT yang tidak ada di DTSEN",
+                         "{n} RT-listed families not in DTSEN"),
+    "kel_week_dtsen_only": ("{n} keluarga desil 1 DTSEN yang belum didata RT",
+                            "{n} DTSEN decile-1 families not yet listed by the RT"),
+    "kel_week_conflicts": ("{n} data yang saling bertentangan antar-sumber",
+                           "{n} records conflicting between sources"),
+    "kel_week_top_rt": ("Mulai dari RT {rt} (calon terbanyak)", "Start with RT {rt} (most candidates)"),
+    "kel_week_note": ("Nama dan alamat hanya ada di daftar kerja terbatas "
+                      "<code>restricted/verifikasi_{code}.xlsx</code> (hanya untuk petugas).",
+                      "Names and addresses are only in the restricted worklist "
+                      "<code>restricted/verifikasi_{code}.xlsx</code> (officers only)."),
+    "kel_footer": ("{n} berkas masukan, dengan sha256, tercatat di manifest.json laporan ini.",
+                   "{n} input files, with their sha256, are listed in this report's manifest.json."),
+    "annex_title": ("Lampiran angka rakor {period}", "Rakor figures annex {period}"),
+    "annex_readme": ("Setiap baris adalah satu angka dari tabel estimasi. Kolom source, estimate, n dan unit "
+                     "dipertahankan untuk pemeriksaan. Angka yang disembunyikan (jumlah kecil) dikosongkan; "
+                     "kolom Catatan menunjukkan \"<{min_cell}\" (jumlah kecil) atau \"*\" (disembunyikan agar "
+                     "jumlah kecil tidak dapat dihitung dari total). Persen dan desimal ditampilkan dengan "
+                     "koma oleh Excel berbahasa Indonesia.",
+                     "Each row is one figure of the estimates table. The columns source, estimate, n and unit "
+                     "are kept for checking. Hidden figures (small counts) are blank; the Note column shows "
+                     "\"<{min_cell}\" (a small count) or \"*\" (hidden so that a small count cannot be derived "
+                     "from a total). Excel shows decimal commas in an Indonesian locale."),
+    "annex_sheet_stunting": ("stunting", "stunting"), "annex_sheet_poverty": ("kemiskinan", "poverty"),
+    "annex_sheet_tracker": ("pelacak_miskin_ekstrem", "extreme_poverty_tracker"),
+    "annex_sheet_programmes": ("program", "programmes"), "annex_sheet_quality": ("kualitas_data", "data_quality"),
+    "annex_sheet_readme": ("keterangan", "readme"),
 }
 
 PLOT_TEXT: dict[str, Pair] = {  # words of the figures and their alt texts

@@ -337,7 +337,9 @@ def scan_for_pii(paths: Iterable[Path | str] | Path | str, identity_values: Any,
     if public_phrases is None:
         from analysis.intake.gazetteer import gazetteer
 
-        public_phrases = list(gazetteer().names.values())
+        names = list(gazetteer().names.values())
+        # ...and their file-name forms: kelurahan/bontang-lestari.html names a place, not a person
+        public_phrases = names + [re.sub(r"[^a-z0-9]+", "-", str(n).lower()).strip("-") for n in names]
     public = [normalise_text(p) for p in public_phrases if normalise_text(p)]
     public_re = (re.compile(r"(?<!\w)(" + "|".join(map(re.escape, sorted(public, key=len, reverse=True)))
                             + r")(?!\w)") if public else None)
