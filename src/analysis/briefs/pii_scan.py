@@ -449,7 +449,7 @@ def write_restricted_parquet(df: pd.DataFrame, path: Path | str) -> Path:
 
 
 def _add_xlsx_notice(path: Path) -> None:
-    """Insert the personal-data notice as row 1 of every sheet of a workbook (rewritten atomically)."""
+    """Insert the personal-data notice as row 1 of each sheet that lacks it (rewritten atomically)."""
     import openpyxl
 
     from analysis.config import RESTRICTED_NOTICE
@@ -457,8 +457,9 @@ def _add_xlsx_notice(path: Path) -> None:
 
     wb = openpyxl.load_workbook(path)
     for ws in wb.worksheets:
-        ws.insert_rows(1)
-        ws["A1"] = RESTRICTED_NOTICE
+        if ws["A1"].value != RESTRICTED_NOTICE:  # only the sheets that lack it
+            ws.insert_rows(1)
+            ws["A1"] = RESTRICTED_NOTICE
     atomic_write(path, wb.save)
 
 
