@@ -50,7 +50,9 @@ NOTEBOOKS = {
     "estimate": "02_estimate.ipynb",
     "kecamatan": "03_brief_kecamatan.ipynb",
     "kota": "04_brief_kota.ipynb",
+    "kelurahan": "05_brief_kelurahan.ipynb",
 }
+KELURAHAN_DIR = "kelurahan"  # reports/<period>/kelurahan/<slug>.html|pdf
 SYNTHETIC_MARKER = ".synthetic"
 RUN_INFO = "run_info.json"  # written by the pipeline into the processed folder
 KERNEL = "python3"
@@ -208,7 +210,7 @@ def run_clean(raw: Path, processed: Path, force: bool = False) -> float:
 def latest_period(processed: Path) -> str:
     """The latest ``period`` in any processed source table (the default rakor period)."""
     found: list[str] = []
-    for table in ("eppgbm", "susenas", "dtsen_member", "pendataan_rt", "program"):
+    for table in ("eppgbm", "eppgbm_bulanan", "susenas", "dtsen_member", "pendataan_rt", "program"):
         path = Path(processed) / f"{table}.parquet"
         if path.exists():
             col = pd.read_parquet(path, columns=["period"])["period"].dropna()
@@ -279,6 +281,20 @@ def kecamatan_list() -> pd.DataFrame:
     return kec.reset_index(drop=True)
 
 
+def kelurahan_list() -> pd.DataFrame:
+    """Kelurahan/desa of the region (code, name, kecamatan_code, slug) from the gazetteer.
+
+    Slugs are unique: a name used twice in the region gets its code appended.
+    """
+    from analysis.intake.gazetteer import gazetteer
+
+    kel = gazetteer().kelurahan.rename(columns={"kode": "code", "nama": "name", "kode_kecamatan": "kecamatan_code"})
+    kel["slug"] = kel["name"].map(slugify)
+    dup = kel["slug"].duplicated(keep=False)
+    kel.loc[dup, "slug"] = kel.loc[dup, "slug"] + "-" + kel.loc[dup, "code"].str.replace(".", "-", regex=False)
+    return kel.reset_index(drop=True)
+
+
 def slugify(name: str) -> str:
     """File name of an area's brief: ``"Kota Bontang"`` → ``"kota-bontang"``.
 
@@ -346,6 +362,15 @@ def _run_briefs_locked(processed: Path, period: str | None, out: Path, kecamatan
     region = config.settings()["region"]["name"]
     brief_jobs.append(BriefJob(NOTEBOOKS["kota"], slugify(region), f"Brief rakor {region} {period}",
                                brief_params, staging, lang, pdf))
+    (staging / KELURAHAN_DIR).mkdir()
+    kel = kelurahan_list()
+    kel = kel[kel["kecamatan_code"].isin(kec["code"])]
+    # kelurahan first: they are the many short jobs, the long kecamatan/kota jobs fill the tail
+    brief_jobs[:0] = [
+        BriefJob(NOTEBOOKS["kelurahan"], f"{KELURAHAN_DIR}/{row.slug}", f"Brief rakor {row.name} {period}",
+                 {**brief_params, "kelurahan_code": row.code}, staging, lang, pdf)
+        for row in kel.itertuples()
+    ]
     timings = timings if timings is not None else {}
     try:
         _write_manifest(staging, processed, period, common, {}, info)
@@ -353,6 +378,11 @@ def _run_briefs_locked(processed: Path, period: str | None, out: Path, kecamatan
         for job in done:
             timings[f"brief:{job.slug}"] = job.timings
         _copy_stage_outputs(processed, staging, period)
+        from analysis.briefs.annex import write_annex
+
+        start = time.perf_counter()
+        write_annex(pd.read_parquet(staging / "estimates.parquet"), staging / "lampiran.xlsx", period, lang=lang)
+        timings["annex_s"] = time.perf_counter() - start
         from analysis.briefs.pii_scan import seal_restricted
 
         seal_restricted(staging)  # restricted/ owner-only, each file with its personal-data notice

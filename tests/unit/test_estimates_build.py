@@ -86,3 +86,31 @@ def test_build_all_reads_the_zero_target_from_config(monkeypatch):
     with pytest.raises(RuntimeError, match="stop here"):
         build.build_all({"dtsen_family": family}, "2025-03")
     assert seen["target"] == 7
+
+
+def test_survey_only_run_for_2024_uses_bontang_line_to_1e9():
+    """A rakor of 2024 with only the household survey: the kota P0 is measured with Kota Bontang's
+    own 2024 garis kemiskinan (Rp 801.945, config/poverty_lines.csv), not the national line, and
+    equals the weighted share of persons below it computed here by hand."""
+    rng = np.random.default_rng(7)
+    n = 240
+    kel = np.array(["64.74.01.1001", "64.74.02.1001", "64.74.03.1001"])[rng.integers(0, 3, n)]
+    hh = pd.DataFrame({
+        "period": "2024-03", "hh_id": [f"h{i}" for i in range(n)],
+        "strata": rng.integers(1, 4, n).astype(str), "psu": [f"p{i // 8}" for i in range(n)],
+        "weight_hh": rng.uniform(20, 80, n), "hh_size": rng.integers(1, 7, n),
+        # around both lines, so that the national line (Rp 595.242) would give another answer
+        "expenditure_pc_idr_month": rng.uniform(450_000, 1_100_000, n),
+        "kecamatan_code": [k.rsplit(".", 1)[0] for k in kel], "kelurahan_code": kel,
+    })
+    out = build.build_all({"susenas": hh}, "2024-03")
+    est = out.estimates
+    p0 = est[(est["indicator"] == "poverty_p0") & (est["area_level"] == "kota")
+             & (est["method"].str.startswith("direct")) & (est["breakdown"] == "total")]
+    persons = hh["weight_hh"] * hh["hh_size"]
+    expected = persons[hh["expenditure_pc_idr_month"] < 801_945].sum() / persons.sum()
+    national = persons[hh["expenditure_pc_idr_month"] < 595_242].sum() / persons.sum()
+    assert abs(expected - national) > 0.05
+    assert p0["estimate"].iloc[0] == pytest.approx(expected, abs=1e-9)
+    line = est[(est["indicator"] == "poverty_line") & (est["breakdown"] == "kind=poverty")]
+    assert line["estimate"].iloc[0] == 801_945

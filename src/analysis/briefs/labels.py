@@ -117,6 +117,8 @@ HEADERS: dict[str, Pair] = {
     "reliability": ("Keandalan", "Reliability"), "rank": ("Peringkat", "Rank"),
     "change": ("Perubahan (poin)", "Change (points)"), "target": ("Target", "Target"),
     "reason": ("Alasan", "Reason"), "rows": ("Baris", "Rows"),
+    "puskesmas": ("Puskesmas", "Puskesmas"), "z_both": ("Balita dengan kedua nilai", "Children with both values"),
+    "z_differ": ("Klasifikasi stunting berbeda", "Stunting classification differs"),
     # area tables
     "stunted_children": ("Balita stunting", "Stunted children"),
     "stunting_pct_ci": ("Stunting % (IK 95%)", "Stunting % (95% CI)"),
@@ -141,10 +143,22 @@ HEADERS: dict[str, Pair] = {
     # data quality
     "check": ("Pemeriksaan", "Check"), "value": ("Nilai", "Value"), "p": ("p", "p"),
     "rating": ("Penilaian", "Rating"),
+    # kelurahan brief and the annex (lampiran.xlsx)
+    "area": ("Wilayah", "Area"), "kel_posyandu": ("Posyandu", "Posyandu"), "kel_rt": ("RT", "RT"),
+    "kel_measured": ("Balita diukur", "Children measured"), "kel_stunted": ("Balita stunting", "Stunted children"),
+    "kel_rate": ("Stunting (%)", "Stunting (%)"),
+    "kel_verified": ("Terverifikasi miskin ekstrem", "Verified extreme poor"),
+    "kel_unverified": ("Menunggu verifikasi", "Awaiting verification"),
+    "kel_cleared": ("Tidak memenuhi kriteria", "Cleared (criteria not met)"),
+    "kel_target": ("Keluarga sasaran", "Target families"),
+    "annex_area_level": ("Tingkat wilayah", "Area level"), "annex_area_code": ("Kode wilayah", "Area code"),
+    "annex_breakdown": ("Rincian", "Breakdown"), "annex_unit": ("Satuan", "Unit"),
+    "annex_note": ("Catatan", "Note"), "annex_shown": ("Angka tampil", "Value shown"),
 }
 SOURCES: dict[str, Pair] = {  # data sources a brief names, in this order
     "eppgbm": ("e-PPGBM", "e-PPGBM"), "susenas": ("Susenas", "Susenas"), "dtsen": ("DTSEN", "DTSEN"),
     "pendataan_rt": ("Pendataan RT", "Pendataan RT"), "program": ("Daftar program", "Daftar program"),
+    "eppgbm_bulanan": ("Laporan bulanan e-PPGBM", "e-PPGBM monthly report"),
 }
 OVERLAP_SOURCES: dict[str, Pair] = {  # short names in the "families by list" chart
     "dtsen": ("DTSEN", "DTSEN"), "pendataan_rt": ("RT", "RT"), "program": ("Program", "Program"),
@@ -241,6 +255,8 @@ TEXT: dict[str, Pair] = {
     "stunting_prevalence": ("Prevalensi stunting", "Stunting prevalence"),
     "h_trend": ("Tren stunting", "Stunting trend"),
     "trend_title": ("Prevalensi stunting per putaran penimbangan", "Stunting prevalence by weighing round"),
+    "trend_monthly_title": ("Prevalensi stunting per bulan (laporan bulanan e-PPGBM)",
+                            "Stunting prevalence by month (e-PPGBM monthly report)"),
     # since the previous rakor
     "h_since_previous": ("Sejak rakor sebelumnya", "Since the previous rakor"),
     "no_previous": ("Belum ada rakor sebelumnya dalam riwayat; perubahan akan tampil mulai rakor berikutnya.",
@@ -290,6 +306,9 @@ TEXT: dict[str, Pair] = {
     "incentive_recipients": ("Penerima insentif: ", "Incentive recipients: "),
     # data quality
     "h_quality": ("Kualitas data", "Data quality"),
+    "z_check_caption": (
+        "Pemeriksaan z-skor aplikasi e-PPGBM (ZS TB/U) terhadap perhitungan ulang WHO 2006, per puskesmas",
+        "The e-PPGBM app's own z-scores (ZS TB/U) checked against a WHO 2006 recomputation, by puskesmas"),
     "plausibility_text": (
         "Skor plausibilitas ENA-SMART data antropometri: **{score}** ({rating}; 0–9 sangat baik, 10–14 baik, "
         "15–24 cukup, ≥25 bermasalah).",
@@ -352,6 +371,60 @@ TEXT: dict[str, Pair] = {
     "code_version": ("Versi kode", "Code version"),
     # figures and rendering
     "period_axis": ("Periode", "Period"),
+    # kelurahan brief (sections/kelurahan.py) and the annex (briefs/annex.py)
+    "kel_title": ("Brief rakor kelurahan: stunting dan kemiskinan ekstrem",
+                  "Kelurahan rakor brief: stunting and extreme poverty"),
+    "kel_prefix": ("Kelurahan ", "Kelurahan "),
+    "kel_focus_note": ("Kelurahan ini termasuk kelurahan fokus target nol miskin ekstrem.",
+                       "This is a focus kelurahan of the zero-extreme-poverty target."),
+    "kel_h_stunting": ("Stunting", "Stunting"),
+    "kel_stunting_note": ("Prevalensi stunting balita yang diukur (%), dengan interval kepercayaan 95% dalam kurung, "
+                          "per putaran penimbangan e-PPGBM.",
+                          "Stunting prevalence among children measured (%), 95% confidence interval in brackets, "
+                          "by e-PPGBM weighing round."),
+    "kel_h_stunting_posyandu": ("Balita stunting per posyandu", "Stunted children by posyandu"),
+    "kel_h_stunting_rt": ("Balita stunting per RT (terbanyak)", "Stunted children by RT (most first)"),
+    "kel_unknown": ("tidak diketahui", "unknown"),
+    "kel_more_rows": ("{n} baris lain ada di lampiran.xlsx.", "{n} more rows are in lampiran.xlsx."),
+    "kel_h_extreme": ("Keluarga miskin ekstrem per RT", "Extreme-poor families by RT"),
+    "kel_total": ("Jumlah kelurahan", "Kelurahan total"),
+    "kel_extreme_note": ("Menunggu verifikasi: desil 1 DTSEN atau calon pendataan RT yang belum diperiksa; "
+                         "RT dengan calon terbanyak di atas.",
+                         "Awaiting verification: DTSEN decile 1 or RT-listing candidates not yet checked; "
+                         "RT with the most candidates first."),
+    "kel_programmes_note": ("Cakupan: bagian keluarga sasaran (menurut config) yang menerima program.",
+                            "Coverage: share of the target families (per config) the programme reaches."),
+    "kel_h_programmes": ("Cakupan program", "Programme coverage"),
+    "kel_h_week": ("Yang perlu diverifikasi minggu ini", "To verify this week"),
+    "kel_week_unverified": ("{n} keluarga calon miskin ekstrem menunggu verifikasi",
+                            "{n} extreme-poor candidate families awaiting verification"),
+    "kel_week_rt_only": ("{n} keluarga dari pendataan RT yang tidak ada di DTSEN",
+                         "{n} RT-listed families not in DTSEN"),
+    "kel_week_dtsen_only": ("{n} keluarga desil 1 DTSEN yang belum didata RT",
+                            "{n} DTSEN decile-1 families not yet listed by the RT"),
+    "kel_week_conflicts": ("{n} data yang saling bertentangan antar-sumber",
+                           "{n} records conflicting between sources"),
+    "kel_week_top_rt": ("Mulai dari RT {rt} (calon terbanyak)", "Start with RT {rt} (most candidates)"),
+    "kel_week_note": ("Nama dan alamat hanya ada di daftar kerja terbatas "
+                      "<code>restricted/verifikasi_{code}.xlsx</code> (hanya untuk petugas).",
+                      "Names and addresses are only in the restricted worklist "
+                      "<code>restricted/verifikasi_{code}.xlsx</code> (officers only)."),
+    "kel_footer": ("{n} berkas masukan, dengan sha256, tercatat di manifest.json laporan ini.",
+                   "{n} input files, with their sha256, are listed in this report's manifest.json."),
+    "annex_title": ("Lampiran angka rakor {period}", "Rakor figures annex {period}"),
+    "annex_readme": ("Setiap baris adalah satu angka dari tabel estimasi. Kolom source, estimate, n dan unit "
+                     "dipertahankan untuk pemeriksaan. Angka yang disembunyikan (jumlah kecil) dikosongkan; "
+                     "kolom Catatan menunjukkan \"<{min_cell}\" (jumlah kecil) atau \"*\" (disembunyikan agar "
+                     "jumlah kecil tidak dapat dihitung dari total). Persen dan desimal ditampilkan dengan "
+                     "koma oleh Excel berbahasa Indonesia.",
+                     "Each row is one figure of the estimates table. The columns source, estimate, n and unit "
+                     "are kept for checking. Hidden figures (small counts) are blank; the Note column shows "
+                     "\"<{min_cell}\" (a small count) or \"*\" (hidden so that a small count cannot be derived "
+                     "from a total). Excel shows decimal commas in an Indonesian locale."),
+    "annex_sheet_stunting": ("stunting", "stunting"), "annex_sheet_poverty": ("kemiskinan", "poverty"),
+    "annex_sheet_tracker": ("pelacak_miskin_ekstrem", "extreme_poverty_tracker"),
+    "annex_sheet_programmes": ("program", "programmes"), "annex_sheet_quality": ("kualitas_data", "data_quality"),
+    "annex_sheet_readme": ("keterangan", "readme"),
 }
 
 PLOT_TEXT: dict[str, Pair] = {  # words of the figures and their alt texts

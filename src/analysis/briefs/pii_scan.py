@@ -337,7 +337,9 @@ def scan_for_pii(paths: Iterable[Path | str] | Path | str, identity_values: Any,
     if public_phrases is None:
         from analysis.intake.gazetteer import gazetteer
 
-        public_phrases = list(gazetteer().names.values())
+        names = list(gazetteer().names.values())
+        # ...and their file-name forms: kelurahan/bontang-lestari.html names a place, not a person
+        public_phrases = names + [re.sub(r"[^a-z0-9]+", "-", str(n).lower()).strip("-") for n in names]
     public = [normalise_text(p) for p in public_phrases if normalise_text(p)]
     public_re = (re.compile(r"(?<!\w)(" + "|".join(map(re.escape, sorted(public, key=len, reverse=True)))
                             + r")(?!\w)") if public else None)
@@ -447,7 +449,7 @@ def write_restricted_parquet(df: pd.DataFrame, path: Path | str) -> Path:
 
 
 def _add_xlsx_notice(path: Path) -> None:
-    """Insert the personal-data notice as row 1 of every sheet of a workbook (rewritten atomically)."""
+    """Insert the personal-data notice as row 1 of each sheet that lacks it (rewritten atomically)."""
     import openpyxl
 
     from analysis.config import RESTRICTED_NOTICE
@@ -455,8 +457,9 @@ def _add_xlsx_notice(path: Path) -> None:
 
     wb = openpyxl.load_workbook(path)
     for ws in wb.worksheets:
-        ws.insert_rows(1)
-        ws["A1"] = RESTRICTED_NOTICE
+        if ws["A1"].value != RESTRICTED_NOTICE:  # only the sheets that lack it
+            ws.insert_rows(1)
+            ws["A1"] = RESTRICTED_NOTICE
     atomic_write(path, wb.save)
 
 

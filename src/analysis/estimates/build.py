@@ -83,6 +83,7 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
         eppgbm_checks,
         growth,
         history,
+        local,
         monthly,
         published,
         registers,
@@ -109,6 +110,8 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
         eppgbm_period = latest_at_or_before(children["period"], period)
         q_rows, out.quality = data_quality.quality_rows(children, period, eppgbm_period)
         parts.append(q_rows)
+        parts.append(local.stunting_local_rows(children[children["period"] == eppgbm_period], period,
+                                               eppgbm_period))  # the kelurahan brief: posyandu, RT
         parts.append(eppgbm_checks.z_disagreement_rows(children, period))  # the app's own z-scores, checked
     if "eppgbm_bulanan" in tables and len(tables["eppgbm_bulanan"]):  # the monthly kelurahan report
         parts.append(monthly.monthly_rows(tables["eppgbm_bulanan"], period))
@@ -173,6 +176,12 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
             family, rt_, so_far, focus_codes=config.focus_kelurahan(), period=period, links=links,
             target=int(settings["focus_kelurahan"]["target_extreme_poor"]), families=fam)
         parts.append(registers.tracker_rows(tracker, period, rt_period or fam_period))
+        # the kelurahan brief: the tracker's counts by RT, in every kelurahan
+        fam_frame = reconcile.family_frame(family, rt_, links)
+        parts.append(local.extreme_by_rt_rows(fam_frame, local.family_rt(fam_frame, family, rt_),
+                                              period, rt_period or fam_period))
+        parts.append(local.extreme_totals_rows(fam_frame, config.focus_kelurahan(), period,
+                                               rt_period or fam_period))
 
     # Official figures beside ours: config/published/<region>.csv and any published/ folder of the raw data
     raw_dir = read_json(Path(processed_dir) / "run_info.json").get("raw_dir") if processed_dir else None

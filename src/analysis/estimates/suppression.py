@@ -156,7 +156,7 @@ DENOMINATOR = {"stunting": "children_measured", "severe_stunting": "children_mea
                "programme_coverage": "programme_target", "programme_leakage": "programme_beneficiaries"}
 COMPLEMENT = {"programme_coverage": "programme_excluded"}
 #: breakdowns whose values add up to the ``total`` row (each person in exactly one value)
-ADDITIVE_BREAKDOWNS = ("sex", "age")
+ADDITIVE_BREAKDOWNS = ("sex", "age", "posyandu", "rt")  # posyandu, rt: estimates/local.py
 
 Cell = tuple[str, str, str, str]  # (quantity, area_code, breakdown, data_period)
 

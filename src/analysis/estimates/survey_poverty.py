@@ -127,15 +127,17 @@ def sae_rows(households: pd.DataFrame, covariates: pd.DataFrame, direct: pd.Data
         kel = d[d["area_level"] == "kelurahan"][["area_code", "estimate", "se", "n"]]
         kel = kel.rename(columns={"area_code": "kelurahan_code"})
         # A model needs more sampled kelurahan than coefficients (intercept + covariates) plus two,
-        # and variance smoothing needs three: with fewer (a survey without kelurahan codes, a small
-        # region), the brief shows the direct estimates only.
-        if kel["estimate"].notna().sum() < max(3, len(wanted) + 3):
+        # and the variance smoothing areas with 0 < p < 1 and a positive variance (the GVF three): with fewer (a survey
+        # without kelurahan codes, a small region), the brief shows the direct estimates only.
+        variance = cfg["variance_rare"] if rare else cfg["variance"]
+        sampled = kel["estimate"].notna().sum()
+        informative = (kel["estimate"].between(0, 1, inclusive="neither") & (kel["se"] > 0)).sum()
+        if sampled < len(wanted) + 3 or informative < (3 if variance == "gvf" else 1):
             continue
         df = covariates.merge(kel, on="kelurahan_code", how="left", validate="1:1")
         df["var"] = df["se"] ** 2
         data_period = d["data_period"].iloc[0]
         kota = d[d["area_level"] == "kota"]["estimate"].iloc[0]
-        variance = cfg["variance_rare"] if rare else cfg["variance"]
         method = cfg["method_rare"] if rare else cfg["method"]
         weighted = "population" in df and df["population"].notna().all()
         common = dict(method=method, benchmark=cfg["benchmark"], benchmark_target=float(kota),

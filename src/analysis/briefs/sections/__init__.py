@@ -17,7 +17,8 @@ One small module per topic, so a reader finds a section where its figures are na
 - :mod:`.comparison`: figures beside those of the previous rakor;
 - :mod:`.poverty`: direct estimates, small-area estimates, focus kelurahan, SAE annex;
 - :mod:`.linkage`: reconciliation, convergence, programme targeting;
-- :mod:`.quality`: data quality.
+- :mod:`.quality`: data quality;
+- :mod:`.kelurahan`: the kelurahan/desa brief (posyandu and RT tables, what to verify this week).
 
 No section computes a statistic, reads a file other than the estimates table and the manifest,
 or imports :mod:`analysis.pipeline`; every word comes from :mod:`analysis.briefs.labels`.
@@ -36,6 +37,16 @@ from analysis.briefs.sections.context import (
     load_manifest,
     make_context,
 )
+from analysis.briefs.sections.kelurahan import (
+    extreme_by_rt,
+    kelurahan_footer,
+    kelurahan_header,
+    kelurahan_programmes,
+    kelurahan_stunting,
+    make_kelurahan_context,
+    stunting_by_part,
+    this_week,
+)
 from analysis.briefs.sections.linkage import convergence, reconciliation, targeting
 from analysis.briefs.sections.overview import footer, header, headlines, methods
 from analysis.briefs.sections.poverty import (
@@ -53,4 +64,6 @@ __all__ = [
     "header", "headlines", "kelurahan_table", "kecamatan_table", "kelurahan_ranking", "area_table",
     "forest_plot", "trend", "since_previous", "poverty_section", "side_by_side", "small_area", "focus_tracker",
     "reconciliation", "convergence", "targeting", "data_quality", "methods", "sae_annex", "footer",
+    "make_kelurahan_context", "kelurahan_header", "kelurahan_stunting", "stunting_by_part", "extreme_by_rt",
+    "kelurahan_programmes", "this_week", "kelurahan_footer",
 ]

@@ -22,6 +22,7 @@ from analysis import config
 from analysis.briefs import labels, narrative, plots, render
 
 ESTIMATES_FILE = "estimates.parquet"
+MONTHLY_METHOD = "count:wilson"  # method of the monthly kelurahan report's rows (estimates/monthly.py)
 _NUMERIC = re.compile(r"^([<>+\-−]?\s?[0-9]|–$|\*$|t\.a\.|n/a)")
 
 
@@ -282,6 +283,8 @@ class BriefContext:
         """
         if r is None or pd.isna(r["estimate"]):
             return "–"
+        if bool(r.get("suppressed", False)):  # a register rate that would reveal a small count
+            return r["note"] if isinstance(r.get("note"), str) and r["note"] in ("*", self.hidden()) else self.hidden()
         num = lambda v: narrative.fmt_number(100 * v, 1, self.lang)  # noqa: E731
         text = f"{num(r['estimate'])} ({num(r['ci_low'])}–{num(r['ci_high'])})"
         if r.get("reliability") == "unreliable":
@@ -329,6 +332,8 @@ class BriefContext:
         -------
         str
         """
+        if r is not None and bool(r.get("suppressed", False)):  # the suppression rule hid the share itself
+            return r["note"] if isinstance(r.get("note"), str) else self.hidden()
         if numerator is not None and bool(numerator["suppressed"]):
             return self.hidden()
         return "–" if r is None or pd.isna(r["estimate"]) else narrative.fmt_pct(r["estimate"], self.lang)

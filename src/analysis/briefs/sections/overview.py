@@ -7,7 +7,7 @@ import html
 from IPython.display import HTML, display
 
 from analysis.briefs import narrative
-from analysis.briefs.sections.context import BriefContext, heading, md
+from analysis.briefs.sections.context import MONTHLY_METHOD, BriefContext, heading, md
 
 
 def header(ctx: BriefContext) -> None:
@@ -37,6 +37,8 @@ def headlines(ctx: BriefContext) -> None:
     heading(ctx, "h_headlines")
     sentences = []
     stunting = ctx.row("stunting", ctx.level, ctx.code, method="direct")
+    if stunting is None:  # no by-name export: the monthly kelurahan report's latest month
+        stunting = ctx.row("stunting", ctx.level, ctx.code, method=MONTHLY_METHOD)
     if stunting is not None:
         change = ctx.row("stunting_change", ctx.level, ctx.code, breakdown=None)
         ch = None

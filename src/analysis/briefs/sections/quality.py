@@ -39,6 +39,7 @@ def data_quality(ctx: BriefContext) -> None:
                 h("rating"): ctx.note(r),
             })
         table(pd.DataFrame(rows), caption=ctx.source_note("eppgbm"))
+    _app_z_check(ctx)
     rej = ctx.rows("rejected_rows", "kota", ctx.region_code, breakdown=None, data_period=None)
     if not rej.empty:
         parts = rej["breakdown"].str.split(";", expand=True)
@@ -51,3 +52,20 @@ def data_quality(ctx: BriefContext) -> None:
     missing = ctx.est[ctx.est["indicator"] == "source_missing"]
     for _, r in missing.iterrows():
         md(ctx.t("source_missing") + labels.source_name(r["note"], lang))
+
+
+def _app_z_check(ctx: BriefContext) -> None:
+    """The app's stunting classification against ours, by puskesmas (``eppgbm_z_disagreement``)."""
+    z = ctx.rows("eppgbm_z_disagreement", ctx.level, ctx.code, breakdown=None)
+    z = z[z["breakdown"].str.startswith("puskesmas=")]
+    if z.empty:
+        return
+    h = ctx.header
+    out = pd.DataFrame({
+        h("puskesmas"): z["breakdown"].str.removeprefix("puskesmas="),
+        # n is hidden with a suppressed rate (the published table blanks it too)
+        h("z_both"): ["–" if s else narrative.fmt_int(v, ctx.lang) for v, s in zip(z["n"], z["suppressed"], strict=True)],
+        h("z_differ"): [ctx.pct_ci(r) for _, r in z.iterrows()],
+    }).sort_values(h("puskesmas"))
+    table(out, caption=ctx.t("z_check_caption"), note=ctx.table_note())
+

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from analysis.briefs import narrative, plots
-from analysis.briefs.sections.context import BriefContext, heading, md
+from analysis.briefs.sections.context import MONTHLY_METHOD, BriefContext, heading, md
 
 
 def _target(ctx: BriefContext) -> float:
@@ -45,10 +45,20 @@ def trend(ctx: BriefContext) -> None:
     heading(ctx, "h_trend")
     codes = [ctx.code] if ctx.level == "kota" else [ctx.code, ctx.region_code]
     df = ctx.rows("stunting", codes=codes, data_period=None, method="direct")
-    if df["data_period"].nunique() < 2:
+    # The monthly kelurahan report (counts): a line per sub-area of the brief, every month
+    monthly = ctx.rows("stunting", ctx.sub_level, list(ctx.sub_areas().index), data_period=None,
+                       method=MONTHLY_METHOD)
+    if df["data_period"].nunique() < 2 and monthly["data_period"].nunique() < 2:
         md(ctx.t("not_available"))
         return
-    fig = plots.trend_plot(df.sort_values("data_period"), group="area_name", title=ctx.t("trend_title"),
-                           ylabel=ctx.t("stunting_prevalence"), source_note=ctx.source_note("eppgbm"),
-                           lang=ctx.lang, ref_lines={ctx.t("target"): _target(ctx)})
-    plots.show(fig)
+    if df["data_period"].nunique() >= 2:
+        fig = plots.trend_plot(df.sort_values("data_period"), group="area_name", title=ctx.t("trend_title"),
+                               ylabel=ctx.t("stunting_prevalence"), source_note=ctx.source_note("eppgbm"),
+                               lang=ctx.lang, ref_lines={ctx.t("target"): _target(ctx)})
+        plots.show(fig)
+    if monthly["data_period"].nunique() >= 2:
+        fig = plots.trend_plot(monthly.sort_values("data_period"), group="area_name",
+                               title=ctx.t("trend_monthly_title"), ylabel=ctx.t("stunting_prevalence"),
+                               source_note=ctx.source_note("eppgbm_bulanan"), lang=ctx.lang,
+                               ref_lines={ctx.t("target"): _target(ctx)})
+        plots.show(fig)
