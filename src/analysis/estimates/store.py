@@ -13,7 +13,7 @@ from analysis.errors import RakorInputError
 from analysis.estimates.table import validate_estimates
 
 SOURCE_TABLES = ("eppgbm", "eppgbm_bulanan", "dtsen_member", "dtsen_family", "susenas", "pendataan_rt",
-                 "program", "intake", "rejects")
+                 "program", "verifikasi", "intake", "rejects")
 ESTIMATE_KEYS = ["period", "data_period", "area_level", "area_code", "indicator", "breakdown", "method"]
 ESTIMATE_VALUES = ["n", "n_weighted", "estimate", "se", "ci_low", "ci_high", "df", "deff", "suppressed"]
 #: what a hidden figure loses in the published copy
