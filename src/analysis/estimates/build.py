@@ -57,7 +57,8 @@ class Outputs:
         self.missing_sources: list[str] = []
 
 
-def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path | None = None) -> Outputs:
+def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path | None = None,
+              rakor_date: str | None = None) -> Outputs:
     """Every figure of the rakor ``period`` from the processed tables, in one long table.
 
     Parameters
@@ -69,6 +70,8 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
     processed_dir
         The processed folder: the restricted identity lookup (worklists) and
         ``history.parquet`` (the "since the previous rakor" rows) are read from it.
+    rakor_date
+        "YYYY-MM-DD" of the rakor (the 100-day countdown); default the last day of ``period``.
 
     Returns
     -------
@@ -160,6 +163,10 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
             family, rt_, so_far, focus_codes=config.focus_kelurahan(), period=period, links=links,
             target=int(settings["focus_kelurahan"]["target_extreme_poor"]))
         parts.append(registers.tracker_rows(tracker, period, rt_period or fam_period))
+        from analysis.estimates import countdown
+        from analysis.periods import month_end
+
+        parts.append(countdown.countdown_rows(parts[-1], period, rakor_date or month_end(period), settings))
 
     # Official figures beside ours: config/published/<region>.csv and any published/ folder of the raw data
     raw_dir = read_json(Path(processed_dir) / "run_info.json").get("raw_dir") if processed_dir else None
@@ -176,5 +183,7 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
         if hist_path.exists():
             est = pd.concat([est, history.since_previous_rows(est, history.read_history(hist_path), period)],
                             ignore_index=True)[ESTIMATE_COLUMNS]
-    out.estimates = suppress(est)
+    from analysis.estimates.countdown import link_suppression
+
+    out.estimates = link_suppression(suppress(est))
     return out
