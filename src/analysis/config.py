@@ -155,6 +155,8 @@ SETTINGS_SPEC: dict[str, tuple[str, Any]] = {
                                   for c in v)),
     "focus_kelurahan.target_extreme_poor": _NON_NEG_INT,
     "focus_kelurahan.target_days": _POSITIVE_INT,
+    "focus_kelurahan.start_date": ("a date \"YYYY-MM-DD\" (quoted text)",
+                                   lambda v: isinstance(v, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", v) is not None),
     "poverty_line_table.table": _TEXT,
     "poverty_line_table.extreme_choice": _TEXT,
     "targets.extreme_poverty_pct.value": _PERCENT,

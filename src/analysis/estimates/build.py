@@ -58,7 +58,8 @@ class Outputs:
         self.verification_log: pd.DataFrame | None = None
 
 
-def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path | None = None) -> Outputs:
+def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path | None = None,
+              rakor_date: str | None = None) -> Outputs:
     """Every figure of the rakor ``period`` from the processed tables, in one long table.
 
     Parameters
@@ -70,6 +71,8 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
     processed_dir
         The processed folder: the restricted identity lookup (worklists) and
         ``history.parquet`` (the "since the previous rakor" rows) are read from it.
+    rakor_date
+        "YYYY-MM-DD" of the rakor (the 100-day countdown); default the last day of ``period``.
 
     Returns
     -------
@@ -176,11 +179,14 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
             family, rt_, so_far, focus_codes=config.focus_kelurahan(), period=period, links=links,
             target=int(settings["focus_kelurahan"]["target_extreme_poor"]), families=fam)
         parts.append(registers.tracker_rows(tracker, period, rt_period or fam_period))
-        # the kelurahan brief: the tracker's counts by RT, in every kelurahan
-        fam_frame = reconcile.family_frame(family, rt_, links)
-        parts.append(local.extreme_by_rt_rows(fam_frame, local.family_rt(fam_frame, family, rt_),
+        from analysis.estimates import countdown
+        from analysis.periods import month_end
+
+        parts.append(countdown.countdown_rows(parts[-1], period, rakor_date or month_end(period), settings))
+        # the kelurahan brief: the tracker's counts by RT, in every kelurahan (verification results applied)
+        parts.append(local.extreme_by_rt_rows(fam, local.family_rt(fam, family, rt_),
                                               period, rt_period or fam_period))
-        parts.append(local.extreme_totals_rows(fam_frame, config.focus_kelurahan(), period,
+        parts.append(local.extreme_totals_rows(fam, config.focus_kelurahan(), period,
                                                rt_period or fam_period))
 
     # Official figures beside ours: config/published/<region>.csv and any published/ folder of the raw data
@@ -198,5 +204,7 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
         if hist_path.exists():
             est = pd.concat([est, history.since_previous_rows(est, history.read_history(hist_path), period)],
                             ignore_index=True)[ESTIMATE_COLUMNS]
-    out.estimates = suppress(est)
+    from analysis.estimates.countdown import link_suppression
+
+    out.estimates = link_suppression(suppress(est))
     return out

@@ -29,7 +29,7 @@ LEVELS = {"kota": None, "kecamatan": "kecamatan_code", "kelurahan": "kelurahan_c
 
 AREA_LEVELS = ("province", "kabkota", "kota", "kecamatan", "kelurahan", "desa")
 #: units used by the builders (a new unit is added here, on purpose)
-UNITS = ("proportion", "count", "statistic", "score", "flag", "percent", "ratio", "z", "idr")
+UNITS = ("proportion", "count", "statistic", "score", "flag", "percent", "ratio", "z", "idr", "days", "families_per_week")
 RELIABILITY = ("reliable", "caution", "unreliable")
 _PERIOD = r"^\d{4}-(0[1-9]|1[0-2])$"
 _NUMERIC = ("n", "n_weighted", "estimate", "se", "ci_low", "ci_high", "df", "deff", "p_value")
