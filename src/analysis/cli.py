@@ -39,12 +39,34 @@ def _add_brief_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-pdf", action="store_true", help="HTML only (faster)")
 
 
+def _config_option(p: argparse.ArgumentParser, *, top: bool = False) -> None:
+    # On the command and on every subcommand (``rakor --config D run`` or ``rakor run --config D``);
+    # SUPPRESS keeps a subcommand's absent option from hiding the top-level one.
+    p.add_argument("--config", type=Path, metavar="DIR", default=None if top else argparse.SUPPRESS,
+                   help="configuration folder (default: $RAKOR_CONFIG, else config/)")
+
+
+def _pre_config(argv: list[str] | None) -> Path | None:
+    """The ``--config DIR`` of the command line, read before the parser (whose defaults read the config)."""
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--config", type=Path, default=None)
+    known, _ = pre.parse_known_args(sys.argv[1:] if argv is None else argv)
+    return known.config
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rakor",
         description="Poverty and stunting figures with confidence intervals, and per-kecamatan rakor briefs.",
     )
+    _config_option(parser, top=True)
     sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("init", help="write a complete configuration for a kab/kota or province")
+    p.add_argument("--region", required=True, metavar="CODE",
+                   help="Kemendagri code of the kab/kota (64.74) or province (64)")
+    p.add_argument("--config", type=Path, required=True, metavar="DIR", help="the new configuration folder")
+    p.add_argument("--force", action="store_true", help="overwrite an existing settings.yml in DIR")
 
     p = sub.add_parser("sample-data", help="write the synthetic Bontang sample data set")
     p.add_argument("--out", type=Path, required=True)
@@ -69,12 +91,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("verify", help="re-run a report from its manifest and list every figure that differs")
     p.add_argument("report_dir", type=Path, help="reports/<period>")
+    for name, subparser in sub.choices.items():
+        if name != "init":
+            _config_option(subparser)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     try:
+        argv = sys.argv[1:] if argv is None else list(argv)
+        if "init" not in argv:
+            # Before the parser: its defaults and the modules it imports read the configuration.
+            folder = _pre_config(argv)
+            if folder is not None:
+                from analysis import config
+
+                config.use_config_dir(folder)
+        args = build_parser().parse_args(argv)
         return _dispatch(args)
     except RakorInputError as exc:
         print(f"rakor: {exc}", file=sys.stderr)
@@ -88,9 +121,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "init":
+        from analysis.init_config import write_config
+
+        for note in write_config(args.region, args.config, force=args.force):
+            print(f"rakor init: {note}")
+        return 0
+
     from analysis import config, pipeline
 
-    config.settings()  # a broken or incomplete config/settings.yml stops here (exit 2), naming the key
+    config.settings()  # a broken or incomplete settings.yml stops here (exit 2), naming the key
 
     if args.command == "sample-data":
         pipeline.make_sample_data(args.out, args.seed)

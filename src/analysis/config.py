@@ -3,6 +3,10 @@
 Paths are resolved from the project root (the folder holding ``config/``), which is found from
 the ``RAKOR_ROOT`` environment variable or by walking up from the current directory; policy values
 (poverty lines, targets, focus kelurahan, criteria, programmes) come from ``config/*.yml``.
+
+The configuration folder is ``config/`` of the project root unless the ``RAKOR_CONFIG``
+environment variable (or ``rakor --config DIR``, which sets it through :func:`use_config_dir`)
+names another one, e.g. one written by ``rakor init --region CODE``.
 """
 
 from __future__ import annotations
@@ -20,7 +24,6 @@ from analysis.errors import RakorInputError
 
 PACKAGE_DATA = Path(str(resources.files("analysis") / "data"))
 WHO2006_DIR = PACKAGE_DATA / "who2006"
-WILAYAH_CSV = PACKAGE_DATA / "bontang_wilayah_kemendagri.csv"
 
 
 def find_root(start: Path | None = None) -> Path:
@@ -43,7 +46,10 @@ def find_root(start: Path | None = None) -> Path:
 
 
 ROOT = find_root()
-CONFIG_DIR = ROOT / "config"
+#: The configuration shipped with the workspace (Kota Bontang): the defaults ``rakor init`` copies.
+DEFAULT_CONFIG_DIR = ROOT / "config"
+#: The configuration in use: ``$RAKOR_CONFIG`` when set, else :data:`DEFAULT_CONFIG_DIR`.
+CONFIG_DIR = Path(os.environ["RAKOR_CONFIG"]).resolve() if os.environ.get("RAKOR_CONFIG") else DEFAULT_CONFIG_DIR
 DATA_DIR = ROOT / "data"
 RAW_DIR = DATA_DIR / "raw"
 SAMPLE_RAW_DIR = RAW_DIR / "sample"
@@ -83,6 +89,40 @@ def make_restricted_dir(path: Path | str) -> Path:
     for depth in range(top, len(parts)):
         os.chmod(Path(*parts[:depth + 1]), RESTRICTED_MODE)
     return path
+
+
+def use_config_dir(path: Path | str) -> Path:
+    """Use the configuration in ``path`` from now on, in this process and the notebooks it starts.
+
+    Parameters
+    ----------
+    path
+        A folder holding ``settings.yml``, ``sources.yml`` and ``wilayah_aliases.yml``.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder, resolved.
+
+    Raises
+    ------
+    RakorInputError
+        The folder or its ``settings.yml`` does not exist.
+
+    Notes
+    -----
+    Call it before any module that reads the settings on import (``estimates.table``,
+    ``intake.schemas``) is imported: the ``rakor`` command does so first thing.
+    """
+    global CONFIG_DIR
+    folder = Path(path).expanduser().resolve()
+    if not (folder / "settings.yml").is_file():
+        raise RakorInputError(f"configuration folder {folder} has no settings.yml; write one with "
+                              f"`rakor init --region CODE --config {path}`")
+    CONFIG_DIR = folder
+    os.environ["RAKOR_CONFIG"] = str(folder)  # inherited by the notebook kernels
+    load_yaml.cache_clear()
+    return folder
 
 
 @cache
@@ -147,8 +187,8 @@ _TEXT = ("a non-empty text", _is_str)
 
 SETTINGS_SPEC: dict[str, tuple[str, Any]] = {
     "region.name": _TEXT,
-    "region.code": ("a Kemendagri kab/kota code such as \"64.74\" (quoted text)",
-                    lambda v: isinstance(v, str) and re.fullmatch(r"\d{2}\.\d{2}", v) is not None),
+    "region.code": ("a Kemendagri kab/kota code such as \"64.74\", or a province code such as \"64\" (quoted text)",
+                    lambda v: isinstance(v, str) and re.fullmatch(r"\d{2}(\.\d{2})?", v) is not None),
     "focus_kelurahan.codes": ("a list of kelurahan codes such as \"64.74.01.1003\"",
                               lambda v: isinstance(v, list) and all(
                                   isinstance(c, str) and re.fullmatch(r"\d{2}\.\d{2}\.\d{2}\.\d{4}", c)
@@ -222,11 +262,30 @@ def validate_settings(data: dict[str, Any], path: Path | str = "config/settings.
             raise RakorInputError(f"{path}: the setting `{dotted}` is missing; it must be {expected}")
         if not ok(node):
             raise RakorInputError(f"{path}: the setting `{dotted}` must be {expected}; got {node!r}")
+    _validate_region(data, path)
     rel = data["estimation"]["reliability"]
     if not rel["reliable_max_rse"] < rel["caution_max_rse"]:
         raise RakorInputError(
             f"{path}: `estimation.reliability.reliable_max_rse` ({rel['reliable_max_rse']}) must be below "
             f"`estimation.reliability.caution_max_rse` ({rel['caution_max_rse']})")
+
+
+def _validate_region(data: dict[str, Any], path: Path | str) -> None:
+    """The region is in the gazetteer and every area code of the settings lies inside it."""
+    from analysis.intake.gazetteer import region_table
+
+    code = data["region"]["code"]
+    try:
+        known = set(region_table(code)["kode"])
+    except RakorInputError as exc:
+        raise RakorInputError(f"{path}: the setting `region.code`: {exc}") from None
+    for i, c in enumerate(data["focus_kelurahan"]["codes"]):
+        if not c.startswith(code + "."):
+            raise RakorInputError(f"{path}: the setting `focus_kelurahan.codes` item {i + 1} ({c!r}) lies "
+                                  f"outside the region {code} (`region.code`)")
+        if c not in known:
+            raise RakorInputError(f"{path}: the setting `focus_kelurahan.codes` item {i + 1} ({c!r}) is not a "
+                                  f"desa/kelurahan of {code} in the Kemendagri gazetteer")
 
 
 def sources() -> dict[str, Any]:

@@ -1,4 +1,11 @@
-"""The Kemendagri gazetteer of Kota Bontang: area codes, names, aliases and fuzzy matching.
+"""The Kemendagri gazetteer of the configured region: area codes, names, aliases and fuzzy matching.
+
+The national gazetteer (``analysis/data/kemendagri_wilayah.csv.gz``: every province, kab/kota,
+kecamatan and desa/kelurahan, Kepmendagri 300.2.2-2138/2025 via cahyadsn/wilayah, MIT) ships with
+the package; only the configured region's rows are read (:func:`region_table`, cached per region).
+The level of an area follows from its code (:func:`level_of`, :func:`kind_of`): ``PP`` a province,
+``PP.KK`` a kab/kota (``KK`` from 71 a kota), ``PP.KK.CC`` a kecamatan, ``PP.KK.CC.DDDD`` a
+kelurahan when ``DDDD`` starts with 1, a desa when it starts with 2 (3: desa adat, a desa).
 
 Names arrive spelled many ways ("Loktuan", "API-API ", "Tj. Laut"). A name is matched, in order:
 exactly after normalisation (:func:`analysis.intake.names.normalise_name`, kind ``area``: case,
@@ -12,6 +19,9 @@ a reject, never a guess. Matching runs once per distinct name.
 
 from __future__ import annotations
 
+import gzip
+import io
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -20,9 +30,21 @@ import pandas as pd
 from rapidfuzz import fuzz
 
 from analysis import config
+from analysis.errors import RakorInputError
 from analysis.intake.names import normalise_name
 
-__all__ = ["Gazetteer", "MatchResult", "gazetteer"]
+__all__ = ["Gazetteer", "MatchResult", "area_words", "gazetteer", "kind_of", "level_of", "region_table"]
+
+#: The national gazetteer (dotted Kemendagri codes, names), package data; see data/README.md.
+NATIONAL_CSV = config.PACKAGE_DATA / "kemendagri_wilayah.csv.gz"
+#: BPS Master File Desa 2020 codes and names (afiiif/kode-wilayah, MIT), package data.
+BPS_CSV = config.PACKAGE_DATA / "bps_mfd2020_wilayah.csv.gz"
+
+_CODE = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
+#: Level (column ``level`` of :func:`region_table`) by number of code parts. The region's own
+#: level and the village level keep the names the estimates use ("kota", "kelurahan") whatever the
+#: area's kind; the kind (kabupaten/kota, desa/kelurahan) is in column ``jenis``.
+_LEVELS = {1: "province", 2: "kota", 3: "kecamatan", 4: "kelurahan"}
 
 #: Two official names within this many points of each other are too close to choose between.
 AMBIGUITY_MARGIN = 3.0
@@ -36,6 +58,129 @@ def _norm(s: pd.Series) -> pd.Series:
 def _key(s: pd.Series) -> pd.Series:
     """The normalised name written together ("lok tuan" -> "loktuan"), for local spellings."""
     return _norm(s).str.replace(" ", "", regex=False)
+
+
+def _check_code(code: str) -> str:
+    code = str(code).strip()
+    if not _CODE.match(code):
+        raise RakorInputError(f"{code!r} is not a Kemendagri area code (PP, PP.KK, PP.KK.CC or PP.KK.CC.DDDD)")
+    return code
+
+
+def level_of(code: str) -> str:
+    """Level of a Kemendagri code from its number of parts.
+
+    Parameters
+    ----------
+    code
+        Dotted Kemendagri code (``"64"``, ``"64.74"``, ``"64.74.01"``, ``"64.74.01.1003"``).
+
+    Returns
+    -------
+    str
+        ``"province"``, ``"kabkota"``, ``"kecamatan"`` or ``"desa_kelurahan"``.
+
+    Raises
+    ------
+    RakorInputError
+        Not a dotted Kemendagri code.
+    """
+    n = _check_code(code).count(".") + 1
+    return {1: "province", 2: "kabkota", 3: "kecamatan", 4: "desa_kelurahan"}[n]
+
+
+def kind_of(code: str) -> str:
+    """Kind of area a Kemendagri code names, as its word is chosen.
+
+    Parameters
+    ----------
+    code
+        Dotted Kemendagri code.
+
+    Returns
+    -------
+    str
+        ``"provinsi"``; ``"kota"`` (kab/kota part 71 or above) or ``"kabupaten"``; ``"kecamatan"``;
+        ``"kelurahan"`` (fourth part starting with 1) or ``"desa"`` (2, and 3 for desa adat).
+
+    Raises
+    ------
+    RakorInputError
+        Not a dotted Kemendagri code.
+    """
+    parts = _check_code(code).split(".")
+    if len(parts) == 1:
+        return "provinsi"
+    if len(parts) == 2:
+        # Kemendagri numbers the kota of a province from 71 (all 98 kota of the 2025 list; no kabupaten).
+        return "kota" if int(parts[1]) >= 71 else "kabupaten"
+    if len(parts) == 3:
+        return "kecamatan"
+    return "kelurahan" if parts[3].startswith("1") else "desa"
+
+
+def area_words(code: str) -> dict[str, str]:
+    """Label keys (``briefs/labels.py``, group ``region_words``) of a region's words.
+
+    Parameters
+    ----------
+    code
+        Kemendagri code of the region (kab/kota or province).
+
+    Returns
+    -------
+    dict
+        ``{"region": "kota"|"kabupaten"|"provinsi", "head": "head_<kind>", "village": "village_<kind>"}``
+        where the village kind is ``desa``, ``kelurahan`` or ``desa_kelurahan`` (both occur).
+    """
+    kind = kind_of(code)
+    villages = set(region_table(code)["jenis"].loc[lambda j: j.isin(["desa", "kelurahan"])])
+    village = villages.pop() if len(villages) == 1 else "desa_kelurahan"
+    return {"region": f"region_{kind}", "head": f"head_{kind}", "village": f"village_{village}"}
+
+
+@cache
+def region_table(code: str) -> pd.DataFrame:
+    """The region's rows of the national gazetteer, read once per region (cached).
+
+    Parameters
+    ----------
+    code
+        Kemendagri code of a province (``"64"``) or kab/kota (``"64.74"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``kode, level, nama, kode_kecamatan, nama_kecamatan, jenis`` (``level``: ``kota``
+        for a kab/kota, ``province``, ``kecamatan``, ``kelurahan`` for every desa/kelurahan; ``jenis``
+        from :func:`kind_of`), in the gazetteer's order. Treat as read-only.
+
+    Raises
+    ------
+    RakorInputError
+        Not a province or kab/kota code, or a code not in the gazetteer.
+    """
+    code = _check_code(code)
+    if code.count(".") > 1:
+        raise RakorInputError(f"region code {code!r} must be a province (PP) or kab/kota (PP.KK) code")
+    head, own = code + ",", code + "."
+    # Filter the lines before parsing: the region is a few hundred of the 91,599 rows.
+    with gzip.open(NATIONAL_CSV, "rt", encoding="utf-8") as fh:
+        header = fh.readline()
+        lines = [line for line in fh if line.startswith(own) or line.startswith(head)]
+    t = pd.read_csv(io.StringIO(header + "".join(lines)), dtype=str, keep_default_na=False)
+    if not (t["kode"] == code).any():
+        raise RakorInputError(f"region code {code!r} is not in the Kemendagri gazetteer ({NATIONAL_CSV.name})")
+    t["kode"], t["nama"] = t["kode"].str.strip(), t["nama"].str.strip()
+    n = t["kode"].str.count(r"\.") + 1
+    t["level"] = n.map(_LEVELS)
+    t.loc[(n == 2) & (t["kode"] != code), "level"] = "kabkota"  # kab/kota inside a province
+    t["jenis"] = t["kode"].map(kind_of)
+    kec = t["kode"].str.extract(r"^(\d{2}\.\d{2}\.\d{2})", expand=False)
+    t["kode_kecamatan"] = kec.where(n >= 3, "")
+    kec_names = dict(zip(t.loc[n == 3, "kode"], t.loc[n == 3, "nama"], strict=True))
+    t["nama_kecamatan"] = t["kode_kecamatan"].map(kec_names).fillna("")
+    return t[["kode", "level", "nama", "kode_kecamatan", "nama_kecamatan", "jenis"]].reset_index(drop=True)
 
 
 @dataclass
@@ -60,13 +205,14 @@ class MatchResult:
 
 
 class Gazetteer:
-    """Official kecamatan and kelurahan of the city with their codes.
+    """Official kecamatan and desa/kelurahan of the region with their codes.
 
     Parameters
     ----------
     table
-        The gazetteer (columns ``kode, level, nama, kode_kecamatan``); default
-        ``analysis.config.WILAYAH_CSV``.
+        The gazetteer (columns ``kode, level, nama, kode_kecamatan``); default the configured
+        region's rows of the national gazetteer (:func:`region_table` of ``settings.yml:
+        region.code``).
     aliases
         ``{"kelurahan": {name: code}, "kecamatan": {name: code}}``; default
         ``config/wilayah_aliases.yml``.
@@ -78,7 +224,7 @@ class Gazetteer:
     def __init__(self, table: pd.DataFrame | None = None, aliases: dict | None = None,
                  threshold: float | None = None):
         if table is None:
-            table = pd.read_csv(config.WILAYAH_CSV, dtype=str)
+            table = region_table(config.settings()["region"]["code"])
         table = table.assign(nama=table["nama"].str.strip(), kode=table["kode"].str.strip())
         self.kecamatan = table.loc[table["level"] == "kecamatan", ["kode", "nama"]].reset_index(drop=True)
         kel = table.loc[table["level"] == "kelurahan", ["kode", "nama", "kode_kecamatan"]]
@@ -126,10 +272,17 @@ class Gazetteer:
         norm = _norm(values)
         out = pd.DataFrame({"value": values, "code": None, "method": None, "score": np.nan,
                             "reason": None}, index=values.index)
+        # Names that several official areas share (desa of one name in two kecamatan of a
+        # kabupaten): ambiguous here, decided by the row's kecamatan in :meth:`match` when given.
+        counts = pd.Series(off_norm, dtype="str").value_counts()
+        shared = set(counts.index[counts > 1])
         for i, (k, n) in enumerate(zip(keys.tolist(), norm.tolist(), strict=True)):
             if not isinstance(k, str):
                 continue
-            if n in off_exact:
+            if n in shared:
+                out.iloc[i, 4] = f"ambiguous_{level}"
+                out.iloc[i, 3] = 100.0
+            elif n in off_exact:
                 out.iloc[i, 1:4] = [off_exact[n], "exact", 100.0]
             elif k in alias_key:
                 out.iloc[i, 1:4] = [alias_key[k], "alias", 100.0]
@@ -186,8 +339,16 @@ class Gazetteer:
         reason = pd.Series(np.where(codes >= 0, m["reason"].to_numpy(dtype=object)[take] if len(u) else None, None),
                            index=values.index, dtype="str")
         if kecamatan_code is not None and level == "kelurahan":
-            parent = code.map(self.parent)
             kc = kecamatan_code.reindex(values.index).astype("str")
+            shared = reason.eq("ambiguous_kelurahan") & kc.notna()
+            if shared.any():
+                within = dict(zip(zip(self.kelurahan["kode_kecamatan"].str.strip(), _norm(self.kelurahan["nama"]), strict=True),
+                                  self.kelurahan["kode"], strict=True))
+                found = pd.Series(list(zip(kc[shared], _norm(values[shared]), strict=True)),
+                                  index=kc[shared].index).map(within)
+                code[found.dropna().index] = found.dropna()
+                reason[found.dropna().index] = None
+            parent = code.map(self.parent)
             bad = code.notna() & kc.notna() & (parent != kc)
             reason[bad] = "kelurahan_not_in_kecamatan"
             code[bad] = None

@@ -12,12 +12,24 @@ from typing import Any
 import pandas as pd
 import pandera.pandas as pa
 
-__all__ = ["PROCESSED", "IDENTITY", "check", "schema_of", "pendataan_schema", "criteria_keys", "raw_schema", "columns_of", "empty"]
+from analysis import config
+
+__all__ = ["PROCESSED", "IDENTITY", "check", "schema_of", "pendataan_schema", "criteria_keys", "raw_schema",
+           "columns_of", "empty"]
 
 _KEY = r"[0-9a-f]{16}"
 _PERIOD = r"\d{4}-(0[1-9]|1[0-2])"
-_KEC = r"64\.74\.\d{2}"
-_KEL = r"64\.74\.\d{2}\.\d{4}"
+
+
+def _area_patterns(region_code: str) -> tuple[str, str]:
+    """Patterns of the kecamatan and desa/kelurahan codes inside the region (``"64.74"`` or ``"64"``)."""
+    parts = region_code.split(".")
+    kec = r"\.".join(parts) + r"\.\d{2}" * (3 - len(parts))
+    return kec, kec + r"\.\d{4}"
+
+
+# Area codes of processed tables lie in the configured region (settings.yml: region.code).
+_KEC, _KEL = _area_patterns(config.settings()["region"]["code"])
 
 
 def _s(nullable: bool = False, regex: str | None = None, isin: list | None = None) -> pa.Column:
