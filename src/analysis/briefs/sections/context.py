@@ -20,9 +20,11 @@ from IPython.display import Markdown, display
 
 from analysis import config
 from analysis.briefs import labels, narrative, plots, render
+from analysis.estimates.suppression import COMPLEMENTARY_MARK
 
 ESTIMATES_FILE = "estimates.parquet"
-MONTHLY_METHOD = "count:wilson"  # method of the monthly kelurahan report's rows (estimates/monthly.py)
+MONTHLY_METHOD = "count:wilson"
+COMPLEMENTARY = "*"  # the mark of a complementary suppression (estimates/suppression.py)  # method of the monthly kelurahan report's rows (estimates/monthly.py)
 _NUMERIC = re.compile(r"^([<>+\-−]?\s?[0-9]|–$|\*$|t\.a\.|n/a)")
 
 
@@ -284,7 +286,7 @@ class BriefContext:
         if r is None or pd.isna(r["estimate"]):
             return "–"
         if bool(r.get("suppressed", False)):  # a register rate that would reveal a small count
-            return r["note"] if isinstance(r.get("note"), str) and r["note"] in ("*", self.hidden()) else self.hidden()
+            return self.hidden_mark(r)
         num = lambda v: narrative.fmt_number(100 * v, 1, self.lang)  # noqa: E731
         text = f"{num(r['estimate'])} ({num(r['ci_low'])}–{num(r['ci_high'])})"
         if r.get("reliability") == "unreliable":
@@ -308,6 +310,22 @@ class BriefContext:
         if r is None or not isinstance(r.get("note"), str):
             return "–"
         return labels.note(r["note"], self.lang)
+
+    def hidden_mark(self, r: pd.Series) -> str:
+        """What a cell hidden by the suppression rule shows: its ``note`` ("<5", or "*" for a
+        complementary suppression), else "<5".
+
+        Parameters
+        ----------
+        r
+            A suppressed estimates-table row.
+
+        Returns
+        -------
+        str
+        """
+        note = r.get("note")
+        return note if isinstance(note, str) and note in (COMPLEMENTARY_MARK, self.hidden()) else self.hidden()
 
     def hidden(self) -> str:
         """The text of a hidden small count ("<5", from ``privacy.min_cell``).
@@ -333,7 +351,7 @@ class BriefContext:
         str
         """
         if r is not None and bool(r.get("suppressed", False)):  # the suppression rule hid the share itself
-            return r["note"] if isinstance(r.get("note"), str) else self.hidden()
+            return self.hidden_mark(r)
         if numerator is not None and bool(numerator["suppressed"]):
             return self.hidden()
         return "–" if r is None or pd.isna(r["estimate"]) else narrative.fmt_pct(r["estimate"], self.lang)
@@ -353,7 +371,7 @@ class BriefContext:
         if r is None or pd.isna(r["estimate"]):
             return "–"
         if bool(r.get("suppressed", False)):
-            return r["note"] if isinstance(r.get("note"), str) else self.hidden()
+            return self.hidden_mark(r)
         return narrative.fmt_int(r["estimate"], self.lang)
 
     def table_note(self) -> str:
