@@ -37,6 +37,12 @@ def _add_brief_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--jobs", type=int, default=None, help="briefs rendered in parallel (default: cores)")
     p.add_argument("--lang", choices=["id", "en"], default="id", help="language of the briefs")
     p.add_argument("--no-pdf", action="store_true", help="HTML only (faster)")
+    _date_option(p)
+
+
+def _date_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--date", metavar="YYYY-MM-DD", default=None,
+                   help="the rakor date (the 100-day countdown); default the last day of the period")
 
 
 def _config_option(p: argparse.ArgumentParser, *, top: bool = False) -> None:
@@ -78,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("estimate", help="z-scores, prevalence and poverty with CIs (02_estimate)")
     _add_common(p)
     p.add_argument("--period", help="YYYY-MM (default: the latest period in the data)")
+    _date_option(p)
 
     p = sub.add_parser("brief", help="render the briefs from the estimates (03, 04)")
     _add_common(p)
@@ -137,14 +144,14 @@ def _dispatch(args: argparse.Namespace) -> int:
     elif args.command == "clean":
         pipeline.run_clean(args.raw, args.processed, force=True)
     elif args.command == "estimate":
-        pipeline.run_estimate(args.processed, period=args.period, force=True)
+        pipeline.run_estimate(args.processed, period=args.period, force=True, rakor_date=args.date)
     elif args.command == "brief":
         pipeline.run_briefs(args.processed, period=args.period, out=args.out, kecamatan=args.kecamatan,
-                            jobs=args.jobs, lang=args.lang, pdf=not args.no_pdf)
+                            jobs=args.jobs, lang=args.lang, pdf=not args.no_pdf, rakor_date=args.date)
     elif args.command == "run":
         pipeline.run_all(args.raw, args.processed, period=args.period, out=args.out,
                          kecamatan=args.kecamatan, jobs=args.jobs, lang=args.lang, pdf=not args.no_pdf,
-                         force=args.force)
+                         force=args.force, rakor_date=args.date)
     elif args.command == "verify":
         differences = pipeline.verify(args.report_dir)
         return 0 if not differences else 1

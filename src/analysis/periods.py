@@ -55,3 +55,43 @@ def previous(periods: Iterable[str] | pd.Series, period: str) -> str | None:
 def month_end(period: str) -> pd.Timestamp:
     """The last day of the month ``period``."""
     return pd.Period(parse_period(period, "period"), freq="M").end_time.normalize()
+
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_date(value: str | None, what: str = "--date") -> str | None:
+    """Check a calendar date given by a user; return it as "YYYY-MM-DD" (``None`` passes through).
+
+    Raises
+    ------
+    RakorInputError
+        When ``value`` is not a real "YYYY-MM-DD" date (the message names ``what``).
+    """
+    if value is None:
+        return None
+    text = str(value).strip()
+    try:
+        if not _DATE.match(text):
+            raise ValueError(text)
+        return pd.Timestamp(text).date().isoformat()
+    except ValueError:
+        raise RakorInputError(f"{what} must be a date YYYY-MM-DD such as 2025-04-09; got '{value}'") from None
+
+
+def rakor_date(period: str, date: str | None = None) -> str:
+    """The rakor date of ``period``: ``date`` when given, else the period's last day.
+
+    Raises
+    ------
+    RakorInputError
+        When ``date`` falls before the first day of ``period`` (a rakor discusses data it already has).
+    """
+    if date is None:
+        return month_end(period).date().isoformat()
+    day = parse_date(date)
+    first = pd.Period(parse_period(period, "period"), freq="M").start_time.date().isoformat()
+    if day < first:
+        raise RakorInputError(f"--date {day} is before the rakor period {period} starts ({first}); "
+                              "give a date in or after the period, or another --period")
+    return day

@@ -221,25 +221,32 @@ def latest_period(processed: Path) -> str:
     return periods.latest_at_or_before(found, "9999-12")
 
 
-def run_estimate(processed: Path, period: str | None = None, force: bool = False) -> float:
-    """Stage 2: z-scores, estimates with CIs, reconciliation (``02_estimate``); skipped when unchanged."""
+def run_estimate(processed: Path, period: str | None = None, force: bool = False,
+                 rakor_date: str | None = None) -> float:
+    """Stage 2: z-scores, estimates with CIs, reconciliation (``02_estimate``); skipped when unchanged.
+
+    ``rakor_date`` ("YYYY-MM-DD", default the last day of the period) dates the 100-day countdown;
+    it is recorded in ``run_info.json`` and is part of the key that decides whether to re-run.
+    """
     processed = Path(processed).resolve()
     period = _check_period(period)
     with folder_lock(processed, "the processed folder"):
         recover_processed(processed)
         period = period or latest_period(processed)
+        day = periods.rakor_date(period, rakor_date)
         info = _read_json(processed / RUN_INFO)
-        estimate_key = _key(info.get("clean_key", "none"), code_fingerprint(), period)
+        estimate_key = _key(info.get("clean_key", "none"), code_fingerprint(), period, day)
         done = (processed / "estimates.parquet").exists() and (processed / "executed" / NOTEBOOKS["estimate"]).exists()
         if not force and done and info.get("clean_key") and info.get("estimate_key") == estimate_key:
-            print("02 estimate: cleaned tables, code and period unchanged; estimates reused", file=sys.stderr)
+            print("02 estimate: cleaned tables, code, period and date unchanged; estimates reused", file=sys.stderr)
             return 0.0
         with processed_transaction(processed, "estimate") as work:
             seconds = execute_notebook(
                 NOTEBOOKS["estimate"], work / "executed" / NOTEBOOKS["estimate"],
-                {"processed_dir": work, "period": period},
+                {"processed_dir": work, "period": period, "rakor_date": day},
             )
-            _write_json(work / RUN_INFO, {**info, "estimate_key": estimate_key})
+            _write_json(work / RUN_INFO, {**info, "estimate_key": estimate_key, "rakor_date": day,
+                                          "estimate_period": period})
         return seconds
 
 
@@ -313,19 +320,25 @@ def slugify(name: str) -> str:
 
 def run_briefs(processed: Path, period: str | None = None, out: Path | None = None,
                kecamatan: Iterable[str] | None = None, jobs: int | None = None,
-               lang: str = "id", pdf: bool = True, timings: dict | None = None) -> Path:
-    """Stage 3: execute and render the briefs into ``out/<period>/`` atomically."""
+               lang: str = "id", pdf: bool = True, timings: dict | None = None,
+               rakor_date: str | None = None) -> Path:
+    """Stage 3: execute and render the briefs into ``out/<period>/`` atomically.
+
+    With ``rakor_date`` other than the one the estimates were built for, the estimates are
+    rebuilt for that date first (the countdown is a figure of the estimates table).
+    """
     processed = Path(processed).resolve()
     out = Path(out or config.REPORTS_DIR).resolve()
     out.mkdir(parents=True, exist_ok=True)
     with folder_lock(processed, "the processed folder"), folder_lock(out, "the report folder"):
         recover_processed(processed)
         recover_reports(out)
-        return _run_briefs_locked(processed, period, out, kecamatan, jobs, lang, pdf, timings)
+        return _run_briefs_locked(processed, period, out, kecamatan, jobs, lang, pdf, timings, rakor_date)
 
 
 def _run_briefs_locked(processed: Path, period: str | None, out: Path, kecamatan: Iterable[str] | None,
-                       jobs: int | None, lang: str, pdf: bool, timings: dict | None) -> Path:
+                       jobs: int | None, lang: str, pdf: bool, timings: dict | None,
+                       rakor_date: str | None = None) -> Path:
     estimates = processed / "estimates.parquet"
     if not estimates.exists():
         raise RakorInputError(f"no estimates in {processed}; run `rakor estimate` first")
@@ -337,6 +350,11 @@ def _run_briefs_locked(processed: Path, period: str | None, out: Path, kecamatan
             f"run `rakor estimate --period {period}` first, or leave out --period"
         )
     info = _read_json(processed / RUN_INFO)
+    day = periods.rakor_date(period, rakor_date) if rakor_date else info.get("rakor_date")
+    if day is None or day != info.get("rakor_date") or period != info.get("estimate_period", period):
+        run_estimate(processed, period, rakor_date=day)  # the countdown of this date (and period)
+        info = _read_json(processed / RUN_INFO)
+        day = info.get("rakor_date")
     kec = kecamatan_list()
     if kecamatan:
         unknown = sorted(set(kecamatan) - set(kec["code"]))
@@ -373,7 +391,7 @@ def _run_briefs_locked(processed: Path, period: str | None, out: Path, kecamatan
     ]
     timings = timings if timings is not None else {}
     try:
-        _write_manifest(staging, processed, period, common, {}, info)
+        _write_manifest(staging, processed, period, {**common, "rakor_date": day}, {}, info)
         done = _execute_jobs(brief_jobs, jobs)
         for job in done:
             timings[f"brief:{job.slug}"] = job.timings
@@ -386,7 +404,7 @@ def _run_briefs_locked(processed: Path, period: str | None, out: Path, kecamatan
         from analysis.briefs.pii_scan import seal_restricted
 
         seal_restricted(staging)  # restricted/ owner-only, each file with its personal-data notice
-        _write_manifest(staging, processed, period, common, timings, info)
+        _write_manifest(staging, processed, period, {**common, "rakor_date": day}, timings, info)
         publish_if_clean(staging, processed)
     except BaseException as exc:
         failed = out / f"{period}.failed"
@@ -402,7 +420,7 @@ def _run_briefs_locked(processed: Path, period: str | None, out: Path, kecamatan
 
 def run_all(raw: Path, processed: Path, period: str | None = None, out: Path | None = None,
             kecamatan: Iterable[str] | None = None, jobs: int | None = None, lang: str = "id",
-            pdf: bool = True, force: bool = False) -> Path:
+            pdf: bool = True, force: bool = False, rakor_date: str | None = None) -> Path:
     """The whole pipeline with a progress bar: clean → estimate → briefs."""
     from tqdm import tqdm
 
@@ -420,11 +438,12 @@ def run_all(raw: Path, processed: Path, period: str | None = None, out: Path | N
         timings["clean_s"] = run_clean(raw, processed, force=force)
         bar.update()
         bar.set_postfix_str(stages[1])
-        timings["estimate_s"] = run_estimate(processed, period, force=force)
+        timings["estimate_s"] = run_estimate(processed, period, force=force, rakor_date=rakor_date)
         bar.update()
         bar.set_postfix_str(stages[2])
         start = time.perf_counter()
-        final = run_briefs(processed, period, out, kecamatan, jobs, lang, pdf, timings=timings)
+        final = run_briefs(processed, period, out, kecamatan, jobs, lang, pdf, timings=timings,
+                           rakor_date=rakor_date)
         timings["briefs_s"] = time.perf_counter() - start
         bar.update()
     print(f"briefs written to {final}", file=sys.stderr)
@@ -840,7 +859,8 @@ def verify(report_dir: Path) -> list[str]:
         # The "since the previous rakor" rows come from the history of the processed folder the
         # report was built from: give the re-run that rakor's rows of it (and nothing later).
         unchecked = _history_for_verify(old, manifest, processed)
-        run_estimate(processed, manifest["parameters"]["period"])
+        run_estimate(processed, manifest["parameters"]["period"],
+                     rakor_date=manifest["parameters"].get("rakor_date"))
         new = published_estimates(pd.read_parquet(processed / "estimates.parquet"))
     if unchecked:
         print(unchecked)

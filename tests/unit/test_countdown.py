@@ -3,7 +3,13 @@
 import numpy as np
 import pandas as pd
 
-from analysis.estimates.countdown import countdown_rows, link_suppression
+from analysis.estimates.countdown import (
+    burndown_points,
+    clearing_events,
+    countdown_rows,
+    link_suppression,
+)
+from analysis.estimates.suppression import suppress
 from analysis.estimates.table import ESTIMATE_COLUMNS, to_estimate_rows
 
 SETTINGS = {"focus_kelurahan": {"start_date": "2025-02-20", "target_days": 100}}
@@ -46,12 +52,95 @@ def test_deadline_passed():
     assert np.isnan(pace["estimate"]) and pace["note"] == "terlewati"
 
 
+def test_remaining_stays_shown_when_a_part_is_small():
+    # K1: 10 verified, 2 awaiting. 2 is a small count; 12 − 10 would give it away, so the rule hides
+    # a part beside it (the verified 10), not the remaining total the countdown is about.
+    rows = _tracker([10, 20], [2, 30])
+    est = suppress(pd.concat([rows, countdown_rows(rows, "2025-03", "2025-04-09", SETTINGS)],
+                             ignore_index=True), min_cell=5)
+    out = link_suppression(est)
+    assert bool(_get(out, "extreme_families_unverified", K1)["suppressed"])
+    assert bool(_get(out, "extreme_families_verified", K1)["suppressed"])
+    assert not bool(_get(out, "extreme_families_remaining", K1)["suppressed"])
+    assert _get(out, "extreme_families_remaining", K1)["estimate"] == 12
+    assert not bool(_get(out, "required_pace_per_week", K1)["suppressed"])
+
+
 def test_pace_hidden_with_its_remaining_count():
-    rows = pd.concat([_tracker([10, 0], [2, 0]), ], ignore_index=True)
-    est = pd.concat([rows, countdown_rows(rows, "2025-03", "2025-04-09", SETTINGS)], ignore_index=True)
-    # the unverified count 2 of K1 is hidden: 12 − 10 would give it away, and so would the pace
-    est.loc[(est["indicator"] == "extreme_families_unverified") & (est["area_code"] == K1), "suppressed"] = True
+    rows = _tracker([1, 20], [2, 30])  # K1 remaining 3: small
+    est = suppress(pd.concat([rows, countdown_rows(rows, "2025-03", "2025-04-09", SETTINGS)],
+                             ignore_index=True), min_cell=5)
     out = link_suppression(est)
     assert bool(_get(out, "extreme_families_remaining", K1)["suppressed"])
-    assert bool(_get(out, "required_pace_per_week", K1)["suppressed"])
-    assert not bool(_get(out, "required_pace_per_week", K2)["suppressed"])
+    assert bool(_get(out, "required_pace_per_week", K1)["suppressed"])  # pace × weeks left = 3
+
+
+# -- dated events: the pace so far, the projected date and the burn-down --------------------------
+
+FULL = {**SETTINGS, "local_criteria": {"min_criteria_extreme": 3}}
+
+
+def _families(n_remaining, cleared_dates, kel=K1):
+    """``n_remaining`` extreme-poor families still counted, and one family cleared by the RT listing
+    on each of ``cleared_dates`` (DTSEN desil 1, listing says tidak_memenuhi)."""
+    n = n_remaining + len(cleared_dates)
+    return pd.DataFrame({
+        "unit_key": [f"{kel}-{i}" for i in range(n)], "kelurahan_code": kel,
+        "cleared": [False] * n_remaining + [True] * len(cleared_dates),
+        "dtsen_extreme": True, "rt_criteria": 4.0, "in_dtsen": True,
+        "listing_date": pd.to_datetime(["2025-01-10"] * n_remaining + list(cleared_dates)),
+    })
+
+
+def _log(rows):
+    return pd.DataFrame(rows, columns=["family_key", "old_status", "new_status", "date"]).assign(
+        date=lambda d: pd.to_datetime(d["date"]))
+
+
+def test_events_from_listing_and_log():
+    fam = _families(3, ["2025-01-15", "2025-03-01", "2025-03-01"])  # the January one is before day 0
+    log = _log([(f"{K1}-0", "unverified", "cleared", "2025-03-10"),      # leaves: −1
+                (f"{K1}-1", "unverified", "not_found", "2025-03-11"),    # still awaiting: no change
+                (f"{K1}-2", "unverified", "verified", "2025-03-12"),     # still counted: no change
+                (f"{K1}-0", "cleared", "verified", "2025-03-20")])       # comes back: +1
+    ev = clearing_events(fam, log, "2025-02-20", 3)
+    assert ev["delta"].tolist() == [-1, -1, -1, 1]
+    assert ev["date"].dt.strftime("%m-%d").tolist() == ["03-01", "03-01", "03-10", "03-20"]
+
+
+def test_pace_projection_and_burndown():
+    # 20 families remain on 9 April; 14 were cleared since 20 Feb (7 on 1 Mar, 7 on 20 Mar):
+    # 48 days = 48/7 weeks → 14 × 7/48 = 2.0417 a week; 20 more take 20/14 × 48 = 68.57 → 69 days:
+    # 9 April + 69 days = 17 June 2025, after the deadline (31 May).
+    fam = _families(20, ["2025-03-01"] * 7 + ["2025-03-20"] * 7)
+    fam = pd.concat([fam, _families(0, [], kel=K2)], ignore_index=True)
+    rows = _tracker([10, 0], [10, 0])
+    out = countdown_rows(rows, "2025-03", "2025-04-09", FULL, fam=fam, log=_log([]), min_cell=5)
+    assert _get(out, "extreme_families_cleared_since_start", K1)["estimate"] == 14
+    assert np.isclose(_get(out, "clearing_pace_per_week", K1)["estimate"], 14 * 7 / 48)
+    proj = _get(out, "projected_zero_date", K1)
+    assert proj["estimate"] == 69 and proj["note"] == "2025-06-17"
+    assert _get(out, "projected_zero_date", K2)["note"] == "2025-04-09"  # already at zero
+    b = out[(out["indicator"] == "extreme_families_burndown") & (out["area_code"] == K1)]
+    assert b["breakdown"].tolist() == ["date=2025-02-20", "date=2025-03-01", "date=2025-03-20", "date=2025-04-09"]
+    assert b["estimate"].tolist() == [34, 27, 20, 20]
+
+
+def test_no_pace_no_date():
+    fam = _families(20, [])
+    out = countdown_rows(_tracker([10, 0], [10, 0]), "2025-03", "2025-04-09", FULL, fam=fam, log=_log([]),
+                         min_cell=5)
+    proj = _get(out, "projected_zero_date", K1)
+    assert np.isnan(proj["estimate"]) and proj["note"] == "tidak tercapai dengan laju sekarang"
+
+
+def test_burndown_merges_small_steps():
+    # steps of 2, 2, 3 and 1 families: no point may differ from the one before by 1–4
+    pts = burndown_points(10, pd.DataFrame({"date": pd.to_datetime(["2025-03-01", "2025-03-02", "2025-03-05",
+                                                                    "2025-03-07"]),
+                                            "delta": [-2, -2, -3, -1]}), "2025-02-20", "2025-04-09", 5)
+    # start 18; after 1 Mar 16 (step 2, merged), 2 Mar 14 (4, merged), 5 Mar 11 (7: a point),
+    # 7 Mar 10 (1 from 11: not a point, and the last step 11 → 10 is small, so 11 is dropped too)
+    assert pts["remaining"].tolist() == [18, 10]
+    assert pts["date"].dt.strftime("%Y-%m-%d").tolist() == ["2025-02-20", "2025-04-09"]
+    assert (pts["remaining"].diff().abs().dropna() >= 5).all()

@@ -461,6 +461,8 @@ SHEET_WORDS: dict[str, tuple] = {
         "  - tidak ditemukan: keluarga tidak dapat ditemui; baris tetap menunggu verifikasi.",
         "Isi tanggal_verifikasi (tanggal kunjungan, misalnya 15/03/2025), petugas (nama petugas yang "
         "memverifikasi) dan catatan bila perlu.",
+        "Kolom tanggal_terbit adalah tanggal daftar ini diterbitkan (rakor); jangan diubah: dipakai "
+        "untuk menghitung lama verifikasi.",
         "Baris yang belum dikunjungi biarkan kosong. Jangan menambah atau menghapus kolom.",
         "Setelah selesai, simpan berkas dengan nama yang sama dan serahkan ke admin data; admin "
         "menaruhnya di folder data/raw/<...>/verifikasi/. Rakor berikutnya memakai hasilnya.",

@@ -56,6 +56,7 @@ class Outputs:
         self.worklist_input: dict | None = None
         self.missing_sources: list[str] = []
         self.verification_log: pd.DataFrame | None = None
+        self.rakor_date: str | None = None  # "YYYY-MM-DD" (the countdown, the worklists' issue date)
 
 
 def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path | None = None,
@@ -95,9 +96,11 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
     from analysis.estimates.suppression import suppress
     from analysis.linkage import reconcile, targeting
     from analysis.measures.anthropometry import compute_zscores
+    from analysis.periods import rakor_date as resolve_rakor_date
 
     settings = config.settings()
     out = Outputs()
+    out.rakor_date = resolve_rakor_date(period, rakor_date)
     parts: list[pd.DataFrame] = []
     out.missing_sources = [s for s in ("eppgbm", "dtsen_member", "susenas", "pendataan_rt", "program")
                            if s not in tables or tables[s].empty]
@@ -180,9 +183,11 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
             target=int(settings["focus_kelurahan"]["target_extreme_poor"]), families=fam)
         parts.append(registers.tracker_rows(tracker, period, rt_period or fam_period))
         from analysis.estimates import countdown
-        from analysis.periods import month_end
 
-        parts.append(countdown.countdown_rows(parts[-1], period, rakor_date or month_end(period), settings))
+        # the tracker rows, and the survey/small-area rates for the upper bound, are in the parts so far
+        parts.append(countdown.countdown_rows(pd.concat(parts, ignore_index=True), period, out.rakor_date,
+                                              settings, fam=fam, log=out.verification_log,
+                                              focus_codes=config.focus_kelurahan()))
         # the kelurahan brief: the tracker's counts by RT, in every kelurahan (verification results applied)
         parts.append(local.extreme_by_rt_rows(fam, local.family_rt(fam, family, rt_),
                                               period, rt_period or fam_period))
@@ -196,6 +201,13 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
     parts.append(data_quality.rejects_rows(tables.get("rejects", pd.DataFrame()),
                                            tables.get("intake", pd.DataFrame()), period))
     parts.append(data_quality.source_missing_rows(out.missing_sources, period))
+    # Timeliness (kedisiplinan waktu): the age of each file, the monthly report's input delay,
+    # the verification turnaround.
+    from analysis.estimates import timeliness
+
+    parts += [timeliness.data_age_rows(tables.get("intake"), period, out.rakor_date),
+              timeliness.report_delay_rows(tables.get("eppgbm_bulanan"), period),
+              timeliness.turnaround_rows(tables.get("verifikasi"), period)]
     est = pd.concat([p for p in parts if len(p)], ignore_index=True)[ESTIMATE_COLUMNS]
 
     # "Since the previous rakor": this run's key figures beside those of the history.

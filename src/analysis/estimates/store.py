@@ -82,7 +82,8 @@ def save_outputs(outputs, processed_dir: Path, period: str) -> dict[str, Path]:
             for old in folder.glob("*.xlsx"):
                 old.unlink()
         files_ = reconcile.verification_worklists(outputs.worklist_input["tables"],
-                                                  outputs.worklist_input["identity"], folder)
+                                                  outputs.worklist_input["identity"], folder,
+                                                  issued=getattr(outputs, "rakor_date", None))
         written["worklists"] = len(files_)
     return written
 

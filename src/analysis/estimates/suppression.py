@@ -155,6 +155,9 @@ NUMERATOR = {"stunting": "stunting_count", "programme_coverage": "programme_reac
 DENOMINATOR = {"stunting": "children_measured", "severe_stunting": "children_measured",
                "programme_coverage": "programme_target", "programme_leakage": "programme_beneficiaries"}
 COMPLEMENT = {"programme_coverage": "programme_excluded"}
+#: counts that are the sum of other counts of the same area, breakdown and data period (a reader
+#: subtracts the shown parts from the total): total → parts
+SUMS = {"extreme_families_remaining": ("extreme_families_verified", "extreme_families_unverified")}
 #: breakdowns whose values add up to the ``total`` row (each person in exactly one value)
 ADDITIVE_BREAKDOWNS = ("sex", "age", "posyandu", "rt")  # posyandu, rt: estimates/local.py
 
@@ -220,7 +223,8 @@ def _row_cells(est: pd.DataFrame, min_cell: int):
 
 
 def _relations(values: dict[Cell, float], rates) -> list[tuple[Cell, list[Cell]]]:
-    """Sums a reader can use: parent area = its sub-areas, total = its breakdown values, n = k + (n − k)."""
+    """Sums a reader can use: parent area = its sub-areas, total = its breakdown values, n = k + (n − k),
+    and the totals of :data:`SUMS`."""
     rel: list[tuple[Cell, list[Cell]]] = [(den, [num, comp]) for den, num, comp in set(rates)]
     by_group: dict[tuple[str, str, str], list[Cell]] = {}
     for cell in values:
@@ -233,6 +237,12 @@ def _relations(values: dict[Cell, float], rates) -> list[tuple[Cell, list[Cell]]
             if parent in codes:
                 children.setdefault(parent, []).append(c)
         rel += [((q, parent, bd, dp), kids) for parent, kids in children.items()]
+    for cell in values:
+        base, suffix = _split_previous(cell[0])
+        if base in SUMS:
+            parts = [(p + suffix, *cell[1:]) for p in SUMS[base]]
+            if all(p in values for p in parts):
+                rel.append((cell, parts))
     by_area: dict[tuple[str, str, str], list[Cell]] = {}
     for cell in values:
         by_area.setdefault((cell[0], cell[1], cell[3]), []).append(cell)
@@ -453,6 +463,6 @@ def suppress(est: pd.DataFrame, min_cell: int | None = None) -> pd.DataFrame:
     est["suppressed"] = plan.hidden
     est.loc[newly & plan.primary, "note"] = f"<{m}"
     est.loc[newly & ~plan.primary, "note"] = COMPLEMENTARY_MARK
-    label = plan.survey & est["note"].isna().to_numpy()
+    label = plan.survey & est["note"].isna().to_numpy() & (est["unit"].astype(str) != "days").to_numpy()
     est.loc[label, "note"] = SURVEY_NOTE
     return est

@@ -617,8 +617,20 @@ def _clean_eppgbm_bulanan(w: _Work, key: bytes) -> tuple[pd.DataFrame, pd.DataFr
     other = _other_numbers(w)
     n_used = _check_percentages(w, cfg, counts, pcts, other)
     out = pd.DataFrame({"period": period, "kecamatan_code": kec, "kelurahan_code": kel,
-                        "puskesmas": w.text("puskesmas"), **counts, **pcts, **n_used, **other})
+                        "puskesmas": w.text("puskesmas"), "input_date": _input_date(w),
+                        **counts, **pcts, **n_used, **other})
     return out, pd.DataFrame()
+
+
+def _input_date(w: _Work) -> pd.Series:
+    """The day the report was entered (``Waktu_Input``, a date and time): the timeliness of the
+    report (issue 19). An unreadable value is a finding, never a rejected row: the counts stand."""
+    if not w.has("input_time"):
+        return pd.Series(pd.NaT, index=w.df.index, dtype="datetime64[ns]")
+    day = w.text("input_time").str.strip().str.split(r"[ T]", n=1, regex=True).str[0]
+    value, reason = parse_date(day, today=w.today)
+    _record_finding(w, reason.notna(), "input_time", "unreadable_input_time")
+    return value
 
 
 def _stop_on_month(w: _Work, reason: pd.Series, col: str) -> None:
@@ -1077,6 +1089,8 @@ def _clean_verifikasi(w: _Work, key: bytes) -> tuple[pd.DataFrame, pd.DataFrame]
         "family_key": fam, "kecamatan_code": code.str.slice(0, 8), "kelurahan_code": code,
         "masalah": w.text("masalah"), "result": result.where(result.isin(list(RESULT_STATUS))),
         "verification_date": date, "officer": _collapse(w.text("petugas")),
+        "issued_date": (w.date("tanggal_terbit") if w.has("tanggal_terbit")
+                        else pd.Series(pd.NaT, index=w.df.index, dtype="datetime64[ns]")),
     })
     return out, pd.DataFrame()
 

@@ -139,7 +139,7 @@ VERIFIKASI = _schema("verifikasi", {
     "kecamatan_code": _s(False, _KEC), "kelurahan_code": _s(False, _KEL), "masalah": _s(True),
     "result": _s(True, isin=["terverifikasi miskin ekstrem", "tidak memenuhi kriteria", "pindah",
                              "meninggal", "tidak ditemukan"]),
-    "verification_date": _d(), "officer": _s(True), **_ORIGIN,
+    "verification_date": _d(), "officer": _s(True), "issued_date": _d(), **_ORIGIN,
 })
 PROGRAM = _schema("program", {
     "period": _s(True, _PERIOD), "programme": _s(), "person_key": _key(False),
@@ -155,7 +155,7 @@ _COUNT = {c: _f(True, 0) for c in (
 #: every other column of the report (``other_*``: counts as float, ``other_pct_*`` percentages).
 EPPGBM_BULANAN = pa.DataFrameSchema({
     "period": _s(False, _PERIOD), "kecamatan_code": _s(False, _KEC),
-    "kelurahan_code": _s(False, _KEL), "puskesmas": _s(True), **_COUNT,
+    "kelurahan_code": _s(False, _KEL), "puskesmas": _s(True), "input_date": _d(), **_COUNT,
     **{f"pct_{c}": _f() for c in ("children_weighed", "stunted", "wasted", "underweight",
                                   "overweight")},
     # The denominator each indicator used (the file's own when a cell is empty: see clean.py).

@@ -397,7 +397,7 @@ def family_frame(dtsen_family: pd.DataFrame, pendataan_rt: pd.DataFrame, links: 
         ``unit_key``, ``family_key`` (DTSEN; missing if not in DTSEN), ``kecamatan_code``,
         ``kelurahan_code`` (the RT listing's, else DTSEN's), ``in_dtsen``, ``in_rt``, ``desil``,
         ``resiko_stunting``, ``rt_criteria`` (n_criteria of the latest listing of the family),
-        ``rt_status`` (its verification_status), ``dtsen_extreme`` (desil 1), ``rt_extreme``
+        ``rt_status`` (its verification_status), ``listing_date`` (its date), ``dtsen_extreme`` (desil 1), ``rt_extreme``
         (criteria ≥ k and not verified as ``tidak_memenuhi``), ``verified_extreme``
         (``terverifikasi`` and criteria ≥ k), ``cleared`` (verified as not meeting the criteria:
         ``tidak_memenuhi``, or ``terverifikasi`` with fewer than k), ``is_extreme_poor``
@@ -435,6 +435,8 @@ def family_frame(dtsen_family: pd.DataFrame, pendataan_rt: pd.DataFrame, links: 
         "unit_key": rt["unit_key"], "rt_kelurahan_code": rt["kelurahan_code"].astype("string"),
         "rt_criteria": pd.to_numeric(rt["n_criteria"], errors="coerce"),
         "rt_status": rt["verification_status"].astype("string").str.strip().str.lower(),
+        "listing_date": (pd.to_datetime(rt["listing_date"], errors="coerce") if "listing_date" in rt
+                         else pd.Series(pd.NaT, index=rt.index, dtype="datetime64[ns]")),
         "in_rt": True,
     })
     fam = dt.merge(rt, how="outer", on="unit_key", validate="1:1")
@@ -455,7 +457,7 @@ def family_frame(dtsen_family: pd.DataFrame, pendataan_rt: pd.DataFrame, links: 
                       | ((fam["rt_status"] == "terverifikasi") & ~crit)).fillna(False).astype(bool)
     fam["is_extreme_poor"] = (fam["dtsen_extreme"] | fam["rt_extreme"]) & ~fam["cleared"]
     return fam[["unit_key", "family_key", "kecamatan_code", "kelurahan_code", "in_dtsen", "in_rt", "desil",
-                "resiko_stunting", "rt_criteria", "rt_status", "dtsen_extreme", "rt_extreme",
+                "resiko_stunting", "rt_criteria", "rt_status", "listing_date", "dtsen_extreme", "rt_extreme",
                 "verified_extreme", "cleared", "is_extreme_poor"]].reset_index(drop=True)
 
 
@@ -693,7 +695,7 @@ def _worklist_form(book, ws, columns: list[str], n_rows: int) -> None:
 
 
 def verification_worklists(tables: Mapping[str, pd.DataFrame] | pd.DataFrame, identity: pd.DataFrame,
-                           out_dir: str | Path) -> list[Path]:
+                           out_dir: str | Path, issued: str | None = None) -> list[Path]:
     """Write one XLSX worklist per kelurahan, by name, of what the lurah and RT must verify.
 
     Parameters
@@ -708,6 +710,9 @@ def verification_worklists(tables: Mapping[str, pd.DataFrame] | pd.DataFrame, id
     out_dir
         A restricted folder chosen by the caller (its path must contain a ``restricted`` part,
         e.g. ``data/processed/restricted/worklists/<period>``); created if needed.
+    issued
+        The worklist's issue date ("YYYY-MM-DD", the rakor date), written in ``tanggal_terbit``
+        so that a returned file tells how long its verification took.
 
     Returns
     -------
@@ -769,6 +774,7 @@ def verification_worklists(tables: Mapping[str, pd.DataFrame] | pd.DataFrame, id
         "alamat": look(person, "alamat").fillna(look(family, "alamat")),
         "yang_perlu_diverifikasi": rows["what_to_verify"].astype("string"),
         "baris_sumber": (rows["source_file"].astype("string") + ":" + rows["source_row"].astype("string")),
+        "tanggal_terbit": issued or "",
         "hasil_verifikasi": "",
         "tanggal_verifikasi": "",
         "petugas": "",
