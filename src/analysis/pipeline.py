@@ -342,11 +342,11 @@ def _run_briefs_locked(processed: Path, period: str | None, out: Path, kecamatan
     estimates = processed / "estimates.parquet"
     if not estimates.exists():
         raise RakorInputError(f"no estimates in {processed}; run `rakor estimate` first")
-    periods = set(pd.read_parquet(estimates, columns=["period"])["period"].astype(str))
-    period = _check_period(period) or max(periods)
-    if period not in periods:
+    available = set(pd.read_parquet(estimates, columns=["period"])["period"].astype(str))
+    period = _check_period(period) or max(available)
+    if period not in available:
         raise RakorInputError(
-            f"the estimates in {processed} are for {', '.join(sorted(periods))}, not {period}; "
+            f"the estimates in {processed} are for {', '.join(sorted(available))}, not {period}; "
             f"run `rakor estimate --period {period}` first, or leave out --period"
         )
     info = _read_json(processed / RUN_INFO)

@@ -155,6 +155,35 @@ def test_failed_brief_run_keeps_the_good_report(pipeline_run, cli):
     assert (good / "manifest.json").read_text() == before
 
 
+def test_city_brief_opens_with_the_countdown_of_the_rakor_date(pipeline_run):
+    # 20 February 2025 (inauguration) → 9 April 2025: 8 + 31 + 9 = 48 days; day 100 is 31 May: 52 left
+    manifest = json.loads((pipeline_run["report"] / "manifest.json").read_text())
+    assert manifest["parameters"]["rakor_date"] == "2025-04-09"
+    html = (pipeline_run["report"] / "kota-bontang.html").read_text(encoding="utf-8")
+    first = html.index("100 hari: nol kemiskinan ekstrem")
+    assert first < html.index("Ringkasan")  # the first section
+    assert "Hari ke-48 dari 100" in html and "sisa 52 hari sampai 31 Mei 2025" in html
+    assert html.count("Sisa keluarga miskin ekstrem menuju nol") >= 1  # the burn-down's title
+    est = pd.read_parquet(pipeline_run["report"] / "estimates.parquet")
+    days = est[est["indicator"].isin(["programme_days_elapsed", "programme_days_remaining"])]
+    assert sorted(days["estimate"]) == [48, 52]
+    assert "Kedisiplinan waktu data" in html
+
+
+def test_brief_with_another_date_rebuilds_the_countdown(pipeline_run, cli, tmp_path):
+    import shutil
+
+    processed = tmp_path / "processed"
+    shutil.copytree(pipeline_run["processed"], processed)
+    proc = cli("brief", "--processed", str(processed), "--out", str(tmp_path / "reports"), "--date", "2025-05-01",
+               "--kecamatan", "64.74.03", "--no-pdf", env=pipeline_run["env"])
+    html = next((tmp_path / "reports").glob("*/kota-bontang.html")).read_text(encoding="utf-8")
+    assert "Hari ke-70 dari 100" in html, proc.stderr[-2000:]  # 20 Feb → 1 May: 8 + 31 + 30 + 1
+    bad = cli("brief", "--processed", str(processed), "--out", str(tmp_path / "reports"), "--date", "9/4/2025",
+              check=False, env=pipeline_run["env"])
+    assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr and "Traceback" not in bad.stderr
+
+
 def test_bad_period_is_a_clear_error(pipeline_run, cli):
     proc = cli("estimate", "--processed", str(pipeline_run["processed"]), "--period", "March",
                  check=False, env=pipeline_run["env"])

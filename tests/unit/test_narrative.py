@@ -178,3 +178,11 @@ def test_labels_both_languages_have_the_same_keys():
     # a copy: changing it does not change the module's labels
     id_["reliability"]["caution"] = "x"
     assert nv.labels("id")["reliability"]["caution"] == "hati-hati"
+
+
+def test_fmt_date_in_both_languages():
+    from analysis.briefs.narrative import fmt_date
+
+    assert fmt_date("2025-04-09") == "9 April 2025"
+    assert fmt_date("2025-05-31", "en") == "May 31, 2025"
+    assert fmt_date(None) == "t.a."

@@ -139,3 +139,19 @@ def test_show_puts_alt_text_in_output_metadata(monkeypatch):
     a = plots.png_bytes(plots.forest_plot(KEL, "area_name", title="J", source_note="s"))
     b = plots.png_bytes(plots.forest_plot(KEL, "area_name", title="J", source_note="s"))
     assert a == b
+
+
+def test_burndown_plot_names_each_kelurahan_first_and_last_count():
+    from analysis.briefs.plots import alt_text, burndown_plot
+
+    pts = pd.DataFrame({"area_name": ["Lok Tuan"] * 3 + ["Api-api"] * 2,
+                        "date": pd.to_datetime(["2025-02-20", "2025-03-10", "2025-04-09", "2025-02-20", "2025-04-09"]),
+                        "remaining": [380, 340, 330, 12, 0]})
+    fig = burndown_plot(pts, "2025-02-20", "2025-05-31", "2025-04-09", title="Sisa keluarga",
+                        source_note="Pendataan RT Maret 2025", upper={"Lok Tuan": 159.0})
+    assert alt_text(fig) == "Sisa keluarga. Lok Tuan: 380 → 330; Api-api: 12 → 0."
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title(loc="left") for ax in panels] == ["Lok Tuan", "Api-api"]
+    # the straight line to zero runs from the first count on day 0 to 0 on the deadline
+    line = panels[0].get_lines()[1]
+    assert list(line.get_ydata()) == [380.0, 0]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -72,14 +73,19 @@ def test_data_age_per_file_and_backfill_note():
 
 def test_turnaround_median_per_kelurahan():
     v = pd.DataFrame({
-        "kelurahan_code": ["64.74.01.1003"] * 3 + ["64.74.01.1006"],
-        "issued_date": pd.to_datetime(["2025-04-09"] * 4),
-        "verification_date": pd.to_datetime(["2025-04-12", "2025-04-16", "2025-04-30", pd.NaT]),
-        "result": ["pindah", "meninggal", "tidak memenuhi kriteria", "pindah"],
+        "kelurahan_code": ["64.74.01.1003"] * 5 + ["64.74.01.1006"] * 3 + ["64.74.02.1001"],
+        "issued_date": pd.to_datetime(["2025-04-09"] * 9),
+        "verification_date": pd.to_datetime(["2025-04-12", "2025-04-16", "2025-04-30", "2025-04-10",
+                                             "2025-04-19", "2025-04-10", "2025-04-11", "2025-04-12", pd.NaT]),
+        "result": ["pindah"] * 9,
     })
-    rows = turnaround_rows(v, "2025-04")
-    assert rows["area_code"].tolist() == ["64.74.01.1003"]  # the other has no date: left out
-    assert rows["estimate"].iloc[0] == 7.0 and rows["n"].iloc[0] == 3  # median of 3, 7, 21
+    rows = turnaround_rows(v, "2025-04").set_index("area_code")
+    assert list(rows.index) == ["64.74.01.1003", "64.74.01.1006"]  # the third has no date: left out
+    assert rows.loc["64.74.01.1003", "estimate"] == 7.0  # median of 3, 7, 21, 1, 10
+    assert rows.loc["64.74.01.1003", "n"] == 5
+    # 3 results: fewer than min_cell (5), so neither their number nor their timing is shown
+    assert np.isnan(rows.loc["64.74.01.1006", "estimate"]) and np.isnan(rows.loc["64.74.01.1006", "n"])
+    assert rows.loc["64.74.01.1006", "note"] == "<5"
 
 
 def test_nothing_in_nothing_out():

@@ -103,6 +103,10 @@ NOTES: dict[str, Pair] = {  # labels stored in the estimates table's `note` (Ind
     "tidak ada data": ("tidak ada data", "no data"), "sangat baik": ("sangat baik", "excellent"),
     "baik": ("baik", "good"), "cukup": ("cukup", "acceptable"), "bermasalah": ("bermasalah", "problematic"),
     "wajar": ("wajar", "ok"), "perlu diperiksa": ("perlu diperiksa", "warning"),
+    "terlewati": ("terlewati", "passed"),
+    "tidak tercapai dengan laju sekarang": ("tidak tercapai dengan laju sekarang", "not reached at the current pace"),
+    "diinput susulan": ("diinput susulan", "entered late (back-filled)"),
+    "diinput sebelum akhir bulan": ("diinput sebelum akhir bulan", "entered before the month ended"),
 }
 HEADERS: dict[str, Pair] = {
     "area_name": ("Wilayah", "Area"), "kecamatan": ("Kecamatan", "Kecamatan"),
@@ -134,6 +138,19 @@ HEADERS: dict[str, Pair] = {
     "desil1_dtsen": ("Keluarga desil 1 (DTSEN)", "Decile-1 families (DTSEN)"),
     "extreme_ci_high": ("Estimasi miskin ekstrem, batas atas IK", "Extreme poverty estimate, CI upper bound"),
     "status": ("Status", "Status"),
+    # the 100 days and timeliness (issue 19)
+    "hd_remaining": ("Sisa keluarga", "Families remaining"),
+    "hd_cleared": ("Tuntas sejak hari ke-0", "Cleared since day 0"),
+    "hd_pace": ("Laju sekarang / minggu", "Current pace / week"),
+    "hd_needed": ("Laju dibutuhkan / minggu", "Pace needed / week"),
+    "hd_projected": ("Perkiraan nol", "Projected zero"),
+    "hd_upper": ("Batas atas survei (keluarga)", "Survey upper bound (families)"),
+    "tl_file": ("Berkas", "File"), "tl_age": ("Umur data (hari)", "Data age (days)"),
+    "tl_delay": ("Median keterlambatan (hari)", "Median delay (days)"),
+    "tl_reports": ("Laporan kelurahan", "Kelurahan reports"),
+    "tl_turnaround": ("Median lama verifikasi (hari)", "Median turnaround (days)"),
+    "tl_results": ("Hasil verifikasi", "Verification results"),
+    "note": ("Keterangan", "Note"),
     # targeting
     "programme": ("Program", "Programme"), "beneficiaries": ("Penerima", "Beneficiaries"),
     "reached": ("Sasaran terjangkau", "Target families reached"),
@@ -272,6 +289,50 @@ TEXT: dict[str, Pair] = {
         "strata and census-block clusters; extreme poverty with {ci_method_rare_name} CIs."),
     "h_small_area": ("Estimasi area kecil kemiskinan per kelurahan", "Small-area poverty estimates by kelurahan"),
     "h_focus": ("Kelurahan fokus: target nol kemiskinan ekstrem", "Focus kelurahan: zero extreme poverty"),
+    # the 100 days (issue 19)
+    "h_hundred_days": ("100 hari: nol kemiskinan ekstrem di kelurahan fokus",
+                       "The 100 days: zero extreme poverty in the focus kelurahan"),
+    "hundred_days_lead": (
+        "Hari ke-{elapsed} dari {days} (mulai {start}); sisa {left} hari sampai {deadline}. Tanggal rakor {today}.",
+        "Day {elapsed} of {days} (from {start}); {left} days left until {deadline}. Rakor date {today}."),
+    "hundred_days_passed": ("Batas {days} hari ({deadline}) sudah lewat.",
+                            "The {days}-day deadline ({deadline}) has passed."),
+    "burndown_title": ("Sisa keluarga miskin ekstrem menuju nol pada hari ke-{days}",
+                       "Extreme-poor families remaining, against zero on day {days}"),
+    "on_track": ("**{name}**: sesuai jalur. Laju sekarang {pace} keluarga per minggu cukup untuk nol "
+                 "pada {date}, sebelum batas.",
+                 "**{name}**: on track. The current pace of {pace} families a week reaches zero on {date}, "
+                 "before the deadline."),
+    "off_track": ("**{name}**: perlu {need} keluarga per minggu; laju sekarang {pace}. {projection}",
+                  "**{name}**: needs {need} families a week; the current pace is {pace}. {projection}"),
+    "projection_date": ("Dengan laju ini, nol tercapai pada {date}.", "At this pace zero is reached on {date}."),
+    "projection_never": ("Dengan laju ini, nol tidak tercapai.", "At this pace zero is never reached."),
+    "at_zero": ("**{name}**: sudah nol keluarga miskin ekstrem.", "**{name}**: no extreme-poor family remains."),
+    "track_hidden": ("**{name}**: angka disembunyikan (jumlah kecil).",
+                     "**{name}**: figures hidden (small counts)."),
+    "hundred_days_note": (
+        "Sisa = terverifikasi + menunggu verifikasi. Tuntas = keluarga yang keluar dari hitungan sejak hari "
+        "ke-0 (pendataan RT: tidak memenuhi kriteria; hasil verifikasi: tidak memenuhi, pindah, meninggal), "
+        "menurut tanggal pendataan dan tanggal verifikasi. Laju sekarang = tuntas ÷ minggu berjalan. "
+        "Batas atas survei = batas atas IK 95% angka kemiskinan ekstrem kelurahan × keluarga DTSEN.",
+        "Remaining = verified + awaiting verification. Cleared = families that left the count since day 0 "
+        "(RT listing: criteria not met; verification: not met, moved, died), by listing and verification "
+        "date. Current pace = cleared ÷ weeks elapsed. Survey upper bound = the upper 95% CI limit of the "
+        "kelurahan's extreme poverty rate × its DTSEN families."),
+    # timeliness (issue 19)
+    "h_timeliness": ("Kedisiplinan waktu data", "Timeliness of the data"),
+    "timeliness_note": (
+        "Umur data = hari dari akhir periode data berkas sampai tanggal rakor. Data susulan (bulan-bulan "
+        "lebih awal dalam berkas yang sama) ditandai, tidak disembunyikan.",
+        "Data age = days from the end of the file's data period to the rakor date. Back-filled data "
+        "(earlier months in the same file) is marked, never hidden."),
+    "report_delay_note": (
+        "Keterlambatan laporan bulanan e-PPGBM = hari dari akhir bulan laporan sampai Waktu_Input; median "
+        "per puskesmas, bulan terakhir.",
+        "Monthly e-PPGBM report delay = days from the end of the report month to Waktu_Input; median per "
+        "puskesmas, latest month."),
+    "turnaround_note": ("Lama verifikasi = median hari dari terbitnya daftar verifikasi sampai hasilnya.",
+                        "Verification turnaround = median days from a worklist's issue to its result."),
     "focus_note": ("Target nol tercapai hanya bila jumlah keluarga miskin ekstrem terverifikasi nol.",
                    "The zero target is met only when no verified extreme-poor family remains."),
     # reconciliation and convergence
@@ -437,6 +498,8 @@ PLOT_TEXT: dict[str, Pair] = {  # words of the figures and their alt texts
     "rows": ("baris", "rows"), "trend": ("Tren", "Trend"), "bars": ("Diagram batang", "Bar chart"),
     "hidden": ("disembunyikan", "hidden"), "count": ("Jumlah", "Count"), "percent": ("Persen", "Percent"),
     "combo": ("Kombinasi sumber", "Source combination"),
+    "remaining": ("sisa keluarga", "families remaining"), "to_zero": ("garis menuju nol", "line to zero"),
+    "rakor": ("tanggal rakor", "rakor date"), "upper_bound": ("batas atas survei", "survey upper bound"),
 }
 PAGE_WORDS: dict[str, tuple[str, str]] = {"id": ("Halaman", "dari"), "en": ("Page", "of")}
 

@@ -296,6 +296,28 @@ def fmt_period(period: Any, lang: str = "id", short: bool = False) -> str:
     return f"{names[lang][int(m.group(2)) - 1]} {m.group(1)}"
 
 
+def fmt_date(day: Any, lang: str = "id") -> str:
+    """A date as words: ``fmt_date("2025-04-09") == "9 April 2025"`` (``"April 9, 2025"`` in English).
+
+    Parameters
+    ----------
+    day
+        Anything ``pandas.Timestamp`` reads; missing gives ``"t.a."`` / ``"n/a"``.
+    lang
+        ``"id"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+    """
+    _check_lang(lang)
+    if _is_missing(day):
+        return MISSING[lang]
+    d = pd.Timestamp(day)
+    month = MONTHS[lang][d.month - 1]
+    return f"{d.day} {month} {d.year}" if lang == "id" else f"{month} {d.day}, {d.year}"
+
+
 _NUM_RE = {
     "id": re.compile(r"[+\u2212-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?|[+\u2212-]?\d+(?:,\d+)?"),
     "en": re.compile(r"[+\u2212-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[+\u2212-]?\d+(?:\.\d+)?"),

@@ -17,12 +17,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import matplotlib
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
-from matplotlib.ticker import Formatter, MaxNLocator
+from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator
 
 from analysis.briefs import labels, narrative
 from analysis.errors import RakorInputError
@@ -312,6 +313,84 @@ def trend_plot(history_df: pd.DataFrame, x: str = "data_period", y: str = "estim
     if refs:
         alt += f" {t['refs'].capitalize()}: " + "; ".join(refs) + "."
     return _finish(fig, ax, title, _source(source_note, lang), alt)
+
+
+def _day_month(lang: str):
+    """Tick labels "1 Mar" of a date axis, in the brief's language."""
+    def fmt(value, _pos=None) -> str:
+        d = mdates.num2date(value)
+        return f"{d.day} {labels.MONTHS_SHORT[lang][d.month - 1]}"
+    return fmt
+
+
+def burndown_plot(points: pd.DataFrame, start, deadline, today, title: str = "", source_note: str = "",
+                  lang: str = "id", upper: Mapping[str, float] | None = None, ncols: int = 2) -> Figure:
+    """Remaining families against the straight line to zero on the deadline, one panel per area.
+
+    Parameters
+    ----------
+    points
+        ``area_name``, ``date``, ``remaining``: the burn-down points (ascending dates per area).
+    start, deadline, today
+        The programme's start and deadline (the straight line runs from the first point's count
+        at ``start`` to zero at ``deadline``) and the rakor date (a vertical line).
+    title, source_note
+        Title and source line (required).
+    lang
+        ``"id"`` or ``"en"``.
+    upper
+        ``{area_name: value}``: the survey or small-area upper bound, a dotted horizontal line.
+    ncols
+        Panels per row.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        With ``fig._alt_text``.
+    """
+    set_theme()
+    _check_cols(points, ["area_name", "date", "remaining"], "burndown_plot")
+    t = _TEXT[narrative._check_lang(lang)]
+    start, deadline, today = (pd.Timestamp(x) for x in (start, deadline, today))
+    names = list(dict.fromkeys(points["area_name"]))
+    nrows = max(1, -(-len(names) // ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(FIG_WIDTH_IN, 2.3 * nrows + 0.9), squeeze=False,
+                             sharex=True)
+    described = []
+    for ax, name in zip(axes.flat, names, strict=False):
+        part = points[points["area_name"] == name].sort_values("date")
+        dates = pd.to_datetime(part["date"])
+        first = float(part["remaining"].iloc[0])
+        ax.plot(dates, part["remaining"], drawstyle="steps-post", marker="o", markersize=3,
+                color=ESTIMATE_COLOUR, linewidth=2, label=t["remaining"])
+        ax.plot([start, deadline], [first, 0], color="#333333", linestyle="--", linewidth=1.2,
+                label=t["to_zero"])
+        ax.axvline(today, color=OKABE_ITO["vermillion"], linestyle=":", linewidth=1.2, label=t["rakor"])
+        bound = (upper or {}).get(name)
+        if bound is not None and np.isfinite(bound):
+            ax.axhline(bound, color=OKABE_ITO["bluish_green"], linestyle="-.", linewidth=1.2,
+                       label=t["upper_bound"])
+        ax.set_title(str(name), loc="left", fontsize=10)
+        ax.set_ylim(bottom=0)
+        ax.set_xlim(start - pd.Timedelta(days=3), deadline + pd.Timedelta(days=3))
+        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonthday=1))
+        ax.xaxis.set_major_formatter(FuncFormatter(_day_month(lang)))
+        last = part.iloc[-1]
+        described.append(f"{name}: {narrative.fmt_int(first, lang)} → {narrative.fmt_int(last['remaining'], lang)}")
+    for ax in list(axes.flat)[len(names):]:
+        ax.set_visible(False)
+    handles, labels_ = axes.flat[0].get_legend_handles_labels()
+    # the title over all panels, the legend under it (each panel keeps its kelurahan's name)
+    top = 1 - 0.62 / fig.get_figheight()
+    fig.suptitle(title, x=0.01, y=0.995, ha="left", fontsize=12, fontweight="bold")
+    fig.legend(handles, labels_, loc="upper left", ncol=4, frameon=False, fontsize=8,
+               bbox_to_anchor=(0.0, top + 0.36 / fig.get_figheight()))
+    fig.text(0.01, 0.01, _source(source_note, lang), ha="left", va="bottom", fontsize=SOURCE_FONTSIZE,
+             color="#444444", wrap=True)
+    fig.tight_layout(rect=(0, min(0.3, 0.36 / fig.get_figheight()), 1, top))
+    fig._alt_text = f"{title}. " + "; ".join(described) + "."
+    fig._title = title
+    return fig
 
 
 def bar_counts(df: pd.DataFrame, label_col: str, count_col: str, title: str = "",

@@ -133,7 +133,8 @@ def turnaround_rows(verifikasi: pd.DataFrame | None, period: str) -> pd.DataFram
     -------
     DataFrame
         Kelurahan rows ``verification_turnaround_days`` (median; ``n`` the results it is the median
-        of, source "verifikasi", unit "days", ``data_period`` the rakor period).
+        of, source "verifikasi", unit "days", ``data_period`` the rakor period). With fewer than
+        ``privacy.min_cell`` results both are blank and ``note`` says "<5".
     """
     if verifikasi is None or verifikasi.empty or "issued_date" not in verifikasi:
         return pd.DataFrame(columns=ESTIMATE_COLUMNS)
@@ -144,6 +145,13 @@ def turnaround_rows(verifikasi: pd.DataFrame | None, period: str) -> pd.DataFram
     days = (pd.to_datetime(v["verification_date"]) - pd.to_datetime(v["issued_date"])).dt.days.astype(float)
     med = days.groupby(v["kelurahan_code"]).agg(["median", "size"]).reset_index()
     med = med.rename(columns={"median": "estimate", "size": "n"})
+    # fewer than min_cell results: neither the number of families nor their timings are published
+    from analysis.estimates.suppression import configured_min_cell
+
+    m = configured_min_cell()
+    small = med["n"] < m
+    med.loc[small, ["estimate", "n"]] = np.nan
+    med["note"] = np.where(small, f"<{m}", None)
     return to_estimate_rows(med, level="kelurahan", area_col="kelurahan_code", indicator=TURNAROUND,
                             period=period, data_period=period, method="median:verification_date-issued_date",
                             source="verifikasi", unit="days")[ESTIMATE_COLUMNS]

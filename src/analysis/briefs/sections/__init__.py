@@ -12,6 +12,7 @@ One small module per topic, so a reader finds a section where its figures are na
 - :mod:`.context`: :func:`load_estimates` (the one read of the estimates table), :func:`load_manifest`,
   :class:`BriefContext` (selection and cell formats shared by every section);
 - :mod:`.overview`: header, headlines, methods, footer;
+- :mod:`.countdown`: the 100 days (countdown, burn-down) and the timeliness of the data;
 - :mod:`.areas`: the kecamatan / kelurahan tables and the ranking;
 - :mod:`.stunting`: forest plot and trend;
 - :mod:`.comparison`: figures beside those of the previous rakor;
@@ -37,6 +38,7 @@ from analysis.briefs.sections.context import (
     load_manifest,
     make_context,
 )
+from analysis.briefs.sections.countdown import hundred_days, timeliness
 from analysis.briefs.sections.kelurahan import (
     extreme_by_rt,
     kelurahan_footer,
@@ -63,7 +65,7 @@ __all__ = [
     "BriefContext", "load_estimates", "load_manifest", "make_context",
     "header", "headlines", "kelurahan_table", "kecamatan_table", "kelurahan_ranking", "area_table",
     "forest_plot", "trend", "since_previous", "poverty_section", "side_by_side", "small_area", "focus_tracker",
-    "reconciliation", "convergence", "targeting", "data_quality", "methods", "sae_annex", "footer",
+    "reconciliation", "convergence", "targeting", "data_quality", "hundred_days", "timeliness", "methods", "sae_annex", "footer",
     "make_kelurahan_context", "kelurahan_header", "kelurahan_stunting", "stunting_by_part", "extreme_by_rt",
     "kelurahan_programmes", "this_week", "kelurahan_footer",
 ]
