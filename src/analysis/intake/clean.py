@@ -966,9 +966,11 @@ def _susenas_areas(w: _Work) -> tuple[pd.Series, pd.Series]:
 def _clean_pendataan(w: _Work, key: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
     """RT self-listing: one row per listed household.
 
-    Required values: kelurahan, RT, the four criteria (Ya/Tidak), and a No. KK or a head's name:
-    without a No. KK the ``family_key`` is the pseudonym (kind ``household``) of head name |
-    kelurahan | RT. An empty verification status means not yet verified (``belum``).
+    Required values: kelurahan, RT, the criteria of ``local_criteria`` (Ya/Tidak), and a No. KK or a
+    head's name: without a No. KK the ``family_key`` is the pseudonym (kind ``household``) of head
+    name | kelurahan | RT. An empty verification status means not yet verified (``belum``). A file
+    without a kelurahan column (the ``rakor template pendataan-rt`` form) takes the kelurahan code
+    from its file name (:func:`kelurahan_from_name`).
     """
     crit = schemas.criteria_keys()
     # The RT template (intake.templates) has no kelurahan column: its file name carries the code.
