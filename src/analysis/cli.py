@@ -1,4 +1,4 @@
-"""The ``rakor`` command: sample data, cleaning, estimation, briefs and verification.
+"""The ``rakor`` command: sample data, cleaning, estimation, briefs, verification and forms to fill.
 
 Exit codes: 0 success; 1 a notebook or the code failed (the message names the notebook, the cell
 and the error, and the executed notebook is kept), or the outputs hold personal data (the message
@@ -61,6 +61,8 @@ def _pre_config(argv: list[str] | None) -> Path | None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from analysis import config
+
     parser = argparse.ArgumentParser(
         prog="rakor",
         description="Poverty and stunting figures with confidence intervals, and per-kecamatan rakor briefs.",
@@ -95,6 +97,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_brief_options(p)
     p.add_argument("--force", action="store_true",
                    help="re-run cleaning and estimation even when inputs, code and configuration are unchanged")
+
+    p = sub.add_parser("template", help="write a form a kelurahan fills in (the RT self-listing)")
+    p.add_argument("form", choices=["pendataan-rt"], help="pendataan-rt: the RT self-listing of the local criteria")
+    p.add_argument("--kelurahan", required=True, metavar="CODE",
+                   help="Kemendagri code of the kelurahan (64.74.01.1003)")
+    p.add_argument("--out", type=Path, default=Path("."),
+                   help="the .xlsx file (its name carries the kelurahan code) or a folder "
+                        "(default: ./pendataan_rt_<code>.xlsx)")
+    p.add_argument("--processed", type=Path, default=config.PROCESSED_DIR,
+                   help="processed tables whose RT numbers fill the RT dropdown (default: data/processed)")
 
     p = sub.add_parser("verify", help="re-run a report from its manifest and list every figure that differs")
     p.add_argument("report_dir", type=Path, help="reports/<period>")
@@ -152,6 +164,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         pipeline.run_all(args.raw, args.processed, period=args.period, out=args.out,
                          kecamatan=args.kecamatan, jobs=args.jobs, lang=args.lang, pdf=not args.no_pdf,
                          force=args.force, rakor_date=args.date)
+    elif args.command == "template":
+        from analysis.intake.templates import write_pendataan_template
+
+        path = write_pendataan_template(args.kelurahan, args.out, processed_dir=args.processed)
+        print(f"rakor template: {path}")
     elif args.command == "verify":
         differences = pipeline.verify(args.report_dir)
         return 0 if not differences else 1

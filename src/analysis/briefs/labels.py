@@ -511,6 +511,22 @@ SHEET_WORDS: dict[str, tuple] = {
     "date_error": ("Tulis tanggal, misalnya 15/03/2025.", "Write a date, e.g. 15/03/2025."),
     "yes": ("Ya", "Yes"), "no": ("Tidak", "No"),
     "rt_error": ("Pilih nomor RT kelurahan ini dari daftar.", "Choose an RT number of this kelurahan."),
+    "rt_number_error": ("Tulis nomor RT dengan angka 1 sampai 999, misalnya 5.",
+                        "Write the RT number as a whole number from 1 to 999, e.g. 5."),
+    "yes_no_error": ("Pilih Ya atau Tidak.", "Choose Ya (yes) or Tidak (no)."),
+    # The RT self-listing form (analysis.intake.templates): sheet names, the header of each column
+    # (each one an alias of config/sources.yml pendataan_rt, so that a filled form is read back) and
+    # the verification status words (each one a word of intake.clean._STATUS).
+    "template_sheet": ("Pendataan", "Listing"), "instructions_sheet": ("Petunjuk", "Instructions"),
+    "lists_sheet": ("Daftar", "Lists"), "rt_list_header": ("Nomor RT", "RT numbers"),
+    "template_headers": ({"no_kk": "No KK", "nik_kepala": "NIK Kepala Keluarga",
+                          "nama_kepala": "Nama Kepala Keluarga", "rt": "RT", "rw": "RW", "alamat": "Alamat",
+                          "status_verifikasi": "Status Verifikasi", "petugas": "Petugas",
+                          "tanggal_pendataan": "Tanggal Pendataan"},
+                         {"no_kk": "Family card no.", "nik_kepala": "Head's NIK", "nama_kepala": "Head's name",
+                          "rt": "RT", "rw": "RW", "alamat": "Address", "status_verifikasi": "Verification status",
+                          "petugas": "Officer", "tanggal_pendataan": "Listing date"}),
+    "status_values": (["belum", "terverifikasi", "tidak memenuhi"], ["not yet", "verified", "not meeting"]),
     "worklist_instructions": ([
         "PETUNJUK PENGISIAN DAFTAR VERIFIKASI",
         "Lembar 'verifikasi' memuat data pribadi (UU 27/2022): simpan di tempat terbatas, jangan dibagikan.",
@@ -536,6 +552,7 @@ SHEET_WORDS: dict[str, tuple] = {
         "PETUNJUK PENGISIAN PENDATAAN MANDIRI RT",
         "Formulir ini memuat data pribadi (UU 27/2022) setelah diisi: simpan di tempat terbatas.",
         "Satu baris untuk satu keluarga. Isi No KK (16 angka), NIK dan nama kepala keluarga, RT, RW dan alamat.",
+        "RT: {rt_hint}",
         "Untuk setiap kriteria pilih Ya bila keluarga memenuhi kriteria itu, Tidak bila tidak.",
         "Kriteria yang dipakai (dari pengaturan kota):",
         "{criteria}",
@@ -545,6 +562,11 @@ SHEET_WORDS: dict[str, tuple] = {
         "Jangan ubah baris judul kolom. Simpan berkas dengan nama yang memuat kode kelurahan "
         "({code_file}), lalu serahkan ke admin data untuk folder data/raw/<...>/pendataan_rt/.",
     ], ["INSTRUCTIONS (in Bahasa Indonesia in the sheet)"]),
+    "template_rt_listed": ("pilih nomor RT dari daftar (RT yang sudah dikenal di data kelurahan ini: {rts}); "
+                           "RT baru boleh ditulis, Excel akan meminta konfirmasi.",
+                           "choose the RT from the list (the RTs known in this kelurahan's data)"),
+    "template_rt_free": ("tulis nomor RT dengan angka (1 sampai 999), misalnya 5.",
+                         "write the RT number (1 to 999)"),
 }
 
 # Every (id, en) table above, by group name (for :func:`labels` and the tests).

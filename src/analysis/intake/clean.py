@@ -978,15 +978,20 @@ def _susenas_areas(w: _Work) -> tuple[pd.Series, pd.Series]:
 def _clean_pendataan(w: _Work, key: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
     """RT self-listing: one row per listed household.
 
-    Required values: kelurahan, RT, the four criteria (Ya/Tidak), and a No. KK or a head's name:
-    without a No. KK the ``family_key`` is the pseudonym (kind ``household``) of head name |
-    kelurahan | RT. An empty verification status means not yet verified (``belum``).
+    Required values: kelurahan, RT, the criteria of ``local_criteria`` (Ya/Tidak), and a No. KK or a
+    head's name: without a No. KK the ``family_key`` is the pseudonym (kind ``household``) of head
+    name | kelurahan | RT. An empty verification status means not yet verified (``belum``). A file
+    without a kelurahan column (the ``rakor template pendataan-rt`` form) takes the kelurahan code
+    from its file name (:func:`kelurahan_from_name`).
     """
     crit = schemas.criteria_keys()
+    # The RT template (intake.templates) has no kelurahan column: its file name carries the code.
+    file_code = None if w.has("kelurahan") else kelurahan_from_name(w.raw.path.stem)
     if not w.has("kelurahan"):
-        # The RT template has no kelurahan column: its file name carries the kelurahan code.
-        code = kelurahan_from_name(w.raw.path.stem)
-        w.df = w.df.assign(kelurahan=code)
+        w.df = w.df.assign(kelurahan=pd.Series(file_code, index=w.df.index, dtype="str"))
+        if file_code is None:
+            w.notes.append(f"{w.raw.label}: no Kelurahan column and no kelurahan code in the file name "
+                           "(e.g. pendataan_rt_64_74_01_1003.xlsx): its rows are rejected")
     w.require(["kelurahan", "rt", *crit])
     # Households without a family card are exactly those a listing must not lose: they are keyed
     # by head name | kelurahan | RT instead; only a row with neither KK nor name is unusable.
@@ -998,7 +1003,13 @@ def _clean_pendataan(w: _Work, key: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
     status = status_text.map(_STATUS).astype("str")
     w.reject(status_text.notna() & status.isna(), "status_verifikasi", "invalid_code")
     status = status.fillna("belum")
-    kec, kel = w.areas()
+    if file_code is None:
+        kec, kel = w.areas()
+    else:  # a code, not a name to match
+        known = file_code in w.gaz.parent
+        w.reject(np.full(w.n, not known), "kelurahan", "unknown_kelurahan")
+        kel = pd.Series(file_code if known else None, index=w.df.index, dtype="str")
+        kec = kel.map(w.gaz.parent).astype("str")
     kk = normalise_identifier(w.text("no_kk"))
     family = pseudonymise(kk, "kk", key=key)
     rt = w.rt("rt", required=True)
