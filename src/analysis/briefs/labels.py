@@ -308,6 +308,8 @@ TEXT: dict[str, Pair] = {
     "projection_date": ("Dengan laju ini, nol tercapai pada {date}.", "At this pace zero is reached on {date}."),
     "projection_never": ("Dengan laju ini, nol tidak tercapai.", "At this pace zero is never reached."),
     "at_zero": ("**{name}**: sudah nol keluarga miskin ekstrem.", "**{name}**: no extreme-poor family remains."),
+    "pace_hidden": ("**{name}**: perlu {need} keluarga per minggu; laju sekarang disembunyikan (jumlah kecil).",
+                    "**{name}**: needs {need} families a week; the current pace is hidden (small counts)."),
     "track_hidden": ("**{name}**: angka disembunyikan (jumlah kecil).",
                      "**{name}**: figures hidden (small counts)."),
     "hundred_days_note": (

@@ -97,10 +97,12 @@ def _sentence(ctx: BriefContext, code: str, d: dict) -> str:
     name = ctx.names[code]
     rem, need = ctx.row(REMAINING, "kelurahan", code), ctx.row(PACE, "kelurahan", code)
     pace, proj = ctx.row(CURRENT_PACE, "kelurahan", code), ctx.row(PROJECTED, "kelurahan", code)
-    if rem is None or bool(rem["suppressed"]) or (pace is not None and bool(pace["suppressed"])):
+    if rem is None or bool(rem["suppressed"]):
         return ctx.t("track_hidden", name=name)
     if rem["estimate"] == 0:
         return ctx.t("at_zero", name=name)
+    if pace is None or bool(pace["suppressed"]):  # the families cleared so far are a small count
+        return ctx.t("pace_hidden", name=name, need=_rate(ctx, need))
     date = proj["note"] if proj is not None and isinstance(proj["note"], str) and proj["note"][:2] == "20" else None
     on_track = date is not None and pd.Timestamp(date) <= d["deadline"]
     if on_track:
