@@ -261,7 +261,7 @@ def _decode(raw: bytes, label: str) -> tuple[str, str]:
     if raw.startswith(b"\xef\xbb\xbf"):
         return raw[3:].decode("utf-8", errors="replace"), "utf-8-sig"
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16"), "utf-16"
+        return raw.decode("utf-16", errors="replace"), "utf-16"
     try:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -593,7 +593,7 @@ def _finish(df: pd.DataFrame, first_row: int, path: Path, label: str, header: _H
     dropped = _no_rows()
     if again.any():
         dropped = pd.DataFrame({"row": out.loc[again, "source_row"].to_numpy(dtype=np.int64),
-                                "column": None, "value": f"header of row {header.index + 1}",
+                                "column": None, "value": f"repeats the header of row {header.index + 1}",
                                 "reason": "repeated_header"}).astype({"column": object})
         out = out.loc[~again].reset_index(drop=True)
     if out.empty:
@@ -672,8 +672,8 @@ def _repeated_header_rows(out: pd.DataFrame, header: _Header) -> np.ndarray:
         s = out.loc[rows, canon].str.lower()
         hit = (s == header.cells[pos].strip().lower()).fillna(False).to_numpy(dtype=bool)
         if loose:
-            hit |= (s.str.replace(_NON_ALNUM, " ", regex=True).str.strip()
-                    == normalise_header(header.cells[pos])).fillna(False).to_numpy(dtype=bool)
+            hit = hit | (s.str.replace(_NON_ALNUM, " ", regex=True).str.strip()
+                         == normalise_header(header.cells[pos])).fillna(False).to_numpy(dtype=bool)
         return hit
 
     first = used[:3]
