@@ -35,7 +35,14 @@ Rules (each is a reason code in ``rejects.reason``)
 - ``measure_date_in_future``, ``measure_before_birth`` (e-PPGBM).
 - ``invalid_desil`` (not a whole number 1–10), ``invalid_value`` (negative or zero where that
   is impossible), ``unknown_programme`` (not a programme of ``settings.yml``).
-- ``duplicate``: see each source; the value says which row was kept.
+- ``duplicate``: see each source; the value says which row was kept. A returned worklist
+  (``verifikasi``) has a duplicate only when a row is repeated exactly within one file.
+- ``repeated_header``: the header written again below (two exports pasted into one file), found
+  by the reader (:attr:`analysis.intake.read.RawTable.dropped`).
+- ``outside_region``: a kelurahan of another kab/kota of the province (the value names its code
+  and kab/kota), or a worklist row whose code lies outside the region. A file in which no row
+  lies in the region stops (:class:`RakorInputError`): it is another region's export.
+- ``ambiguous_yes_no``: ``T`` in a yes/no column that also holds ``F`` (:func:`parse_bool`).
 
 An invalid NIK is flagged (``nik_valid = False``) and kept.
 """

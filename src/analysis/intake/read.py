@@ -476,16 +476,23 @@ def _read_xlsx(path: Path, label: str, source: str, cfg: dict[str, Any], *,
     # is given the bytes, so that the content, not the file name, decides the format.
     from python_calamine import CalamineWorkbook
 
+    def damaged(exc: BaseException) -> RakorInputError:
+        return RakorInputError(
+            f"{label} cannot be opened as an {_FORMAT_NAMES.get(kind, 'Excel workbook')} "
+            f"({type(exc).__name__}); expected a workbook saved by Excel or LibreOffice — open "
+            "and save it again as .xlsx or .csv"
+        )
+
     try:
         wb = (CalamineWorkbook.from_filelike(_io.BytesIO(raw)) if raw is not None
               else CalamineWorkbook.from_path(str(path)))
         sheets = list(wb.sheet_names)
-    except Exception as exc:  # the reader raises several types for a damaged workbook
-        raise RakorInputError(
-            f"{label} cannot be opened as an {_FORMAT_NAMES.get(kind, 'Excel workbook')} "
-            f"({type(exc).__name__}); expected a workbook saved by Excel or LibreOffice — open "
-            "and save it again as .xlsx or .csv"
-        ) from None
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001
+        # The reader raises several types for a damaged workbook, and when its Rust code panics
+        # (a truncated file) pyo3's PanicException, a BaseException that ``except Exception`` misses.
+        raise damaged(exc) from None
     best = None
     required = list(cfg.get("required", []))
     full: list[str] = []  # sheets with every required column and data below the header
@@ -494,8 +501,13 @@ def _read_xlsx(path: Path, label: str, source: str, cfg: dict[str, Any], *,
     hidden = _hidden_sheets(wb)
     notes = [f"{label}: hidden sheet(s) not read: {', '.join(hidden)}"] if hidden else []
     for name in [n for n in sheets if n not in hidden]:
-        ws = wb.get_sheet_by_name(name)
-        rows = _sheet_rows(ws.to_python(skip_empty_area=False), ws.merged_cell_ranges)
+        try:
+            ws = wb.get_sheet_by_name(name)
+            rows = _sheet_rows(ws.to_python(skip_empty_area=False), ws.merged_cell_ranges)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # noqa: BLE001 - a damaged sheet, as above
+            raise damaged(exc) from None
         header = _find_header(rows[: HEADER_SEARCH_ROWS * 3], cfg)
         if header is None:
             continue
@@ -700,11 +712,13 @@ def sniff_format(raw: bytes) -> str:
         or ``"text"`` (delimited text).
     """
     if raw[:4] == b"PK\x03\x04" and zipfile.is_zipfile(_io.BytesIO(raw)):
-        with zipfile.ZipFile(_io.BytesIO(raw)) as zf:
-            names = zf.namelist()
-            if "mimetype" in names and zf.read("mimetype").startswith(
-                    b"application/vnd.oasis.opendocument.spreadsheet"):
-                return "ods"
+        try:
+            with zipfile.ZipFile(_io.BytesIO(raw)) as zf:
+                if "mimetype" in zf.namelist() and zf.read("mimetype").startswith(
+                        b"application/vnd.oasis.opendocument.spreadsheet"):
+                    return "ods"
+        except Exception:  # noqa: BLE001 - a damaged archive: the workbook reader says so
+            pass
         return "xlsx"
     if raw[:8] == _OLE2_MAGIC:
         # An encrypted OOXML workbook (a password set in Excel) is an OLE2 compound file holding
@@ -782,6 +796,14 @@ def read_table(path: str | Path, source_cfg: dict[str, Any], *, source: str | No
 
     Notes
     -----
+    The first 256 KiB are looked at before the rest is read (:data:`SNIFF_BYTES`): binary content,
+    or text without a header row there, stops the file at once, however large it is. A
+    password-protected workbook (an OLE2 file with an ``EncryptedPackage`` stream) stops with
+    that said. A header written twice is one column when both hold the same values (a note),
+    else the file stops; a data row repeating the header (two exports pasted together) is not
+    data: it is in :attr:`RawTable.dropped` (reason ``repeated_header``). Hidden sheets are
+    never read (named in :attr:`RawTable.notes`); empty sheets are skipped.
+
     Encodings: UTF-8 with or without BOM, UTF-16 with BOM, else cp1252 (for HTML, the page's
     ``charset`` when it declares one). Delimiters ``,`` ``;`` tab ``|`` are sniffed from the first
     lines. The header is the row (or pair of rows, for merged group headers) among the first 15
