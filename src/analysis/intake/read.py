@@ -303,12 +303,7 @@ def _is_binary(raw: bytes) -> bool:
 
 def _read_csv(raw: bytes, path: Path, label: str, source: str, cfg: dict[str, Any]) -> RawTable:
     text, encoding = _decode(raw, label)
-    head_lines = _split_lines(text[:200_000])[: HEADER_SEARCH_ROWS * 3]
-    delim = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(head_lines)
-    rows = [[c.strip() for c in _cells(ln, delim)] for ln in head_lines]
-    header = _find_header(rows, cfg)
-    if header is None:
-        raise RakorInputError(_no_header_message(label, rows, source, cfg))
+    delim, rows, header = _text_header(text[:200_000], path, label, source, cfg)
     ncols = max(len(header.cells), max((len(r) for r in rows), default=0))
     read = dict(
         sep=delim, header=None, skiprows=header.index + 1, dtype=str, keep_default_na=False,
@@ -754,12 +749,21 @@ def _check_text_head(head: bytes, size: int, path: Path, label: str, source: str
     if size > len(head):  # the last line of the head may be cut: leave it out
         cut = max(head.rfind(b"\n"), head.rfind(b"\r"))
         head = head[:cut] if cut > 0 else head
-    text, _ = _decode(head, label)
+    _text_header(_decode(head, label)[0], path, label, source, cfg)
+
+
+def _text_header(text: str, path: Path, label: str, source: str, cfg: dict[str, Any]
+                 ) -> tuple[str, list[list[str]], _Header]:
+    """(delimiter, first rows as cells, header) of delimited text; no header stops the file."""
     lines = _split_lines(text)[: HEADER_SEARCH_ROWS * 3]
     delim = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(lines)
     rows = [[c.strip() for c in _cells(ln, delim)] for ln in lines]
-    if _find_header(rows, cfg) is None:
+    header = _find_header(rows, cfg)
+    if header is None:
         raise RakorInputError(_no_header_message(label, rows, source, cfg))
+    return delim, rows, header
+
+
 _FORMAT_NAMES = {"xlsx": "Excel workbook (.xlsx)", "ods": "OpenDocument spreadsheet (.ods)",
                  "xls": "Excel 97-2003 workbook (.xls)", "dta": "Stata dataset (.dta)",
                  "sav": "SPSS dataset (.sav)", "html": "HTML table (a web download)"}
