@@ -246,7 +246,10 @@ def test_parse_sex_and_bool():
     assert r.iloc[8] == "invalid_sex" and pd.isna(v.iloc[9]) and pd.isna(r.iloc[9])
     b, rb = parse_bool(s("Ya", "Tidak", "ya ", "TIDAK", "1", "0", "T", None))
     assert b.tolist()[:6] == [True, False, True, False, True, False]
-    assert rb.iloc[6] == "invalid_yes_no"  # "T" could be Tidak or True
+    # "T" is Tidak on the Indonesian Y/T forms (issue 17); beside an "F" it could be True.
+    assert b.iloc[6] == False and pd.isna(rb.iloc[6])  # noqa: E712
+    b2, rb2 = parse_bool(s("T", "F", "Ya"))
+    assert rb2.tolist()[:2] == ["ambiguous_yes_no"] * 2 and b2.iloc[2] == True  # noqa: E712
 
 
 def test_parse_period():

@@ -35,7 +35,14 @@ Rules (each is a reason code in ``rejects.reason``)
 - ``measure_date_in_future``, ``measure_before_birth`` (e-PPGBM).
 - ``invalid_desil`` (not a whole number 1–10), ``invalid_value`` (negative or zero where that
   is impossible), ``unknown_programme`` (not a programme of ``settings.yml``).
-- ``duplicate``: see each source; the value says which row was kept.
+- ``duplicate``: see each source; the value says which row was kept. A returned worklist
+  (``verifikasi``) has a duplicate only when a row is repeated exactly within one file.
+- ``repeated_header``: the header written again below (two exports pasted into one file), found
+  by the reader (:attr:`analysis.intake.read.RawTable.dropped`).
+- ``outside_region``: a kelurahan of another kab/kota of the province (the value names its code
+  and kab/kota), or a worklist row whose code lies outside the region. A file in which no row
+  lies in the region stops (:class:`RakorInputError`): it is another region's export.
+- ``ambiguous_yes_no``: ``T`` in a yes/no column that also holds ``F`` (:func:`parse_bool`).
 
 An invalid NIK is flagged (``nik_valid = False``) and kept.
 """
@@ -67,6 +74,7 @@ from analysis.intake.identifiers import (
 from analysis.intake.names import normalise_name
 from analysis.intake.read import (
     TABLE_SUFFIXES,
+    TICKS,
     RawTable,
     parse_age_text,
     parse_bool,
@@ -186,7 +194,7 @@ class _Work:
         #  a Series aligned with the table, or an array with one value per position)
         self.problems: list[tuple[np.ndarray, str, str, Any]] = []
         self.corrections: list[pd.DataFrame] = []
-        self.notes: list[str] = []
+        self.notes: list[str] = list(raw.notes)
         # Data-quality findings: the row is kept, the finding is recorded (findings.parquet).
         self.findings: list[pd.DataFrame] = []
 
@@ -307,6 +315,10 @@ class _Work:
             self._corrections(m.corrections, "kecamatan")
             kec_code = m.code
         m = self.gaz.match(self.text("kelurahan"), "kelurahan", kecamatan_code=kec_code)
+        outside = _outside_region(self.text("kelurahan").where(m.reason == "unknown_kelurahan"))
+        self.reject(outside.notna(), "kelurahan", "outside_region",
+                    self.text("kelurahan") + " = " + outside.fillna(""))
+        m.reason[outside.notna()] = None
         self.reject_reasons(m.reason.where(m.reason != "kelurahan_not_in_kecamatan"), "kelurahan")
         self.reject(m.reason == "kelurahan_not_in_kecamatan", "kelurahan",
                     "kelurahan_not_in_kecamatan",
@@ -322,6 +334,59 @@ class _Work:
 
     def keys(self, col: str, kind: str, key: bytes) -> pd.Series:
         return pseudonymise(self.text(col), kind, key=key)
+
+
+def _outside_region(names: pd.Series) -> pd.Series:
+    """For area names not in the region: the code and kab/kota of the one desa/kelurahan of that
+    name elsewhere in the region's province (``"64.72.06.1001 Kota Samarinda"``), else missing.
+
+    A name several areas of the province share, or none, stays missing (``unknown_kelurahan``).
+    """
+    out = pd.Series(None, index=names.index, dtype="str")
+    if not names.notna().any():
+        return out
+    table = _province_elsewhere(config.settings()["region"]["code"])
+    return _distinct(names, lambda u: normalise_name(u, "area").map(table)).astype("str")
+
+
+@cache
+def _province_elsewhere(region_code: str) -> dict[str, str]:
+    """Normalised name -> ``"<code> <kab/kota>"`` for the desa/kelurahan of the province outside
+    the region whose name is unique there (empty for a province-level region)."""
+    from analysis.intake.gazetteer import region_table
+
+    province = region_code.split(".")[0]
+    if province == region_code:
+        return {}
+    t = region_table(province)
+    kab = dict(zip(t["kode"], t["nama"], strict=True))
+    kel = t.loc[(t["level"] == "kelurahan") & ~t["kode"].str.startswith(region_code + ".")]
+    norm = normalise_name(kel["nama"], "area")
+    unique = ~norm.duplicated(keep=False)
+    return {n: f"{c} {kab.get(c[:5], '')}".strip()
+            for n, c in zip(norm[unique], kel["kode"][unique], strict=True)}
+
+
+#: Reasons saying a row's area is not one of the region's.
+FOREIGN_REASONS = ("outside_region", "unknown_kelurahan", "unknown_kecamatan")
+
+
+def _foreign_file(w: _Work) -> str | None:
+    """A message when no row of the file lies in the region (another kab/kota's export), else None."""
+    foreign = np.zeros(w.n, dtype=bool)
+    examples: list[str] = []
+    for idx, _col, reason, value in w.problems:
+        if reason in FOREIGN_REASONS:
+            foreign[idx] = True
+            if reason == "outside_region" and len(examples) < 3 and value is not None:
+                examples.extend(str(v) for v in pd.unique(value.iloc[idx])[: 3 - len(examples)])
+    if not w.n or not foreign.all():
+        return None
+    region = config.settings()["region"]
+    seen = f" (e.g. {'; '.join(examples)})" if examples else ""
+    return (f"{w.raw.label}: none of its {w.n} rows names an area of {region['name']} "
+            f"({region['code']}){seen}; is it another kab/kota's export? Expected the region's "
+            "kelurahan — move the file out of data/raw/, or run with the config of its region")
 
 
 def period_from_name(stem: str) -> str | None:
@@ -992,7 +1057,10 @@ def _clean_pendataan(w: _Work, key: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
         if file_code is None:
             w.notes.append(f"{w.raw.label}: no Kelurahan column and no kelurahan code in the file name "
                            "(e.g. pendataan_rt_64_74_01_1003.xlsx): its rows are rejected")
-    w.require(["kelurahan", "rt", *crit])
+    # On a checklist with tick marks (✓) a blank cell is a criterion not ticked: "no". In other
+    # columns a blank is an answer missing, and the household is rejected until it is given.
+    ticked = [c for c in crit if w.text(c).isin(TICKS).any()]
+    w.require(["kelurahan", "rt", *[c for c in crit if c not in ticked]])
     # Households without a family card are exactly those a listing must not lose: they are keyed
     # by head name | kelurahan | RT instead; only a row with neither KK nor name is unusable.
     w.reject(w.text("no_kk").isna() & w.text("nama_kepala").isna(), "no_kk", "missing_value")
@@ -1086,7 +1154,10 @@ def _clean_verifikasi(w: _Work, key: bytes) -> tuple[pd.DataFrame, pd.DataFrame]
     w.reject(result.notna() & ~result.isin(list(RESULT_STATUS)), "hasil_verifikasi", "unknown_result")
     code = w.text("kelurahan_code").str.strip()
     known = code.isin(list(w.gaz.parent.keys())) if isinstance(w.gaz.parent, dict) else code.notna()
-    w.reject(code.notna() & ~known, "kelurahan_code", "unknown_kelurahan")
+    region = str(config.settings()["region"]["code"])
+    outside = code.notna() & ~known & ~code.str.startswith(region + ".").fillna(False)
+    w.reject(outside, "kelurahan_code", "outside_region")
+    w.reject(code.notna() & ~known & ~outside, "kelurahan_code", "unknown_kelurahan")
     file_code = kelurahan_from_name(w.raw.path.stem)
     if file_code is not None:
         w.reject(code.notna() & known & (code != file_code), "kelurahan_code", "kelurahan_lain",
@@ -1102,8 +1173,18 @@ def _clean_verifikasi(w: _Work, key: bytes) -> tuple[pd.DataFrame, pd.DataFrame]
         "verification_date": date, "officer": _collapse(w.text("petugas")),
         "issued_date": (w.date("tanggal_terbit") if w.has("tanggal_terbit")
                         else pd.Series(pd.NaT, index=w.df.index, dtype="datetime64[ns]")),
+        # The same row twice in one file (every cell read equal): one is a duplicate.
+        "_dup_key": _row_text(w),
     })
     return out, pd.DataFrame()
+
+
+def _row_text(w: _Work) -> pd.Series:
+    """Every cell read of each row, joined: equal for rows that are exact copies."""
+    out = pd.Series("", index=w.df.index, dtype="str")
+    for c in (c for c in w.df.columns if c != "source_row"):
+        out = out + "\x1f" + w.df[c].fillna("")
+    return out
 
 
 def reject_unknown_families(result: dict[str, Any], tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
@@ -1271,9 +1352,10 @@ def _duplicates(source: str, df: pd.DataFrame) -> pd.DataFrame:
         return _mark_duplicates(df, ["programme", "_dup_key", "period"], [], "nik")
     if source == "eppgbm_bulanan":
         return _mark_duplicates(df, ["kelurahan_code", "period"], [], "kelurahan")
-    if source == "verifikasi":  # a later file overrides an earlier one: applied in order, not dropped
-        return pd.DataFrame({"_file": [], "_pos": pd.Series([], dtype="int64"), "column": [], "value": [],
-                             "reason": []})
+    if source == "verifikasi":
+        # A later file overrides an earlier one (applied in order, not dropped); only a row
+        # repeated exactly within one file is a duplicate.
+        return _mark_duplicates(df, ["_file", "_dup_key"], [], "id_baris")
     raise ValueError(source)
 
 
@@ -1377,7 +1459,15 @@ def clean_source(source: str, files: list[Path], *, gaz: Gazetteer | None = None
             continue
         schemas.raw_schema(source, cfg).validate(raw.data)  # strings + source_row, as read
         w = _Work(raw, source, gaz, today)
-        out, ident = _CLEANERS[source](w, key)
+        try:
+            out, ident = _CLEANERS[source](w, key)
+        except RakorInputError as exc:
+            errors.append(str(exc))
+            continue
+        foreign = _foreign_file(w)
+        if foreign is not None:
+            errors.append(foreign)
+            continue
         out = out.assign(source_file=label, source_row=raw.data["source_row"].to_numpy(),
                          _file=label, _fileno=fileno, _pos=np.arange(w.n))
         works.append(w)
@@ -1402,8 +1492,11 @@ def clean_source(source: str, files: list[Path], *, gaz: Gazetteer | None = None
     for w, o in zip(works, outs, strict=True):
         bad = w.rejected_mask()
         kept = o.loc[~bad]
+        # Rows the reader rejected itself (a header repeated below) count as rejected too.
         rej = w.rejects_frame(key)
-        rows_rejected, rows_kept = int(bad.sum()), len(kept)
+        if len(w.raw.dropped):
+            rej = pd.concat([rej, w.raw.dropped], ignore_index=True)
+        rows_rejected, rows_kept = int(bad.sum()) + len(w.raw.dropped), len(kept)
         # Nothing lost: every row read is either kept or rejected (with a reason).
         if rows_kept + rows_rejected != w.raw.rows_in or rej["row"].nunique() != rows_rejected:
             raise RuntimeError(f"row accounting failed for {w.raw.label}: {w.raw.rows_in} in, "

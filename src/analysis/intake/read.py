@@ -44,6 +44,7 @@ __all__ = [
     "parse_date",
     "parse_sex",
     "parse_bool",
+    "TICKS",
     "parse_period",
     "TABLE_SUFFIXES",
     "take_str",
@@ -89,6 +90,12 @@ class RawTable:
         Empty rows below the header (skipped; not data).
     sha256
         Hash of the file's bytes (which exact file was read).
+    dropped
+        Rows read but not data, rejected by the reader itself (``row, column, value, reason``):
+        the header repeated further down (two exports pasted together, reason
+        ``repeated_header``). They count in :attr:`rows_in`, so that rows in = kept + rejected.
+    notes
+        Plain-language notes of the reader (hidden sheets skipped, a repeated identical column).
     """
 
     data: pd.DataFrame
@@ -102,11 +109,18 @@ class RawTable:
     delimiter: str | None = None
     n_empty_rows: int = 0
     sha256: str = ""
+    dropped: pd.DataFrame = field(default_factory=lambda: _no_rows())
+    notes: list[str] = field(default_factory=list)
 
     @property
     def rows_in(self) -> int:
-        """Number of data rows (non-empty rows below the header)."""
-        return len(self.data)
+        """Number of non-empty rows below the header: the data rows and the :attr:`dropped` ones."""
+        return len(self.data) + len(self.dropped)
+
+
+def _no_rows() -> pd.DataFrame:
+    return pd.DataFrame({"row": pd.Series([], dtype="int64"), "column": pd.Series([], dtype=object),
+                         "value": pd.Series([], dtype=object), "reason": pd.Series([], dtype=object)})
 
 
 # --------------------------------------------------------------------------------------------
@@ -247,7 +261,7 @@ def _decode(raw: bytes, label: str) -> tuple[str, str]:
     if raw.startswith(b"\xef\xbb\xbf"):
         return raw[3:].decode("utf-8", errors="replace"), "utf-8-sig"
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16"), "utf-16"
+        return raw.decode("utf-16", errors="replace"), "utf-16"
     try:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -262,7 +276,7 @@ def _sniff_delimiter(lines: list[str]) -> str:
     """The delimiter giving the most lines with the same (>1) number of fields."""
     best, best_key = ",", (-1, -1)
     for d in _DELIMITERS:
-        counts = [len(next(csv.reader([ln], delimiter=d))) for ln in lines if ln.strip()]
+        counts = [len(_cells(ln, d)) for ln in lines if ln.strip()]
         counts = [c for c in counts if c > 1]
         if not counts:
             continue
@@ -273,6 +287,15 @@ def _sniff_delimiter(lines: list[str]) -> str:
     return best
 
 
+def _cells(line: str, delim: str) -> list[str]:
+    """One line split into cells; a line the csv module refuses (a cell over its size limit)
+    is one cell, so that it matches no header rather than stopping the reader."""
+    try:
+        return next(csv.reader([line], delimiter=delim), [])
+    except csv.Error:
+        return [line]
+
+
 def _is_binary(raw: bytes) -> bool:
     head = raw[:8192]
     return b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff"))
@@ -280,12 +303,7 @@ def _is_binary(raw: bytes) -> bool:
 
 def _read_csv(raw: bytes, path: Path, label: str, source: str, cfg: dict[str, Any]) -> RawTable:
     text, encoding = _decode(raw, label)
-    head_lines = _split_lines(text[:200_000])[: HEADER_SEARCH_ROWS * 3]
-    delim = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(head_lines)
-    rows = [[c.strip() for c in next(csv.reader([ln], delimiter=delim), [])] for ln in head_lines]
-    header = _find_header(rows, cfg)
-    if header is None:
-        raise RakorInputError(_no_header_message(label, rows, source, cfg))
+    delim, rows, header = _text_header(text[:200_000], path, label, source, cfg)
     ncols = max(len(header.cells), max((len(r) for r in rows), default=0))
     read = dict(
         sep=delim, header=None, skiprows=header.index + 1, dtype=str, keep_default_na=False,
@@ -453,22 +471,38 @@ def _read_xlsx(path: Path, label: str, source: str, cfg: dict[str, Any], *,
     # is given the bytes, so that the content, not the file name, decides the format.
     from python_calamine import CalamineWorkbook
 
+    def damaged(exc: BaseException) -> RakorInputError:
+        return RakorInputError(
+            f"{label} cannot be opened as an {_FORMAT_NAMES.get(kind, 'Excel workbook')} "
+            f"({type(exc).__name__}); expected a workbook saved by Excel or LibreOffice — open "
+            "and save it again as .xlsx or .csv"
+        )
+
     try:
         wb = (CalamineWorkbook.from_filelike(_io.BytesIO(raw)) if raw is not None
               else CalamineWorkbook.from_path(str(path)))
         sheets = list(wb.sheet_names)
-    except Exception as exc:  # the reader raises several types for a damaged workbook
-        raise RakorInputError(
-            f"{label} cannot be opened as an {_FORMAT_NAMES.get(kind, 'Excel workbook')} "
-            f"({type(exc).__name__}); expected a workbook saved by Excel or LibreOffice — open "
-            "and save it again as .xlsx or .csv"
-        ) from None
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001
+        # The reader raises several types for a damaged workbook, and when its Rust code panics
+        # (a truncated file) pyo3's PanicException, a BaseException that ``except Exception`` misses.
+        raise damaged(exc) from None
     best = None
     required = list(cfg.get("required", []))
     full: list[str] = []  # sheets with every required column and data below the header
-    for name in sheets:
-        ws = wb.get_sheet_by_name(name)
-        rows = _sheet_rows(ws.to_python(skip_empty_area=False), ws.merged_cell_ranges)
+    # Hidden sheets are not read: they hold lookup lists, old copies or the app's own workings,
+    # not the table the person who sent the file sees. They are named in the notes.
+    hidden = _hidden_sheets(wb)
+    notes = [f"{label}: hidden sheet(s) not read: {', '.join(hidden)}"] if hidden else []
+    for name in [n for n in sheets if n not in hidden]:
+        try:
+            ws = wb.get_sheet_by_name(name)
+            rows = _sheet_rows(ws.to_python(skip_empty_area=False), ws.merged_cell_ranges)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # noqa: BLE001 - a damaged sheet, as above
+            raise damaged(exc) from None
         header = _find_header(rows[: HEADER_SEARCH_ROWS * 3], cfg)
         if header is None:
             continue
@@ -485,15 +519,29 @@ def _read_xlsx(path: Path, label: str, source: str, cfg: dict[str, Any], *,
             "from this workbook), then run again"
         )
     if best is None:
+        shown = ", ".join(f"{n} (hidden)" if n in hidden else n for n in sheets) or "none"
         raise RakorInputError(
-            f"no header row found in {label} (sheets: {', '.join(sheets) or 'none'}); "
-            f"expected headers such as {_expected_examples(cfg)} in the first {HEADER_SEARCH_ROWS} rows"
+            f"no header row found in {label} (sheets: {shown}); expected headers such as "
+            f"{_expected_examples(cfg)} in the first {HEADER_SEARCH_ROWS} rows of a visible sheet"
+            + (" — hidden sheets are not read: unhide the sheet that holds the data, or save it "
+               "as its own file" if hidden else "")
         )
     title, header, rows = best
     body = rows[header.index + 1:]
     width = max([len(header.cells), *(len(r) for r in body)]) if body else len(header.cells)
     df = _rows_frame(body, width)
-    return _finish(df, header.index + 2, path, label, header, source, cfg, title, None, None)
+    table = _finish(df, header.index + 2, path, label, header, source, cfg, title, None, None)
+    table.notes[:0] = notes
+    return table
+
+
+def _hidden_sheets(wb: Any) -> list[str]:
+    """Names of the hidden (and "very hidden") sheets of a python-calamine workbook."""
+    try:
+        meta = wb.sheets_metadata
+    except Exception:  # a format without sheet states: every sheet is visible
+        return []
+    return [m.name for m in meta if not str(m.visible).endswith(".Visible")]
 
 
 def _expected_examples(cfg: dict[str, Any]) -> str:
@@ -518,6 +566,7 @@ def _finish(df: pd.DataFrame, first_row: int, path: Path, label: str, header: _H
     missing = [c for c in required if c not in header.mapping]
     if missing:
         raise RakorInputError(_missing_message(label, missing, header, source, cfg))
+    notes = _repeated_columns(df, label, header, _alias_table(cfg))
     source_row = np.arange(first_row, first_row + len(df), dtype=np.int64)
     cols = {}
     for canon, pos in header.mapping.items():
@@ -547,6 +596,13 @@ def _finish(df: pd.DataFrame, first_row: int, path: Path, label: str, header: _H
             out[name] = s.where(s != "", None).astype("str")
             header.mapping[name] = i
         unused = [c for i, c in enumerate(header.cells) if i not in header.mapping.values() and c]
+    again = _repeated_header_rows(out, header)
+    dropped = _no_rows()
+    if again.any():
+        dropped = pd.DataFrame({"row": out.loc[again, "source_row"].to_numpy(dtype=np.int64),
+                                "column": None, "value": f"repeats the header of row {header.index + 1}",
+                                "reason": "repeated_header"}).astype({"column": object})
+        out = out.loc[~again].reset_index(drop=True)
     if out.empty:
         raise RakorInputError(
             f"{label} has a header (row {header.index + 1}) but no data rows; "
@@ -556,7 +612,85 @@ def _finish(df: pd.DataFrame, first_row: int, path: Path, label: str, header: _H
         data=out, path=path, label=label, header_row=header.index + 1,
         columns={c: header.cells[p] for c, p in header.mapping.items()}, unused=unused,
         sheet=sheet, encoding=encoding, delimiter=delim, n_empty_rows=int((~nonempty).sum()),
+        dropped=dropped, notes=notes,
     )
+
+
+def _column_letter(pos: int) -> str:
+    """0-based column position as a spreadsheet letter (0 -> A, 26 -> AA)."""
+    out = ""
+    pos += 1
+    while pos:
+        pos, r = divmod(pos - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def _repeated_columns(df: pd.DataFrame, label: str, header: _Header,
+                      table: dict[str, str]) -> list[str]:
+    """Check headers written twice (the same text in two columns of the header row).
+
+    Two columns with the same header and the same values are one column exported twice: the
+    first is used and a note says so. With different values the reader cannot tell which one is
+    meant, so the file stops, naming the header and both columns. Different aliases of one field
+    ("Nama", "Nama Anak") are not repeats: the leftmost is used, as before.
+    """
+    notes: list[str] = []
+    by_text: dict[str, list[int]] = {}
+    for pos, cell in enumerate(header.cells):
+        if _match_header_cell(cell, table) is not None:
+            by_text.setdefault(normalise_header(cell), []).append(pos)
+    for positions in by_text.values():
+        if len(positions) < 2:
+            continue
+        first, *others = positions
+        name = header.cells[first]
+        letters = ", ".join(_column_letter(p) for p in positions)
+
+        def col(p: int) -> pd.Series:
+            if p >= df.shape[1]:
+                return pd.Series("", index=df.index, dtype="str")
+            return df[p].astype("str").str.strip().fillna("")
+
+        if all(col(p).equals(col(first)) for p in others):
+            notes.append(f"{label}: header '{name}' appears in columns {letters} with the same "
+                         f"values; column {_column_letter(first)} is used")
+            continue
+        raise RakorInputError(
+            f"{label} has the header '{name}' twice (row {header.index + 1}, columns {letters}) "
+            "with different values, so it cannot be told which column is meant; expected one "
+            "column per field — delete or rename the extra column and save again")
+    return notes
+
+
+def _repeated_header_rows(out: pd.DataFrame, header: _Header) -> np.ndarray:
+    """Data rows that repeat the header (two exports pasted into one file).
+
+    A row repeats the header when at least half of the columns used (and at least two) hold
+    that column's own header text (compared after :func:`normalise_header`). The first three
+    used columns are compared first, so that a million-row file costs three string compares
+    per row.
+    """
+    used = [(c, p) for c, p in header.mapping.items() if not c.startswith("other:") and c in out]
+    if len(used) < 2 or out.empty:
+        return np.zeros(len(out), dtype=bool)
+
+    def same(canon: str, pos: int, rows: pd.Index, loose: bool) -> np.ndarray:
+        s = out.loc[rows, canon].str.lower()
+        hit = (s == header.cells[pos].strip().lower()).fillna(False).to_numpy(dtype=bool)
+        if loose:
+            hit = hit | (s.str.replace(_NON_ALNUM, " ", regex=True).str.strip()
+                         == normalise_header(header.cells[pos])).fillna(False).to_numpy(dtype=bool)
+        return hit
+
+    first = used[:3]
+    hits = sum(same(c, p, out.index, False) for c, p in first)
+    cand = out.index[hits >= 2]
+    mask = np.zeros(len(out), dtype=bool)
+    if len(cand):
+        total = sum(same(c, p, cand, True) for c, p in used)
+        mask[cand[total >= max(2, -(-len(used) // 2))]] = True
+    return mask
 
 
 def sniff_format(raw: bytes) -> str:
@@ -568,16 +702,25 @@ def sniff_format(raw: bytes) -> str:
         ``"xlsx"`` (Office Open XML workbook), ``"ods"`` (OpenDocument spreadsheet), ``"xls"``
         (OLE2 compound file: Excel 97-2003 BIFF), ``"dta"`` (Stata 8-18), ``"sav"`` (SPSS,
         also compressed ``.zsav``), ``"html"`` (an HTML page, such as the e-PPGBM "Excel"
-        download), ``"binary"`` (anything else with NUL bytes) or ``"text"`` (delimited text).
+        download), ``"encrypted"`` (a password-protected Office workbook: an OLE2 compound
+        file holding an ``EncryptedPackage`` stream), ``"binary"`` (anything else with NUL bytes)
+        or ``"text"`` (delimited text).
     """
     if raw[:4] == b"PK\x03\x04" and zipfile.is_zipfile(_io.BytesIO(raw)):
-        with zipfile.ZipFile(_io.BytesIO(raw)) as zf:
-            names = zf.namelist()
-            if "mimetype" in names and zf.read("mimetype").startswith(
-                    b"application/vnd.oasis.opendocument.spreadsheet"):
-                return "ods"
+        try:
+            with zipfile.ZipFile(_io.BytesIO(raw)) as zf:
+                if "mimetype" in zf.namelist() and zf.read("mimetype").startswith(
+                        b"application/vnd.oasis.opendocument.spreadsheet"):
+                    return "ods"
+        except Exception:  # noqa: BLE001 - a damaged archive: the workbook reader says so
+            pass
         return "xlsx"
     if raw[:8] == _OLE2_MAGIC:
+        # An encrypted OOXML workbook (a password set in Excel) is an OLE2 compound file holding
+        # the streams EncryptionInfo and EncryptedPackage (MS-OFFCRYPTO 2.3.4); their names are
+        # stored in UTF-16LE in the compound file's directory.
+        if any(name in raw for name in _ENCRYPTED_STREAMS):
+            return "encrypted"
         return "xls"
     if raw.startswith(b"<stata_dta>") or (
             len(raw) > 4 and 102 <= raw[0] <= 115 and raw[1] in (1, 2) and raw[2] == 1 and raw[3] == 0):
@@ -595,6 +738,32 @@ def sniff_format(raw: bytes) -> str:
 
 
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_STREAMS = ("EncryptedPackage".encode("utf-16-le"), "EncryptionInfo".encode("utf-16-le"))
+#: Bytes read first to recognise a file (:func:`read_table` reads the rest only if they look right).
+SNIFF_BYTES = 256 * 1024
+
+
+def _check_text_head(head: bytes, size: int, path: Path, label: str, source: str,
+                     cfg: dict[str, Any]) -> None:
+    """Stop a text file whose first bytes hold no header row, before the whole file is read."""
+    if size > len(head):  # the last line of the head may be cut: leave it out
+        cut = max(head.rfind(b"\n"), head.rfind(b"\r"))
+        head = head[:cut] if cut > 0 else head
+    _text_header(_decode(head, label)[0], path, label, source, cfg)
+
+
+def _text_header(text: str, path: Path, label: str, source: str, cfg: dict[str, Any]
+                 ) -> tuple[str, list[list[str]], _Header]:
+    """(delimiter, first rows as cells, header) of delimited text; no header stops the file."""
+    lines = _split_lines(text)[: HEADER_SEARCH_ROWS * 3]
+    delim = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(lines)
+    rows = [[c.strip() for c in _cells(ln, delim)] for ln in lines]
+    header = _find_header(rows, cfg)
+    if header is None:
+        raise RakorInputError(_no_header_message(label, rows, source, cfg))
+    return delim, rows, header
+
+
 _FORMAT_NAMES = {"xlsx": "Excel workbook (.xlsx)", "ods": "OpenDocument spreadsheet (.ods)",
                  "xls": "Excel 97-2003 workbook (.xls)", "dta": "Stata dataset (.dta)",
                  "sav": "SPSS dataset (.sav)", "html": "HTML table (a web download)"}
@@ -631,6 +800,14 @@ def read_table(path: str | Path, source_cfg: dict[str, Any], *, source: str | No
 
     Notes
     -----
+    The first 256 KiB are looked at before the rest is read (:data:`SNIFF_BYTES`): binary content,
+    or text without a header row there, stops the file at once, however large it is. A
+    password-protected workbook (an OLE2 file with an ``EncryptedPackage`` stream) stops with
+    that said. A header written twice is one column when both hold the same values (a note),
+    else the file stops; a data row repeating the header (two exports pasted together) is not
+    data: it is in :attr:`RawTable.dropped` (reason ``repeated_header``). Hidden sheets are
+    never read (named in :attr:`RawTable.notes`); empty sheets are skipped.
+
     Encodings: UTF-8 with or without BOM, UTF-16 with BOM, else cp1252 (for HTML, the page's
     ``charset`` when it declares one). Delimiters ``,`` ``;`` tab ``|`` are sniffed from the first
     lines. The header is the row (or pair of rows, for merged group headers) among the first 15
@@ -648,11 +825,30 @@ def read_table(path: str | Path, source_cfg: dict[str, Any], *, source: str | No
     label = label or f"{path.parent.name}/{path.name}"
     if not path.is_file():
         raise RakorInputError(f"{label} does not exist or is not a file")
-    raw = path.read_bytes()
-    if not raw.strip():
+    # The first bytes decide whether the rest is worth reading: a large file of garbage (a disk
+    # image, a damaged download) is refused from its head, without reading it all into memory.
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        head = fh.read(SNIFF_BYTES)
+    if not head.strip() and size <= len(head):
         raise RakorInputError(f"{label} is empty (0 data rows); expected a CSV or XLSX export with a header row")
+    head_kind = sniff_format(head) if head[:4] != b"PK\x03\x04" else "xlsx"
+    if head_kind == "binary" or not head.strip():
+        raise RakorInputError(
+            f"{label} is not a table (binary content); expected a CSV, Excel, OpenDocument, "
+            "Stata or SPSS export with a header row"
+        )
+    if head_kind == "text":
+        _check_text_head(head, size, path, label, source, source_cfg)
+    raw = path.read_bytes()
     digest = hashlib.sha256(raw).hexdigest()
     kind = sniff_format(raw)
+    if kind == "encrypted":
+        raise RakorInputError(
+            f"{label} is a password-protected workbook (an encrypted Office file): it cannot be "
+            "read without its password — open it in Excel, remove the password (File > Info > "
+            "Protect Workbook > Encrypt with Password, empty), save it and run again"
+        )
     if kind in ("xlsx", "ods", "xls"):
         table = _read_xlsx(path, label, source, source_cfg, raw=raw, kind=kind)
     elif kind == "html":
@@ -1229,19 +1425,31 @@ def parse_sex(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     return _expand(codes, parsed, s.index, "Int64", pd.NA), _expand_reason(codes, reason, s.index)
 
 
+#: Tick marks that mean "yes" on a checklist form (a blank beside them means "no": see
+#: :mod:`analysis.intake.clean`, the RT listing).
+TICKS = ("\u2713", "\u2714", "\u221a", "\u2611", "\u2705")  # ✓ ✔ √ ☑ ✅
 _BOOL = {
     "ya": True, "y": True, "yes": True, "1": True, "true": True, "benar": True, "ada": True,
     "iya": True, "v": True, "tidak": False, "tdk": False, "n": False, "no": False, "0": False,
     "false": False, "salah": False, "tidak ada": False, "bukan": False, "-": False,
+    "t": False, "\u2717": False, "\u2718": False,  # T (Tidak), ✗ ✘
+    "1.0": True, "0.0": False,  # a workbook's number cells
+    **dict.fromkeys(TICKS, True),
 }
 
 
 def parse_bool(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Ya/Tidak answers to booleans.
 
-    Accepted (any case): Ya, Y, Yes, Iya, Ada, Benar, 1, TRUE, V -> True; Tidak, Tdk, N, No,
-    Tidak Ada, Bukan, Salah, 0, FALSE, "-" -> False. "T" and "F" are not accepted (T may mean
-    "Tidak" or "True"). Other values get ``"invalid_yes_no"``.
+    Accepted (any case): Ya, Y, Yes, Iya, Ada, Benar, 1, TRUE, V and the tick marks ✓ ✔ √ ☑ ✅
+    -> True; Tidak, Tdk, T, N, No, Tidak Ada, Bukan, Salah, 0, FALSE, "-", ✗ ✘ -> False.
+    Other values get ``"invalid_yes_no"``. Empty stays missing (no reason).
+
+    Notes
+    -----
+    "T" is *Tidak* on Indonesian Y/T forms. In a column that also holds "F", T/F is the
+    True/False convention instead, and the reader cannot know which one the form used: then
+    both "T" and "F" get ``"ambiguous_yes_no"`` (never guessed).
 
     Returns
     -------
@@ -1251,6 +1459,10 @@ def parse_bool(s: pd.Series) -> tuple[pd.Series, pd.Series]:
         key = u.str.lower().str.replace(r"[\s_]+", " ", regex=True).str.strip().str.rstrip(".")
         v = key.map(_BOOL)
         r = pd.Series(np.where(v.isna(), "invalid_yes_no", None), index=u.index, dtype="str")
+        if (key == "f").any():
+            tf = key.isin(["t", "f"])
+            v[tf] = np.nan
+            r[tf] = "ambiguous_yes_no"
         return v.astype("boolean"), r
 
     codes, parsed, reason = _by_distinct(s, f)
