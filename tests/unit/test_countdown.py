@@ -144,3 +144,18 @@ def test_burndown_merges_small_steps():
     assert pts["remaining"].tolist() == [18, 10]
     assert pts["date"].dt.strftime("%Y-%m-%d").tolist() == ["2025-02-20", "2025-04-09"]
     assert (pts["remaining"].diff().abs().dropna() >= 5).all()
+
+
+def test_burndown_event_on_the_rakor_date_and_after_it():
+    # 30 at the start; −10 on 1 Mar, −6 on the rakor date, −2 after it (folded into today: 12)
+    ev = pd.DataFrame({"date": pd.to_datetime(["2025-03-01", "2025-04-09", "2025-04-20"]), "delta": [-10, -6, -2]})
+    pts = burndown_points(12, ev, "2025-02-20", "2025-04-09", 5)
+    assert pts["remaining"].tolist() == [30, 20, 12]
+    assert pts["date"].dt.strftime("%m-%d").tolist() == ["02-20", "03-01", "04-09"]
+    # −3 on the rakor date and −2 after it: today 15, and the last step 20 → 15 is 5: kept
+    ev2 = ev.assign(delta=[-10, -3, -2])
+    pts2 = burndown_points(15, ev2, "2025-02-20", "2025-04-09", 5)
+    assert pts2["remaining"].tolist() == [30, 20, 15]
+    ev3 = ev.assign(delta=[-10, -1, -2])  # today 17: 20 → 17 is a step of 3, so 20 goes
+    pts3 = burndown_points(17, ev3, "2025-02-20", "2025-04-09", 5)
+    assert pts3["remaining"].tolist() == [30, 17]

@@ -127,9 +127,10 @@ def burndown_points(now: float, events: pd.DataFrame, start, today, min_cell: in
         if abs(value - points[-1][1]) >= min_cell:
             points.append((day, value))
     # the last step, to today's count, must not be small either: merge backwards until it is not
+    points = [p for p in points if p[0] < today]
     while points and 0 < abs(now - points[-1][1]) < min_cell:
         points.pop()
-    points = [p for p in points if p[0] < today] + [(today, now)]
+    points.append((today, now))
     return pd.DataFrame(points, columns=["date", "remaining"])
 
 
