@@ -116,6 +116,15 @@ def test_form_header_dropdowns_and_instructions(tmp_path):
     assert any(default_file_name(CODE) in line for line in lines)
 
 
+def test_form_prints_one_page_wide_with_ruled_rows(tmp_path):
+    ws = openpyxl.load_workbook(write_pendataan_template(CODE, tmp_path, processed_dir=tmp_path / "none"))["Pendataan"]
+    assert ws.page_setup.orientation == "landscape" and ws.sheet_properties.pageSetUpPr.fitToPage
+    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+    assert ws.print_title_rows == "$1:$2"  # the header on every printed page
+    assert ws["A27"].border.bottom.style == "thin" and ws["M27"].border.left.style == "thin"  # 25 ruled rows
+    assert ws["A28"].border.bottom.style is None
+
+
 def test_rt_dropdown_lists_the_rts_known_for_the_kelurahan(tmp_path):
     proc = tmp_path / "processed"
     proc.mkdir()

@@ -26,6 +26,7 @@ numbers intake reads (``RT 5``, ``05``, ``005``).
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,8 @@ __all__ = ["FORMS", "default_file_name", "template_columns", "rt_numbers", "writ
 FORMS = ("pendataan-rt",)
 #: Rows below the header that carry the dropdowns (an RT rarely lists more households).
 FORM_ROWS = 500
+#: Ruled rows of the printed form (the dropdowns cover FORM_ROWS).
+PRINT_ROWS = 25
 #: Processed tables with ``kelurahan_code`` and ``rt`` (where the RT numbers of a kelurahan are known).
 _RT_TABLES = ("dtsen_member", "pendataan_rt", "eppgbm", "program")
 _HEAD = ("no_kk", "nik_kepala", "nama_kepala", "rt", "rw", "alamat")
@@ -181,7 +184,7 @@ def write_pendataan_template(code: str, out: str | Path, *, processed_dir: str |
     no personal data until it is filled.
     """
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -215,8 +218,9 @@ def write_pendataan_template(code: str, out: str | Path, *, processed_dir: str |
         cell = ws.cell(row=2, column=i, value=header)
         cell.font, cell.fill = Font(bold=True), fill
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-        ws.column_dimensions[get_column_letter(i)].width = 22 if i > len(_HEAD) else 18
-    ws.column_dimensions[letter["alamat"]].width = 30
+        ws.column_dimensions[get_column_letter(i)].width = 15 if i > len(_HEAD) else 19
+    for col, width in (("rt", 6), ("rw", 6), ("alamat", 26), ("tanggal_pendataan", 13)):
+        ws.column_dimensions[letter[col]].width = width  # narrow where the answer is short
     ws.freeze_panes = "A3"
     for col in ("no_kk", "nik_kepala"):  # 16 digits: as text, or Excel shows 6.47E+15 and drops the last digit
         for r in range(first, last + 1):
@@ -251,6 +255,21 @@ def write_pendataan_template(code: str, out: str | Path, *, processed_dir: str |
         ws[f"{letter['tanggal_pendataan']}{r}"].number_format = "DD/MM/YYYY"
     for dv in (yes_no, status, rt, date):
         ws.add_data_validation(dv)
+    # Printed for the RT head to fill by hand: A4 landscape, one page wide, the header on every
+    # page, and ruled rows tall enough to write in.
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.print_title_rows = "1:2"
+    ws.print_area = f"A1:{letter[keys[-1]]}{2 + PRINT_ROWS}"
+    ws.row_dimensions[2].height = 64  # four lines of a long criterion
+    thin = Side(style="thin", color="808080")
+    for r in range(2, 3 + PRINT_ROWS):
+        if r > 2:
+            ws.row_dimensions[r].height = 22
+        for i in range(1, len(keys) + 1):
+            ws.cell(row=r, column=i).border = Border(left=thin, right=thin, top=thin, bottom=thin)
 
     info = book.create_sheet(words["instructions_sheet"], index=1)
     labels = [h for c, h in cols if c in crit]
@@ -260,9 +279,18 @@ def write_pendataan_template(code: str, out: str | Path, *, processed_dir: str |
             lines += [f"  - {lab}" for lab in labels]
         else:
             lines.append(line.format(rt_hint=rt_hint, code_file=default_file_name(code)))
-    for i, line in enumerate(lines, start=1):
-        info.cell(row=i, column=1, value=line).font = Font(bold=i <= 2)
-    info.column_dimensions["A"].width = 120
+    # Lines folded to a printed page's width (spreadsheet programs differ in wrapping cell text).
+    row = 0
+    for i, line in enumerate(lines):
+        indent = "    " if line.startswith("  - ") else ""
+        for part in textwrap.wrap(line, 80, subsequent_indent=indent) or [""]:
+            row += 1
+            info.cell(row=row, column=1, value=part).font = Font(bold=i < 2)
+    info.column_dimensions["A"].width = 100
+    info.print_area = f"A1:A{row}"
+    info.page_setup.paperSize = info.PAPERSIZE_A4
+    info.sheet_properties.pageSetUpPr.fitToPage = True
+    info.page_setup.fitToWidth, info.page_setup.fitToHeight = 1, 0
 
     # Save outputs.
     return atomic_write(path, book.save)
