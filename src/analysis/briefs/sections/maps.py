@@ -51,7 +51,7 @@ def _stunting_rows(ctx: BriefContext, codes: list[str]) -> pd.DataFrame:
     return rows.assign(suppressed=rows["suppressed"].astype(bool) | rows["area_code"].isin(hidden))
 
 
-def maps(ctx: BriefContext) -> None:
+def area_maps(ctx: BriefContext) -> None:
     """The maps of a brief (a ranked chart of the same rows where the areas have no boundaries).
 
     Parameters
