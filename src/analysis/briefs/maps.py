@@ -255,7 +255,12 @@ def choropleth(shapes: gpd.GeoDataFrame | None, data: pd.DataFrame, title: str =
         if no_row.any():
             m.loc[no_row].plot(ax=ax, facecolor="none", edgecolor="#999999", linewidth=0.6)
         if unreliable.any():
-            m.loc[unreliable].plot(ax=ax, facecolor="none", edgecolor=HATCH_COLOUR, hatch=HATCH, linewidth=0)
+            # dark lines with a white edge: visible on the lightest and the darkest class
+            for colour, width in (("white", 2.4), (HATCH_COLOUR, 0.9)):
+                n_before = len(ax.collections)
+                m.loc[unreliable].plot(ax=ax, facecolor="none", edgecolor=colour, hatch=HATCH, linewidth=0)
+                for coll in ax.collections[n_before:]:
+                    coll.set_hatch_linewidth(width)
         # outlines with a white halo, so that they show on light and dark classes alike
         for codes, colour, width in ((focus, FOCUS_COLOUR, 1.8), (highlight, HIGHLIGHT_COLOUR, 2.4)):
             sel = m["kode"].isin(list(codes)).to_numpy()
