@@ -162,7 +162,7 @@ def _read_sql(path: Path, text: str) -> gpd.GeoDataFrame:
                               f"{', '.join(missing)} (columns: {', '.join(columns)})")
         end = text.find(";", head.end())
         body = text[head.end(): len(text) if end < 0 else end]
-        # a ';' inside a quoted value would end the statement early: cut at the last complete row
+        # the statement ends at the first ';' (the dumps hold none inside their quoted values)
         for m in _SQL_ROW.finditer(body):
             values = [_sql_text(v) for v in _SQL_FIELD.findall(m.group(1))]
             if len(values) != len(columns):

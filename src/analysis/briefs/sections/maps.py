@@ -18,6 +18,11 @@ from analysis.briefs import maps as draw
 from analysis.briefs import narrative, plots
 from analysis.briefs.sections.context import BriefContext, heading, md
 
+#: height (inches) of the kelurahan brief's map: where the kelurahan lies in its kecamatan
+LOCATOR_HEIGHT = 2.8
+#: the tracker's two parts of the remaining families, one panel each
+FAMILY_PANELS = {"extreme_families_verified": "kel_verified", "extreme_families_unverified": "kel_unverified"}
+
 
 def _areas(ctx: BriefContext) -> list[str]:
     """Desa/kelurahan codes the brief's maps show."""
@@ -73,7 +78,8 @@ def area_maps(ctx: BriefContext) -> None:
         title = ctx.t("forest_title", level="kelurahan",
                       period=narrative.fmt_period(st["data_period"].iloc[0], ctx.lang))
         fig = draw.choropleth(shapes, st, title=title, source_note=ctx.source_note("eppgbm"), lang=ctx.lang,
-                              legend_title=ctx.t("stunting_prevalence"), focus=focus, highlight=highlight)
+                              legend_title=ctx.t("stunting_prevalence"), focus=focus, highlight=highlight,
+                              max_height=LOCATOR_HEIGHT if ctx.level == "kelurahan" else 4.8)
         mapped = fig is not None
         if fig is None:
             fig = plots.forest_plot(st.assign(label=st["area_name"]).sort_values("estimate", ascending=False),
@@ -83,12 +89,9 @@ def area_maps(ctx: BriefContext) -> None:
         plots.show(fig)
     if not fam.empty and ctx.level != "kelurahan":
         mapped = _families(ctx, fam, shapes, focus) or mapped
-    if mapped:
+    if mapped and ctx.level != "kelurahan":  # the kelurahan brief's locator map: the legend says it
         md(ctx.t("maps_note"))
 
-
-#: the tracker's two parts of the remaining families, one panel each
-FAMILY_PANELS = {"extreme_families_verified": "kel_verified", "extreme_families_unverified": "kel_unverified"}
 
 
 def _families(ctx: BriefContext, fam: pd.DataFrame, shapes, focus: list[str]) -> bool:
