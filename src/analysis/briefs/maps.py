@@ -150,7 +150,7 @@ def _value_text(value: float, lang: str, percent: bool) -> str:
 def choropleth(shapes: gpd.GeoDataFrame | None, data: pd.DataFrame, title: str = "", source_note: str = "",
                lang: str = "id", percent: bool = True, legend_title: str = "", focus: Sequence[str] = (),
                highlight: Sequence[str] = (), panel_col: str | None = None, k: int = 5,
-               max_height: float = 4.8) -> Figure | None:
+               max_height: float | None = None) -> Figure | None:
     """A desa/kelurahan choropleth of estimates-table rows, or ``None`` without shapes for them.
 
     Parameters
@@ -178,7 +178,8 @@ def choropleth(shapes: gpd.GeoDataFrame | None, data: pd.DataFrame, title: str =
     k
         Largest number of classes.
     max_height
-        Largest height of the map itself, in inches (a locator map is smaller).
+        Largest height of the map itself, in inches; default 4 for one map, 3.2 for panels (so that a
+        brief's maps share an A4 page where they can; a locator map is smaller).
 
     Returns
     -------
@@ -223,8 +224,9 @@ def choropleth(shapes: gpd.GeoDataFrame | None, data: pd.DataFrame, title: str =
     aspect = (y1 - y0) / max(x1 - x0, 1e-9) / math.cos(math.radians((y0 + y1) / 2))
     side = 0.36 if n_panels == 1 else 0.0
     map_w = plots.FIG_WIDTH_IN * (1 - side) / n_panels - 0.1
+    max_height = max_height or (4.0 if n_panels == 1 else 3.2)
     map_h = float(np.clip(map_w * aspect, min(2.2, max_height), max_height))
-    below = 0.0 if n_panels == 1 else 1.3
+    below = 0.0 if n_panels == 1 else 1.05
     head = 0.5 + (0.3 if n_panels > 1 else 0.0)
     fig = plt.figure(figsize=(plots.FIG_WIDTH_IN, map_h + head + below + 0.4))
     fh = fig.get_figheight()

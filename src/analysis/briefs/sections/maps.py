@@ -79,7 +79,7 @@ def area_maps(ctx: BriefContext) -> None:
                       period=narrative.fmt_period(st["data_period"].iloc[0], ctx.lang))
         fig = draw.choropleth(shapes, st, title=title, source_note=ctx.source_note("eppgbm"), lang=ctx.lang,
                               legend_title=ctx.t("stunting_prevalence"), focus=focus, highlight=highlight,
-                              max_height=LOCATOR_HEIGHT if ctx.level == "kelurahan" else 4.8)
+                              max_height=LOCATOR_HEIGHT if ctx.level == "kelurahan" else None)
         mapped = fig is not None
         if fig is None:
             fig = plots.forest_plot(st.assign(label=st["area_name"]).sort_values("estimate", ascending=False),
