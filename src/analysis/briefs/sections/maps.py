@@ -1,9 +1,10 @@
 """Maps: stunting prevalence and extreme-poor families by desa/kelurahan, where the reader would rather
 look than read.
 
-The region's brief maps every desa/kelurahan, a kecamatan brief those of the kecamatan, and a
-kelurahan brief the stunting of its kecamatan with its own kelurahan outlined (where it stands
-among its neighbours). Every value is a row of the estimates table: ``stunting`` (direct, latest
+The region's brief maps every desa/kelurahan, a kecamatan brief those of the kecamatan. Given a
+kelurahan brief's context it draws a small locator (the stunting of the kecamatan with the kelurahan
+outlined), but ``05_brief_kelurahan`` does not call it: the lurah's brief keeps to two A4 pages
+and its posyandu and RT tables say more to the lurah than where the kelurahan lies. Every value is a row of the estimates table: ``stunting`` (direct, latest
 data period; hidden with its ``stunting_count`` as in the area tables) and the tracker's
 ``extreme_families_verified`` and ``extreme_families_unverified`` counts, side by side (the two
 parts of the remaining families, never added up here). Without boundaries for the areas
