@@ -1,4 +1,4 @@
-"""The ``rakor`` command: sample data, cleaning, estimation, briefs, verification and forms to fill.
+"""The ``rakor`` command: sample data, cleaning, estimation, briefs, verification, forms to fill and boundaries.
 
 Exit codes: 0 success; 1 a notebook or the code failed (the message names the notebook, the cell
 and the error, and the executed notebook is kept), or the outputs hold personal data (the message
@@ -108,6 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--processed", type=Path, default=config.PROCESSED_DIR,
                    help="processed tables whose RT numbers fill the RT dropdown (default: data/processed)")
 
+    p = sub.add_parser("boundaries", help="desa/kelurahan boundaries for the maps of the briefs")
+    p.add_argument("action", choices=["import"], help="import: match a file's areas and store them in the configuration")
+    p.add_argument("file", type=Path, help="GeoJSON, shapefile, or cahyadsn/wilayah_boundaries SQL dump")
+
     p = sub.add_parser("verify", help="re-run a report from its manifest and list every figure that differs")
     p.add_argument("report_dir", type=Path, help="reports/<period>")
     for name, subparser in sub.choices.items():
@@ -169,6 +173,11 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         path = write_pendataan_template(args.kelurahan, args.out, processed_dir=args.processed)
         print(f"rakor template: {path}")
+    elif args.command == "boundaries":
+        from analysis.intake.boundaries import import_boundaries
+
+        for line in import_boundaries(args.file).lines():
+            print(f"rakor boundaries: {line}")
     elif args.command == "verify":
         differences = pipeline.verify(args.report_dir)
         return 0 if not differences else 1

@@ -274,6 +274,17 @@ TEXT: dict[str, Pair] = {
     "trend_title": ("Prevalensi stunting per putaran penimbangan", "Stunting prevalence by weighing round"),
     "trend_monthly_title": ("Prevalensi stunting per bulan (laporan bulanan e-PPGBM)",
                             "Stunting prevalence by month (e-PPGBM monthly report)"),
+    # maps (sections/maps.py)
+    "h_maps": ("Peta", "Maps"),
+    "map_families_title": ("Keluarga miskin ekstrem per kelurahan, {period}",
+                           "Extreme-poor families by kelurahan, {period}"),
+    "families_legend": ("Jumlah keluarga", "Families"),
+    "maps_note": (
+        "Kelas memuat batas bawahnya, tidak batas atasnya (10–15% = 10% sampai di bawah 15%). Diarsir: angka "
+        "tidak andal (RSE > {caution_max_rse}%); abu-abu: disembunyikan (jumlah kecil); bergaris hitam tebal: "
+        "kelurahan fokus.",
+        "A class holds its lower limit, not its upper one (10–15% = 10% to below 15%). Hatched: unreliable "
+        "(RSE > {caution_max_rse}%); grey: hidden (small counts); thick black outline: focus kelurahan."),
     # since the previous rakor
     "h_since_previous": ("Sejak rakor sebelumnya", "Since the previous rakor"),
     "no_previous": ("Belum ada rakor sebelumnya dalam riwayat; perubahan akan tampil mulai rakor berikutnya.",
@@ -502,6 +513,11 @@ PLOT_TEXT: dict[str, Pair] = {  # words of the figures and their alt texts
     "combo": ("Kombinasi sumber", "Source combination"),
     "remaining": ("sisa keluarga", "families remaining"), "to_zero": ("garis menuju nol", "line to zero"),
     "rakor": ("tanggal rakor", "rakor date"), "upper_bound": ("batas atas survei", "survey upper bound"),
+    # maps (briefs/maps.py): the alt text starts with "map"
+    "map": ("Peta", "Map"), "classes": ("{k} kelas: {classes}.", "{k} classes: {classes}."),
+    "no_data": ("tidak ada data", "no data"), "hatched": ("diarsir", "hatched"), "grey": ("abu-abu", "grey"),
+    "focus_area": ("kelurahan fokus", "focus kelurahan"), "this_area": ("wilayah brief ini", "this brief's area"),
+    "outlined": ("bergaris tebal", "outlined"),
 }
 PAGE_WORDS: dict[str, tuple[str, str]] = {"id": ("Halaman", "dari"), "en": ("Page", "of")}
 

@@ -15,13 +15,15 @@ One small module per topic, so a reader finds a section where its figures are na
 - :mod:`.countdown`: the 100 days (countdown, burn-down) and the timeliness of the data;
 - :mod:`.areas`: the kecamatan / kelurahan tables and the ranking;
 - :mod:`.stunting`: forest plot and trend;
+- :mod:`.maps`: desa/kelurahan maps of stunting and extreme-poor families (ranked charts without boundaries);
 - :mod:`.comparison`: figures beside those of the previous rakor;
 - :mod:`.poverty`: direct estimates, small-area estimates, focus kelurahan, SAE annex;
 - :mod:`.linkage`: reconciliation, convergence, programme targeting;
 - :mod:`.quality`: data quality;
 - :mod:`.kelurahan`: the kelurahan/desa brief (posyandu and RT tables, what to verify this week).
 
-No section computes a statistic, reads a file other than the estimates table and the manifest,
+No section computes a statistic, reads a file other than the estimates table and the manifest
+(and, for the maps, the boundaries: :mod:`analysis.intake.boundaries`),
 or imports :mod:`analysis.pipeline`; every word comes from :mod:`analysis.briefs.labels`.
 """
 
@@ -50,6 +52,7 @@ from analysis.briefs.sections.kelurahan import (
     this_week,
 )
 from analysis.briefs.sections.linkage import convergence, reconciliation, targeting
+from analysis.briefs.sections.maps import area_maps
 from analysis.briefs.sections.overview import footer, header, headlines, methods
 from analysis.briefs.sections.poverty import (
     focus_tracker,
@@ -64,7 +67,7 @@ from analysis.briefs.sections.stunting import forest_plot, trend
 __all__ = [
     "BriefContext", "load_estimates", "load_manifest", "make_context",
     "header", "headlines", "kelurahan_table", "kecamatan_table", "kelurahan_ranking", "area_table",
-    "forest_plot", "trend", "since_previous", "poverty_section", "side_by_side", "small_area", "focus_tracker",
+    "forest_plot", "trend", "area_maps", "since_previous", "poverty_section", "side_by_side", "small_area", "focus_tracker",
     "reconciliation", "convergence", "targeting", "data_quality", "hundred_days", "timeliness", "methods", "sae_annex", "footer",
     "make_kelurahan_context", "kelurahan_header", "kelurahan_stunting", "stunting_by_part", "extreme_by_rt",
     "kelurahan_programmes", "this_week", "kelurahan_footer",

@@ -1,0 +1,113 @@
+"""Maps: stunting prevalence and extreme-poor families by desa/kelurahan, where the reader would rather
+look than read.
+
+The region's brief maps every desa/kelurahan, a kecamatan brief those of the kecamatan. Given a
+kelurahan brief's context it draws a small locator (the stunting of the kecamatan with the kelurahan
+outlined), but ``05_brief_kelurahan`` does not call it: the lurah's brief keeps to two A4 pages
+and its posyandu and RT tables say more to the lurah than where the kelurahan lies. Every value is a row of the estimates table: ``stunting`` (direct, latest
+data period; hidden with its ``stunting_count`` as in the area tables) and the tracker's
+``extreme_families_verified`` and ``extreme_families_unverified`` counts, side by side (the two
+parts of the remaining families, never added up here). Without boundaries for the areas
+(:func:`analysis.intake.boundaries.load_boundaries`), the same rows are shown as ranked charts.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis.briefs import maps as draw
+from analysis.briefs import narrative, plots
+from analysis.briefs.sections.context import BriefContext, heading, md
+
+#: height (inches) of the kelurahan brief's map: where the kelurahan lies in its kecamatan
+LOCATOR_HEIGHT = 2.8
+#: the tracker's two parts of the remaining families, one panel each
+FAMILY_PANELS = {"extreme_families_verified": "kel_verified", "extreme_families_unverified": "kel_unverified"}
+
+
+def _areas(ctx: BriefContext) -> list[str]:
+    """Desa/kelurahan codes the brief's maps show."""
+    if ctx.level == "kota":
+        within = ctx.region_code
+    elif ctx.level == "kecamatan":
+        within = ctx.code
+    else:
+        within = ctx.code.rsplit(".", 1)[0]
+    return [c for c in ctx.names.index if c.count(".") == 3 and c.startswith(within + ".")]
+
+
+def _shapes(ctx: BriefContext, codes: list[str]):
+    from analysis.intake.boundaries import load_boundaries
+
+    shapes = load_boundaries(ctx.region_code)
+    if shapes is None:
+        return None
+    shapes = shapes[shapes["kode"].isin(codes)]
+    return shapes if len(shapes) else None
+
+
+def _stunting_rows(ctx: BriefContext, codes: list[str]) -> pd.DataFrame:
+    rows = ctx.rows("stunting", "kelurahan", codes, method="direct")
+    counts = ctx.rows("stunting_count", "kelurahan", codes, data_period=None)
+    if rows.empty:
+        return rows
+    counts = counts[counts["data_period"] == rows["data_period"].iloc[0]]
+    # a rate beside its children measured would give a hidden count away: hidden with its count
+    hidden = set(counts.loc[counts["suppressed"].astype(bool), "area_code"])
+    return rows.assign(suppressed=rows["suppressed"].astype(bool) | rows["area_code"].isin(hidden))
+
+
+def area_maps(ctx: BriefContext) -> None:
+    """The maps of a brief (a ranked chart of the same rows where the areas have no boundaries).
+
+    Parameters
+    ----------
+    ctx
+        The brief's context (region, kecamatan or kelurahan).
+    """
+    codes = _areas(ctx)
+    st = _stunting_rows(ctx, codes)
+    fam = pd.concat([ctx.rows(ind, "kelurahan", codes) for ind in FAMILY_PANELS], ignore_index=True)
+    if st.empty and (fam.empty or ctx.level == "kelurahan"):
+        return
+    heading(ctx, "h_maps", level=3 if ctx.level == "kelurahan" else 2)
+    shapes = _shapes(ctx, codes)
+    focus = [c for c in ctx.settings["focus_kelurahan"]["codes"] if c in codes]
+    highlight = [ctx.code] if ctx.level == "kelurahan" else []
+    mapped = False
+    if not st.empty:
+        title = ctx.t("forest_title", level="kelurahan",
+                      period=narrative.fmt_period(st["data_period"].iloc[0], ctx.lang))
+        fig = draw.choropleth(shapes, st, title=title, source_note=ctx.source_note("eppgbm"), lang=ctx.lang,
+                              legend_title=ctx.t("stunting_prevalence"), focus=focus, highlight=highlight,
+                              max_height=LOCATOR_HEIGHT if ctx.level == "kelurahan" else None)
+        mapped = fig is not None
+        if fig is None:
+            fig = plots.forest_plot(st.assign(label=st["area_name"]).sort_values("estimate", ascending=False),
+                                    "label", title=title, xlabel=ctx.t("stunting_prevalence"),
+                                    source_note=ctx.source_note("eppgbm"), lang=ctx.lang,
+                                    highlight=[ctx.names[c] for c in focus + highlight])
+        plots.show(fig)
+    if not fam.empty and ctx.level != "kelurahan":
+        mapped = _families(ctx, fam, shapes, focus) or mapped
+    if mapped and ctx.level != "kelurahan":  # the kelurahan brief's locator map: the legend says it
+        md(ctx.t("maps_note"))
+
+
+
+def _families(ctx: BriefContext, fam: pd.DataFrame, shapes, focus: list[str]) -> bool:
+    """Verified and awaiting families side by side: a map (True), else ranked bars (False)."""
+    fam = fam.assign(panel=fam["indicator"].map(lambda i: ctx.header(FAMILY_PANELS[i])))
+    title = ctx.t("map_families_title", period=narrative.fmt_period(fam["data_period"].max(), ctx.lang))
+    source = ctx.source_note("pendataan_rt", "dtsen")
+    fig = draw.choropleth(shapes, fam, title=title, source_note=source, lang=ctx.lang, percent=False,
+                          legend_title=ctx.t("families_legend"), focus=focus, panel_col="panel")
+    if fig is not None:
+        plots.show(fig)
+        return True
+    for panel, part in fam.groupby("panel", sort=False):
+        shown = part.assign(label=part["area_name"].astype(str),
+                            display=[ctx.count(r) for _, r in part.iterrows()])
+        plots.show(plots.bar_counts(shown, "label", "estimate", title=f"{title}: {panel}", source_note=source,
+                                    lang=ctx.lang, display_col="display", xlabel=ctx.t("families_legend")))
+    return False
