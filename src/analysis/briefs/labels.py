@@ -465,6 +465,15 @@ SHEET_WORDS: dict[str, tuple] = {
         "Setelah selesai, simpan berkas dengan nama yang sama dan serahkan ke admin data; admin "
         "menaruhnya di folder data/raw/<...>/verifikasi/. Rakor berikutnya memakai hasilnya.",
     ], ["INSTRUCTIONS (in Bahasa Indonesia in the sheet)"]),
+    # growth monitoring rows of the worklist for the posyandu cadre (issue 16): masalah -> what to do
+    "2T_rujuk": ("Posyandu {posyandu}: berat badan tidak naik (T) dua bulan berturut-turut (2T); rujuk ke "
+                 "puskesmas dan catat hasilnya.",
+                 "Posyandu {posyandu}: weight did not go up (T) two months running (2T); refer to the "
+                 "puskesmas and record the outcome."),
+    "bb_u_sangat_kurang": ("Posyandu {posyandu}: berat badan sangat kurang (BB/U di bawah -3 SD); rujuk ke "
+                           "puskesmas dan catat hasilnya.",
+                           "Posyandu {posyandu}: severely underweight (weight-for-age below -3 SD); refer to "
+                           "the puskesmas and record the outcome."),
     "template_title": ("PENDATAAN MANDIRI KELUARGA FAKIR MISKIN - KELURAHAN {name} ({code})",
                        "RT SELF-LISTING OF POOR FAMILIES - KELURAHAN {name} ({code})"),
     "template_instructions": ([

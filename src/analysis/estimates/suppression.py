@@ -151,10 +151,11 @@ PREVIOUS_SUFFIX = "_previous"
 # A rate's numerator, denominator and complement, when the table also holds them as counts: a rate
 # and its counts are the same cells, hidden together.
 NUMERATOR = {"stunting": "stunting_count", "programme_coverage": "programme_reached",
-             "programme_leakage": "programme_leakage_count"}
+             "programme_leakage": "programme_leakage_count", "skdn_d_s": "skdn_d", "skdn_n_d": "skdn_n"}
 DENOMINATOR = {"stunting": "children_measured", "severe_stunting": "children_measured",
-               "programme_coverage": "programme_target", "programme_leakage": "programme_beneficiaries"}
-COMPLEMENT = {"programme_coverage": "programme_excluded"}
+               "programme_coverage": "programme_target", "programme_leakage": "programme_beneficiaries",
+               "skdn_d_s": "skdn_s"}  # skdn_n_d: D' has no count row of its own (N + T)
+COMPLEMENT = {"programme_coverage": "programme_excluded", "skdn_n_d": "skdn_t"}
 #: breakdowns whose values add up to the ``total`` row (each person in exactly one value)
 ADDITIVE_BREAKDOWNS = ("sex", "age", "posyandu", "rt")  # posyandu, rt: estimates/local.py
 
