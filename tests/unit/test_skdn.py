@@ -187,7 +187,12 @@ def test_small_counts_suppressed_with_their_rates(panel):
     """N/D' = 3/4 reveals N = 3 and T = 1: under min_cell 5 the rate hides with its counts."""
     from analysis.estimates.suppression import suppress
 
-    rows = suppress(est_skdn.skdn_rows(panel, "2025-03"))
+    ours = est_skdn.skdn_rows(panel, "2025-03")
+    rows = suppress(ours)
     for ind in ("skdn_n", "skdn_t", "skdn_n_d", "growth_2t", "skdn_o"):
         assert _get(rows, ind, "2025-03")["suppressed"], ind
-    assert not _get(rows, "skdn_b", "2025-03")["suppressed"]  # zero reveals nobody
+    # ours minus the report's would give a hidden count away: hidden with it
+    report = pd.DataFrame({"period": ["2025-03"], "kecamatan_code": "64.74.01", "kelurahan_code": KEL,
+                           "gained_n": [40.0]})
+    both = suppress(pd.concat([ours, est_skdn.skdn_report_rows(report, ours, "2025-03")], ignore_index=True))
+    assert _get(both, "skdn_n_difference", "2025-03")["suppressed"]

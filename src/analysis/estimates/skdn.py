@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.estimates.local import part_labels
+from analysis.estimates.local import UNKNOWN, part_labels
 from analysis.estimates.table import ESTIMATE_COLUMNS, LEVELS, empty_estimates, to_estimate_rows
 
 __all__ = ["APP_METHOD", "COUNT_INDICATORS", "REPORT_COLUMNS", "skdn_app_rows", "skdn_report_rows", "skdn_rows"]
@@ -98,22 +98,24 @@ def skdn_rows(children: pd.DataFrame, period: str, kbm: np.ndarray | None = None
     panel = children.loc[children["period"].astype(str) <= period]
     if panel.empty:
         return empty_estimates()
-    panel = panel.assign(kelurahan_code=panel["kelurahan_code"].astype(str),
-                         posyandu=part_labels(panel["posyandu"] if "posyandu" in panel
-                                              else pd.Series(pd.NA, index=panel.index)))
-    counts = skdn_counts(panel, ["kelurahan_code", "posyandu"], kbm)
+    codes, names = pd.factorize(panel["posyandu"] if "posyandu" in panel else pd.Series(pd.NA, index=panel.index))
+    labels = np.append(part_labels(pd.Series(names, dtype=object)).to_numpy(object), UNKNOWN)  # -1: missing
+    panel = panel.assign(kelurahan_code=panel["kelurahan_code"].astype(str), posyandu=labels[codes])
+    # c_<x>: a count column named "n" or "t" would be read as the rows' n by to_estimate_rows
+    counts = skdn_counts(panel, ["kelurahan_code", "posyandu"], kbm).rename(
+        columns={k: f"c_{k}" for k in COUNT_INDICATORS})
     parts = []
     common = dict(period=period, source="eppgbm")
-    for level, area_col, breakdown, t in _by_levels(counts, list(COUNT_INDICATORS), posyandu=True):
+    for level, area_col, breakdown, t in _by_levels(counts, [f"c_{k}" for k in COUNT_INDICATORS], posyandu=True):
         prev, two = t["has_previous"].to_numpy(bool), t["has_two_previous"].to_numpy(bool)
         bd = breakdown if isinstance(breakdown, str) else breakdown.reset_index(drop=True)
         for col, indicator in COUNT_INDICATORS.items():
             keep = two if col in _NEEDS_TWO else prev if col in _NEEDS_PREVIOUS else np.ones(len(t), bool)
-            sel = t[keep].assign(estimate=t.loc[keep, col].astype(float))
+            sel = t[keep].assign(estimate=t.loc[keep, f"c_{col}"].astype(float))
             parts.append(_rows(sel, level=level, area_col=area_col, indicator=indicator, method="count",
                                breakdown=bd if isinstance(bd, str) else bd[keep], **common))
-        for indicator, num, den, keep in (("skdn_d_s", t["d"], t["s"], np.ones(len(t), bool)),
-                                          ("skdn_n_d", t["n"], t["n"] + t["t"], prev)):
+        for indicator, num, den, keep in (("skdn_d_s", t["c_d"], t["c_s"], np.ones(len(t), bool)),
+                                          ("skdn_n_d", t["c_n"], t["c_n"] + t["c_t"], prev)):
             keep = keep & (den.to_numpy() > 0)
             x, n = num.to_numpy(float)[keep], den.to_numpy(float)[keep]
             low, high = proportion_ci(x, n, "wilson")

@@ -432,6 +432,8 @@ def _hide_differences(est: pd.DataFrame, hidden: np.ndarray) -> np.ndarray:
             base = name.removesuffix("_since_previous")
             sides = [prev_rows.get((base + PREVIOUS_SUFFIX, area, bd), False),
                      by_key.get((base, area, "total", dp), False)]
+        elif name.endswith("_difference"):  # ours minus another source's, same area and month (skdn)
+            sides = [by_key.get((name.removesuffix("_difference"), area, bd, dp), False)]
         else:
             continue
         hidden[i] = hidden[i] or any(sides)

@@ -112,17 +112,45 @@ def period_of_month(month: np.ndarray) -> np.ndarray:
     return text[inv]
 
 
-def _sorted_panel(panel: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """The panel's rows sorted by child and month (one row per child and month: the last measured)."""
-    child, _ = pd.factorize(panel["child_key"].astype(str))
-    month = month_number(panel["period"])
-    order = [month, child]  # np.lexsort: the last key sorts first
-    if "measure_date" in panel:
-        order.insert(0, panel["measure_date"].to_numpy(dtype="datetime64[ns]").astype(np.int64))
-    perm = np.lexsort(order)
-    child, month = child[perm], month[perm]
-    last = np.r_[(child[1:] != child[:-1]) | (month[1:] != month[:-1]), True]  # the last measured of a month
-    return panel.iloc[perm[last]].reset_index(drop=True), child[last], month[last]
+def _order(child: np.ndarray, month: np.ndarray, measure_ns: np.ndarray | None) -> np.ndarray:
+    """Row positions sorted by child and month, one per child and month (the last measured)."""
+    keys = [month, child]  # np.lexsort: the last key sorts first
+    if measure_ns is not None:
+        keys.insert(0, measure_ns)
+    perm = np.lexsort(keys)
+    c, m = child[perm], month[perm]
+    last = np.r_[(c[1:] != c[:-1]) | (m[1:] != m[:-1]), True]
+    return perm[last]
+
+
+def _codes(panel: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Integer child codes, month numbers and measurement times of the panel's rows."""
+    child = pd.factorize(panel["child_key"])[0]
+    measure = (panel["measure_date"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+               if "measure_date" in panel else None)
+    return child, month_number(panel["period"]), measure
+
+
+def _status(child: np.ndarray, month: np.ndarray, months_age: np.ndarray, kg: np.ndarray,
+            kbm: np.ndarray) -> tuple[np.ndarray, ...]:
+    """N/T/O/B of weighings sorted by child and month (see :func:`classify_weighings`).
+
+    Returns status codes (0 N, 1 T, 2 O, 3 B), the gain in grams (NaN without last month's
+    weighing), the KBM and the 2T flag.
+    """
+    same = np.r_[False, child[1:] == child[:-1]]  # the row before is the same child's earlier weighing
+    consecutive = same & (np.r_[-1, month[:-1]] == month - 1)
+    gain = np.full(len(kg), np.nan)
+    gain[1:] = np.rint((kg[1:] - kg[:-1]) * 1000.0)  # whole grams: 0.1-kg records compared exactly
+    gain[~consecutive] = np.nan
+    need = kbm_grams(months_age, kbm)
+    status = np.where(~same & (months_age < 1), 3, np.where(~consecutive, 2, np.where(gain >= need, 0, 1)))
+    is_t = status == 1
+    is_2t = is_t & consecutive & np.r_[False, is_t[:-1]]
+    return status.astype(np.int8), gain, need, is_2t
+
+
+STATUS = np.array(["N", "T", "O", "B"], dtype=object)
 
 
 def classify_weighings(panel: pd.DataFrame, kbm: np.ndarray | None = None) -> pd.DataFrame:
@@ -163,24 +191,15 @@ def classify_weighings(panel: pd.DataFrame, kbm: np.ndarray | None = None) -> pd
     """
     kbm = load_kbm() if kbm is None else kbm
     weighed = panel[panel["weight_kg"].notna() & (age_months(panel["age_days"]) < MAX_AGE_MONTHS)]
-    w, child, month = _sorted_panel(weighed)
-    n = len(w)
-    same = np.r_[False, child[1:] == child[:-1]]  # the row before is the same child's earlier weighing
-    prev_month = np.r_[-1, month[:-1]]
-    consecutive = same & (prev_month == month - 1)
-    kg = w["weight_kg"].to_numpy(dtype=float)
-    gain = np.full(n, np.nan)
-    gain[1:] = np.rint((kg[1:] - kg[:-1]) * 1000.0)  # whole grams: 0.1-kg records compared exactly
-    gain[~consecutive] = np.nan
+    child, month, measure = _codes(weighed)
+    keep = _order(child, month, measure)
+    w = weighed.iloc[keep].reset_index(drop=True)
+    child, month = child[keep], month[keep]
     months = age_months(w["age_days"])
-    need = kbm_grams(months, kbm)
-    status = np.where(~same & (months < 1), "B",
-                      np.where(~consecutive, "O", np.where(gain >= need, "N", "T")))
-    is_t = status == "T"
-    is_2t = is_t & consecutive & np.r_[False, is_t[:-1]]
+    status, gain, need, is_2t = _status(child, month, months, w["weight_kg"].to_numpy(dtype=float), kbm)
     return w.assign(month=month, age_months=months.astype(np.int64),
                     gain_g=pd.array(np.where(np.isnan(gain), pd.NA, gain), dtype="Int64"),
-                    kbm_g=need, status=status, is_2t=is_2t)
+                    kbm_g=need, status=STATUS[status], is_2t=is_2t)
 
 
 def target_months(panel: pd.DataFrame, last_month: int | None = None) -> pd.DataFrame:
@@ -207,19 +226,26 @@ def target_months(panel: pd.DataFrame, last_month: int | None = None) -> pd.Data
     stays a target in the months it is not weighed (that is what D/S measures). Age in a later
     month is the age at the row plus the months since.
     """
-    rows, child, month = _sorted_panel(panel)
+    child, month, measure = _codes(panel)
+    keep = _order(child, month, measure)
+    rows = panel.iloc[keep].reset_index(drop=True)
     if last_month is None:
         last_month = int(month.max()) if len(month) else 0
-    months = age_months(rows["age_days"]).astype(np.int64)
-    nxt = np.r_[month[1:], last_month + 1]
-    nxt = np.where(np.r_[child[1:] == child[:-1], False], nxt, last_month + 1)
-    aged_out = month + (MAX_AGE_MONTHS - months)  # the month it completes 60 months
-    span = np.clip(np.minimum(nxt, aged_out) - month, 0, None)
+    start, end = _spans(child[keep], month[keep], age_months(rows["age_days"]).astype(np.int64), last_month)
+    span = end - start
     idx = np.repeat(np.arange(len(rows)), span)
-    start = np.repeat(np.cumsum(span) - span, span)
+    first = np.repeat(np.cumsum(span) - span, span)
     out = rows.drop(columns=[c for c in ("period",) if c in rows]).iloc[idx].reset_index(drop=True)
-    out["month"] = month[idx] + (np.arange(len(idx)) - start)
+    out["month"] = start[idx] + (np.arange(len(idx)) - first)
     return out
+
+
+def _spans(child: np.ndarray, month: np.ndarray, months_age: np.ndarray, last_month: int):
+    """The months [start, end) each row (sorted by child and month) makes the child a target there."""
+    nxt = np.where(np.r_[child[1:] == child[:-1], False], np.r_[month[1:], 0], last_month + 1)
+    aged_out = month + (MAX_AGE_MONTHS - months_age)  # the month it completes 60 months
+    end = np.maximum(np.minimum(nxt, aged_out), month)
+    return month, end
 
 
 def skdn_counts(panel: pd.DataFrame, keys: list[str], kbm: np.ndarray | None = None) -> pd.DataFrame:
@@ -243,23 +269,48 @@ def skdn_counts(panel: pd.DataFrame, keys: list[str], kbm: np.ndarray | None = N
         data: N, T, O are only known then, and 2T only with two). D′ = D − O − B = N + T.
     """
     kbm = load_kbm() if kbm is None else kbm
+    cols = [*keys, "period", *COUNTS, "has_previous", "has_two_previous"]
     if panel.empty:
-        return pd.DataFrame(columns=[*keys, "period", *COUNTS, "has_previous", "has_two_previous"])
-    months_in_data = np.unique(month_number(panel["period"]))
-    cols = list(dict.fromkeys(["child_key", "period", "age_days", "weight_kg", *keys,
-                               *(["measure_date"] if "measure_date" in panel else [])]))
-    sub = panel[cols]
-    w = classify_weighings(sub, kbm)
-    st = w["status"].to_numpy()
-    flags = pd.DataFrame({"d": 1, "n": st == "N", "t": st == "T", "o": st == "O", "b": st == "B",
-                          "t2": w["is_2t"].to_numpy()}, index=w.index).astype(np.int64)
-    weigh = pd.concat([w[[*keys, "month"]], flags], axis=1).groupby([*keys, "month"], observed=True).sum()
-    s = target_months(sub, int(months_in_data.max()))
-    s = s[np.isin(s["month"].to_numpy(), months_in_data)]  # targets of the months the data cover
-    s = s.groupby([*keys, "month"], observed=True).size().rename("s")
-    out = pd.concat([s, weigh], axis=1).fillna(0).astype(np.int64).reset_index()
-    m = out["month"].to_numpy()
-    out["has_previous"] = np.isin(m - 1, months_in_data)
-    out["has_two_previous"] = out["has_previous"] & np.isin(m - 2, months_in_data)
+        return pd.DataFrame(columns=cols)
+    # Integer codes once: child, month, and the cell (the keys); then bincount, no groupby on text.
+    child, month, measure = _codes(panel)
+    cell = panel.groupby(keys, sort=False, observed=True).ngroup().to_numpy()
+    n_cells = int(cell.max()) + 1
+    cells = panel[keys].iloc[np.unique(cell, return_index=True)[1]].reset_index(drop=True)
+    m0, m1 = int(month.min()), int(month.max())
+    width = m1 - m0 + 2  # the months of the data, and one past the end
+
+    def count(positions: np.ndarray, weights=None) -> np.ndarray:
+        return np.bincount(positions, weights=weights, minlength=n_cells * width).reshape(n_cells, width)
+
+    age = age_months(panel["age_days"].to_numpy(dtype=float))
+    kg = panel["weight_kg"].to_numpy(dtype=float)
+    # S: +1 where a row starts making the child a target, -1 where it stops; summed along months.
+    keep = _order(child, month, measure)
+    start, end = _spans(child[keep], month[keep], age[keep].astype(np.int64), m1)
+    span = end > start
+    c = cell[keep][span]
+    s = np.cumsum(count(c * width + start[span] - m0) - count(c * width + end[span] - m0), axis=1)
+    # D, N, T, O, B, 2T of the weighings.
+    wmask = ~np.isnan(kg) & (age < MAX_AGE_MONTHS)
+    wpos = np.flatnonzero(wmask)
+    keep = wpos[_order(child[wpos], month[wpos], None if measure is None else measure[wpos])]
+    status, _, _, is_2t = _status(child[keep], month[keep], age[keep], kg[keep], kbm)
+    at = cell[keep] * width + month[keep] - m0
+    table = {"s": s, "d": count(at)}
+    for code, name in enumerate(("n", "t", "o", "b")):
+        table[name] = count(at[status == code])
+    table["t2"] = count(at[is_2t])
+    in_data = np.zeros(width, bool)
+    in_data[np.unique(month) - m0] = True
+    months = np.flatnonzero(in_data)
+    out = cells.iloc[np.repeat(np.arange(n_cells), len(months))].reset_index(drop=True)
+    m = np.tile(months + m0, n_cells)
     out["period"] = period_of_month(m)
-    return out[[*keys, "period", *COUNTS, "has_previous", "has_two_previous"]]
+    for name in COUNTS:
+        out[name] = table[name][:, months].ravel().astype(np.int64)
+    prev = np.r_[False, in_data[:-1]]
+    out["has_previous"] = np.tile(prev[months], n_cells)
+    out["has_two_previous"] = out["has_previous"].to_numpy() & np.tile(np.r_[False, False, in_data[:-2]][months],
+                                                                       n_cells)
+    return out[cols]
