@@ -196,3 +196,17 @@ def test_small_counts_suppressed_with_their_rates(panel):
                            "gained_n": [40.0]})
     both = suppress(pd.concat([ours, est_skdn.skdn_report_rows(report, ours, "2025-03")], ignore_index=True))
     assert _get(both, "skdn_n_difference", "2025-03")["suppressed"]
+
+
+def test_growth_rows_reach_the_restricted_worklist(panel, tmp_path):
+    from analysis.linkage.reconcile import verification_worklists
+    from analysis.linkage.verification import growth_worklist_rows
+
+    panel["waz"], panel["waz_flag"], panel["family_key"], panel["rt"] = -1.0, False, pd.NA, "003"
+    rows = growth_worklist_rows(panel, "2025-03")  # D: 2T
+    identity = pd.DataFrame({"key": ["D"], "nama": ["Anak Contoh"]})  # a made-up name
+    files = verification_worklists({"growth": rows}, identity, tmp_path / "restricted")
+    assert [f.name for f in files] == ["verifikasi_64_74_01_1003.xlsx"]
+    sheet = pd.read_excel(files[0], header=1, dtype=str, engine="openpyxl")
+    assert sheet[["nama", "masalah"]].values.tolist() == [["Anak Contoh", "2T_rujuk"]]
+    assert "Posyandu Mawar" in sheet["yang_perlu_diverifikasi"].iat[0]
