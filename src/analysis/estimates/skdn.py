@@ -7,7 +7,8 @@ weighing) into rows for every month at or before the rakor period:
 - proportions ``skdn_d_s`` (D/S, participation) and ``skdn_n_d`` (N/D′, growth), Wilson 95%.
 
 A posyandu is a part of its kelurahan, as in :mod:`analysis.estimates.local`: ``area_level``
-kelurahan, ``breakdown`` ``posyandu=<name>``; the posyandu of a kelurahan add up to its ``total``.
+kelurahan, ``breakdown`` ``posyandu=<name>``, the latest month; the posyandu of a kelurahan add up to
+its ``total``.
 
 :func:`skdn_app_rows` counts the app's own ``Naik Berat Badan`` (N/T/O/B) column beside ours, and
 :func:`skdn_report_rows` the monthly report's (``eppgbm_bulanan``) S, D, N, T, O, B with the
@@ -38,11 +39,12 @@ REPORT_COLUMNS = {"skdn_s": "children_target", "skdn_d": "children_weighed", "sk
 DIFFERENCE_METHOD = "difference:eppgbm-eppgbm_bulanan"
 
 
-def _by_levels(counts: pd.DataFrame, cols: list[str], posyandu: bool):
-    """(level, area_col, breakdown, table) for posyandu parts and each area level, summed."""
+def _by_levels(counts: pd.DataFrame, cols: list[str], posyandu_period: str | None = None):
+    """(level, area_col, breakdown, table) for posyandu parts of one month and each area level, summed."""
     c = counts.assign(kecamatan_code=counts["kelurahan_code"].str.rsplit(".", n=1).str[0])
-    if posyandu:
-        yield "kelurahan", "kelurahan_code", "posyandu=" + c["posyandu"].astype(str), c.reset_index(drop=True)
+    if posyandu_period is not None:
+        p = c[c["period"] == posyandu_period].reset_index(drop=True)
+        yield "kelurahan", "kelurahan_code", "posyandu=" + p["posyandu"].astype(str), p
     for level, area_col in LEVELS.items():
         keys = [*([area_col] if area_col else []), "period"]
         agg = {k: "sum" for k in cols} | {k: "all" for k in ("has_previous", "has_two_previous") if k in c}
@@ -76,7 +78,11 @@ def skdn_rows(children: pd.DataFrame, period: str, kbm: np.ndarray | None = None
     Returns
     -------
     pandas.DataFrame
-        Estimates rows, ``source`` eppgbm, ``data_period`` the month. Counts (``unit`` count,
+        Estimates rows, ``source`` eppgbm, ``data_period`` the month: kota, kecamatan and kelurahan
+        every month; the posyandu (breakdown ``posyandu=<name>``) in the latest month at or before
+        ``period``, as :mod:`analysis.estimates.local` does for stunting (a posyandu's monthly
+        series is on the cadre's own KMS; the small-count rule, applied to posyandu parts of every
+        month, does not settle in reasonable time). Counts (``unit`` count,
         ``method`` count, ``n`` empty): ``skdn_s``, ``skdn_d`` every month; ``skdn_n``, ``skdn_t``,
         ``skdn_o``, ``skdn_b`` in months whose previous month is in the data; ``growth_2t`` in
         months whose two previous months are. Proportions (``method`` count:wilson):
@@ -106,7 +112,8 @@ def skdn_rows(children: pd.DataFrame, period: str, kbm: np.ndarray | None = None
         columns={k: f"c_{k}" for k in COUNT_INDICATORS})
     parts = []
     common = dict(period=period, source="eppgbm")
-    for level, area_col, breakdown, t in _by_levels(counts, [f"c_{k}" for k in COUNT_INDICATORS], posyandu=True):
+    latest = str(counts["period"].max())
+    for level, area_col, breakdown, t in _by_levels(counts, [f"c_{k}" for k in COUNT_INDICATORS], latest):
         prev, two = t["has_previous"].to_numpy(bool), t["has_two_previous"].to_numpy(bool)
         bd = breakdown if isinstance(breakdown, str) else breakdown.reset_index(drop=True)
         for col, indicator in COUNT_INDICATORS.items():
@@ -156,7 +163,7 @@ def skdn_app_rows(children: pd.DataFrame, period: str) -> pd.DataFrame:
                       "rows": 1})
     t = t.groupby(["kelurahan_code", "period"], observed=True).sum().reset_index()
     parts = []
-    for level, area_col, _bd, g in _by_levels(t, ["n", "t", "o", "b", "rows"], posyandu=False):
+    for level, area_col, _bd, g in _by_levels(t, ["n", "t", "o", "b", "rows"]):
         for col in ("n", "t", "o", "b"):
             parts.append(_rows(g.assign(estimate=g[col].astype(float), n=g["rows"].astype(float)),
                                level=level, area_col=area_col, breakdown="total",
@@ -204,12 +211,12 @@ def skdn_report_rows(report: pd.DataFrame | None, ours: pd.DataFrame, period: st
             ["kelurahan_code", "period", "own"], axis=1)
         both = rep.merge(own, how="inner", on=["kelurahan_code", "period"], validate="1:1")
         both["diff"] = both["own"] - both["rep"]
-        for level, area_col, _bd, g in _by_levels(rep, ["rep"], posyandu=False):
+        for level, area_col, _bd, g in _by_levels(rep, ["rep"]):
             parts.append(_rows(g.assign(estimate=g["rep"]), level=level, area_col=area_col, breakdown="total",
                                indicator=ind, period=period, method="count", source="eppgbm_bulanan"))
         if both.empty:
             continue
-        for level, area_col, _bd, g in _by_levels(both, ["diff"], posyandu=False):
+        for level, area_col, _bd, g in _by_levels(both, ["diff"]):
             parts.append(_rows(g.assign(estimate=g["diff"]), level=level, area_col=area_col, breakdown="total",
                                indicator=f"{ind}_difference", period=period, method=DIFFERENCE_METHOD,
                                source="eppgbm"))

@@ -112,12 +112,20 @@ def period_of_month(month: np.ndarray) -> np.ndarray:
     return text[inv]
 
 
-def _order(child: np.ndarray, month: np.ndarray, measure_ns: np.ndarray | None) -> np.ndarray:
-    """Row positions sorted by child and month, one per child and month (the last measured)."""
-    keys = [month, child]  # np.lexsort: the last key sorts first
-    if measure_ns is not None:
-        keys.insert(0, measure_ns)
-    perm = np.lexsort(keys)
+def _order(child: np.ndarray, month: np.ndarray, measure_ns: np.ndarray | None,
+           perm: np.ndarray | None = None, mask: np.ndarray | None = None) -> np.ndarray:
+    """Row positions sorted by child and month, one per child and month (the last measured).
+
+    ``perm`` reuses a sort already made (``np.lexsort`` of measure, month, child); ``mask`` keeps
+    only some rows (a subsequence of a sorted order is sorted).
+    """
+    if perm is None:
+        keys = [month, child]  # np.lexsort: the last key sorts first
+        if measure_ns is not None:
+            keys.insert(0, measure_ns)
+        perm = np.lexsort(keys)
+    if mask is not None:
+        perm = perm[mask[perm]]
     c, m = child[perm], month[perm]
     last = np.r_[(c[1:] != c[:-1]) | (m[1:] != m[:-1]), True]
     return perm[last]
@@ -286,15 +294,15 @@ def skdn_counts(panel: pd.DataFrame, keys: list[str], kbm: np.ndarray | None = N
     age = age_months(panel["age_days"].to_numpy(dtype=float))
     kg = panel["weight_kg"].to_numpy(dtype=float)
     # S: +1 where a row starts making the child a target, -1 where it stops; summed along months.
-    keep = _order(child, month, measure)
+    perm = np.lexsort([measure, month, child] if measure is not None else [month, child])
+    keep = _order(child, month, measure, perm)
     start, end = _spans(child[keep], month[keep], age[keep].astype(np.int64), m1)
     span = end > start
     c = cell[keep][span]
     s = np.cumsum(count(c * width + start[span] - m0) - count(c * width + end[span] - m0), axis=1)
     # D, N, T, O, B, 2T of the weighings.
     wmask = ~np.isnan(kg) & (age < MAX_AGE_MONTHS)
-    wpos = np.flatnonzero(wmask)
-    keep = wpos[_order(child[wpos], month[wpos], None if measure is None else measure[wpos])]
+    keep = _order(child, month, measure, perm, wmask)
     status, _, _, is_2t = _status(child[keep], month[keep], age[keep], kg[keep], kbm)
     at = cell[keep] * width + month[keep] - m0
     table = {"s": s, "d": count(at)}
