@@ -126,6 +126,7 @@ def write_config(region: str, out: Path | str, *, defaults: Path | str | None = 
     config.validate_settings(data, out / "settings.yml")  # the written file is a valid configuration
     write_text(text, out / "settings.yml")
     shutil.copyfile(defaults / "sources.yml", out / "sources.yml")
+    shutil.copyfile(defaults / "kbm.csv", out / "kbm.csv")  # national (Buku KIA): the same everywhere
     write_text(f"# Local spellings of desa/kelurahan and kecamatan names of {name}, mapped to Kemendagri codes\n"
                "# (name: \"code\"). The matcher normalises (case, spaces, hyphens), looks here, then fuzzy-matches.\n"
                f"source: \"to be collected from the OPD exports of {name}\"\n"

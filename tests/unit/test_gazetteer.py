@@ -12,7 +12,7 @@ import sys
 import pytest
 import yaml
 
-from analysis import cli
+from analysis import cli, config
 from analysis.intake import gazetteer as gz
 
 
@@ -39,6 +39,7 @@ def test_init_writes_a_valid_configuration(tmp_path, code, name):
     assert settings["region"]["code"] == code and name in settings["region"]["name"]
     assert settings["focus_kelurahan"]["codes"] == []
     assert (out / "sources.yml").exists() and (out / "wilayah_aliases.yml").exists()
+    assert (out / "kbm.csv").read_text() == (config.DEFAULT_CONFIG_DIR / "kbm.csv").read_text()  # national KBM
 
 
 def test_a_focus_code_outside_the_region_exits_2_naming_the_key(tmp_path):

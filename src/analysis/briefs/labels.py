@@ -65,6 +65,20 @@ INDICATORS: dict[str, Pair] = {
                               "extreme-poverty candidates from the RT listing"),
     "stunting_count": ("balita stunting", "stunted children"),
     "children_measured": ("balita diukur", "children measured"),
+    # growth monitoring at the posyandu (SKDN, issue 16)
+    "skdn_s": ("balita sasaran (S)", "target children (S)"),
+    "skdn_d": ("balita ditimbang (D)", "children weighed (D)"),
+    "skdn_n": ("balita naik berat badan (N)", "children whose weight went up (N)"),
+    "skdn_t": ("balita tidak naik berat badan (T)", "children whose weight did not go up (T)"),
+    "skdn_o": ("balita tidak ditimbang bulan lalu (O)", "children not weighed last month (O)"),
+    "skdn_b": ("bayi baru pertama kali ditimbang (B)", "newborns weighed for the first time (B)"),
+    "skdn_d_s": ("partisipasi penimbangan (D/S)", "weighing participation (D/S)"),
+    "skdn_n_d": ("balita naik berat badan (N/D')", "children gaining weight (N/D')"),
+    "growth_2t": ("balita tidak naik berat badan dua bulan berturut-turut (2T)",
+                  "children not gaining weight two months running (2T)"),
+    **{f"skdn_{x}_difference": (f"selisih {x.upper()} (data by name - laporan bulanan)",
+                                f"difference in {x.upper()} (by-name data - monthly report)")
+       for x in ("s", "d", "n", "t", "o", "b")},
     "extreme_families_verified": ("keluarga miskin ekstrem terverifikasi", "verified extreme-poor families"),
     "extreme_families_unverified": ("keluarga calon miskin ekstrem yang belum diverifikasi",
                                     "extreme-poverty candidate families not yet verified"),
@@ -564,6 +578,15 @@ SHEET_WORDS: dict[str, tuple] = {
         "Setelah selesai, simpan berkas dengan nama yang sama dan serahkan ke admin data; admin "
         "menaruhnya di folder data/raw/<...>/verifikasi/. Rakor berikutnya memakai hasilnya.",
     ], ["INSTRUCTIONS (in Bahasa Indonesia in the sheet)"]),
+    # growth monitoring rows of the worklist for the posyandu cadre (issue 16): masalah -> what to do
+    "2T_rujuk": ("Posyandu {posyandu}: berat badan tidak naik (T) dua bulan berturut-turut (2T); rujuk ke "
+                 "puskesmas dan catat hasilnya.",
+                 "Posyandu {posyandu}: weight did not go up (T) two months running (2T); refer to the "
+                 "puskesmas and record the outcome."),
+    "bb_u_sangat_kurang": ("Posyandu {posyandu}: berat badan sangat kurang (BB/U di bawah -3 SD); rujuk ke "
+                           "puskesmas dan catat hasilnya.",
+                           "Posyandu {posyandu}: severely underweight (weight-for-age below -3 SD); refer to "
+                           "the puskesmas and record the outcome."),
     "template_title": ("PENDATAAN MANDIRI KELUARGA FAKIR MISKIN - KELURAHAN {name} ({code})",
                        "RT SELF-LISTING OF POOR FAMILIES - KELURAHAN {name} ({code})"),
     "template_instructions": ([

@@ -91,6 +91,7 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
         monthly,
         published,
         registers,
+        skdn,
         survey_poverty,
     )
     from analysis.estimates.suppression import suppress
@@ -119,6 +120,9 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
         parts.append(local.stunting_local_rows(children[children["period"] == eppgbm_period], period,
                                                eppgbm_period))  # the kelurahan brief: posyandu, RT
         parts.append(eppgbm_checks.z_disagreement_rows(children, period))  # the app's own z-scores, checked
+        ours = skdn.skdn_rows(children, period)  # growth monitoring (SKDN), every month
+        parts += [ours, skdn.skdn_app_rows(children, period),
+                  skdn.skdn_report_rows(tables.get("eppgbm_bulanan"), ours, period)]
     if "eppgbm_bulanan" in tables and len(tables["eppgbm_bulanan"]):  # the monthly kelurahan report
         parts.append(monthly.monthly_rows(tables["eppgbm_bulanan"], period))
 
@@ -193,6 +197,17 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
                                               period, rt_period or fam_period))
         parts.append(local.extreme_totals_rows(fam, config.focus_kelurahan(), period,
                                                rt_period or fam_period))
+
+    if children is not None:  # children with 2T or below -3 SD, for the posyandu cadre
+        from analysis.linkage.verification import growth_worklist_rows
+
+        if out.worklist_input is None and processed_dir is not None:
+            from analysis.estimates.store import load_identity
+
+            out.worklist_input = {"tables": {}, "identity": load_identity(processed_dir)}
+        if out.worklist_input is not None:
+            out.worklist_input["tables"] = {**out.worklist_input["tables"],
+                                            "growth": growth_worklist_rows(children, period)}
 
     # Official figures beside ours: config/published/<region>.csv and any published/ folder of the raw data
     raw_dir = read_json(Path(processed_dir) / "run_info.json").get("raw_dir") if processed_dir else None

@@ -21,8 +21,12 @@ LOCAL_BREAKDOWNS = ("posyandu", "rt")
 UNKNOWN = "tidak_diketahui"
 
 
-def _part(values: pd.Series) -> pd.Series:
+def part_labels(values: pd.Series) -> pd.Series:
+    """Posyandu / RT labels of a breakdown: stripped, empty ones :data:`UNKNOWN` (so parts add up)."""
     return values.astype("string").str.strip().replace("", pd.NA).fillna(UNKNOWN)
+
+
+_part = part_labels
 
 
 def stunting_local_rows(children: pd.DataFrame, period: str, data_period: str) -> pd.DataFrame:

@@ -151,10 +151,11 @@ PREVIOUS_SUFFIX = "_previous"
 # A rate's numerator, denominator and complement, when the table also holds them as counts: a rate
 # and its counts are the same cells, hidden together.
 NUMERATOR = {"stunting": "stunting_count", "programme_coverage": "programme_reached",
-             "programme_leakage": "programme_leakage_count"}
+             "programme_leakage": "programme_leakage_count", "skdn_d_s": "skdn_d", "skdn_n_d": "skdn_n"}
 DENOMINATOR = {"stunting": "children_measured", "severe_stunting": "children_measured",
-               "programme_coverage": "programme_target", "programme_leakage": "programme_beneficiaries"}
-COMPLEMENT = {"programme_coverage": "programme_excluded"}
+               "programme_coverage": "programme_target", "programme_leakage": "programme_beneficiaries",
+               "skdn_d_s": "skdn_s"}  # skdn_n_d: D' has no count row of its own (N + T)
+COMPLEMENT = {"programme_coverage": "programme_excluded", "skdn_n_d": "skdn_t"}
 #: counts that are the sum of other counts of the same area, breakdown and data period (a reader
 #: subtracts the shown parts from the total): total → parts
 SUMS = {"extreme_families_remaining": ("extreme_families_verified", "extreme_families_unverified")}
@@ -441,6 +442,8 @@ def _hide_differences(est: pd.DataFrame, hidden: np.ndarray) -> np.ndarray:
             base = name.removesuffix("_since_previous")
             sides = [prev_rows.get((base + PREVIOUS_SUFFIX, area, bd), False),
                      by_key.get((base, area, "total", dp), False)]
+        elif name.endswith("_difference"):  # ours minus another source's, same area and month (skdn)
+            sides = [by_key.get((name.removesuffix("_difference"), area, bd, dp), False)]
         else:
             continue
         hidden[i] = hidden[i] or any(sides)

@@ -702,7 +702,7 @@ def verification_worklists(tables: Mapping[str, pd.DataFrame] | pd.DataFrame, id
     ----------
     tables
         The dict from :func:`reconciliation_tables` (its ``conflicts`` and ``extreme_mismatch``
-        are used), or one DataFrame with columns ``kelurahan_code``, ``what_to_verify`` and keys
+        are used; ``awaiting`` and ``growth``, from :mod:`analysis.linkage.verification`, when present), or one DataFrame with columns ``kelurahan_code``, ``what_to_verify`` and keys
         (``source_key``/``person_key``, ``name_key``, ``family_key``).
     identity
         Restricted lookup ``key`` → ``nama`` and, when present, ``nik``, ``no_kk``, ``alamat``,
@@ -736,12 +736,20 @@ def verification_worklists(tables: Mapping[str, pd.DataFrame] | pd.DataFrame, id
     if isinstance(tables, pd.DataFrame):
         rows = tables.copy()
     else:
-        conf = tables["conflicts"].rename(columns={"conflict_type": "masalah"})
-        mism = tables["extreme_mismatch"].rename(columns={"category": "masalah"}).assign(source="dtsen/pendataan_rt")
-        rows = pd.concat([conf, mism], ignore_index=True)
+        parts = []  # without the family registers, only the growth rows (issue 16) may be there
+        if "conflicts" in tables:
+            parts.append(tables["conflicts"].rename(columns={"conflict_type": "masalah"}))
+        if "extreme_mismatch" in tables:
+            parts.append(tables["extreme_mismatch"].rename(columns={"category": "masalah"})
+                         .assign(source="dtsen/pendataan_rt"))
+        rows = (pd.concat(parts, ignore_index=True) if parts
+                else pd.DataFrame(columns=["kelurahan_code", "what_to_verify", "masalah"]))
         if tables.get("awaiting") is not None and len(tables["awaiting"]):
             # Every family the tracker counts as awaiting verification (the verification loop).
             rows = pd.concat([rows, tables["awaiting"]], ignore_index=True)
+        if tables.get("growth") is not None and len(tables["growth"]):
+            # Children with 2T or below -3 SD weight-for-age, for the posyandu cadre (issue 16).
+            rows = pd.concat([rows, tables["growth"]], ignore_index=True)
     _require(rows, ["kelurahan_code", "what_to_verify"], "worklist rows")
     for col in ("masalah", "source", "source_key", "person_key", "name_key", "family_key", "rt",
                 "source_file", "source_row", "candidate_family_key", "unit_key"):

@@ -178,6 +178,68 @@ def awaiting_rows(fam: pd.DataFrame, heads: pd.DataFrame | None = None) -> pd.Da
     return out.reset_index(drop=True)
 
 
+#: ``masalah`` of the growth-monitoring rows (issue 16): 2T, and weight-for-age below -3 SD
+GROWTH_PROBLEMS = ("2T_rujuk", "bb_u_sangat_kurang")
+#: WHO 2006: severely underweight when weight-for-age z < -3
+SEVERE_UNDERWEIGHT_Z = -3.0
+
+
+def growth_worklist_rows(children: pd.DataFrame, period: str, kbm: np.ndarray | None = None) -> pd.DataFrame:
+    """Worklist rows for the posyandu cadre: children with 2T, and children below -3 SD weight-for-age.
+
+    Parameters
+    ----------
+    children
+        ``compute_zscores`` output of the by-name e-PPGBM months (``child_key``, ``family_key``,
+        ``period``, ``age_days``, ``weight_kg``, ``waz``, ``waz_flag``, ``kelurahan_code``,
+        ``posyandu``, ``rt``).
+    period
+        The rakor period: the children weighed in the latest month at or before it are listed.
+    kbm
+        The KBM table (:func:`analysis.measures.skdn.load_kbm`).
+
+    Returns
+    -------
+    DataFrame
+        ``unit_key`` and ``person_key`` (the child: a row is about the child, so its ``id_baris``
+        is the child's and a filled row never moves the poverty tracker), ``family_key``,
+        ``kelurahan_code``, ``rt``, ``masalah`` (:data:`GROWTH_PROBLEMS`), ``what_to_verify``
+        (naming the posyandu), ``source``; keys only. A child with both problems has two rows.
+    """
+    from analysis.briefs.labels import SHEET_WORDS
+    from analysis.estimates.local import part_labels
+    from analysis.measures.skdn import classify_weighings
+    from analysis.periods import latest_at_or_before
+
+    cols = ["unit_key", "family_key", "person_key", "kelurahan_code", "rt", "masalah", "what_to_verify", "source"]
+    if children is None or children.empty:
+        return pd.DataFrame(columns=cols)
+    upto = children[children["period"].astype(str) <= period]
+    latest = latest_at_or_before(upto["period"].astype(str), period)
+    if latest is None:
+        return pd.DataFrame(columns=cols)
+    w = classify_weighings(upto, kbm)
+    w = w[w["period"].astype(str) == latest]
+    waz = pd.to_numeric(w["waz"], errors="coerce") if "waz" in w else pd.Series(np.nan, index=w.index)
+    flagged = w["waz_flag"].astype(bool) if "waz_flag" in w else pd.Series(False, index=w.index)
+    parts = []
+    for masalah, hit in (("2T_rujuk", w["is_2t"].to_numpy(bool)),
+                         ("bb_u_sangat_kurang", ((waz < SEVERE_UNDERWEIGHT_Z) & ~flagged).to_numpy(bool))):
+        c = w[hit]
+        child = c["child_key"].astype("string")
+        family = c["family_key"].astype("string") if "family_key" in c else pd.Series(pd.NA, index=c.index,
+                                                                                        dtype="string")
+        posyandu = part_labels(c["posyandu"] if "posyandu" in c else pd.Series(pd.NA, index=c.index))
+        text = SHEET_WORDS[masalah][0]
+        parts.append(pd.DataFrame({
+            "unit_key": child, "family_key": family, "person_key": child,
+            "kelurahan_code": c["kelurahan_code"].astype("string"),
+            "rt": c["rt"].astype("string") if "rt" in c else pd.NA, "masalah": masalah,
+            "what_to_verify": [text.format(posyandu=p) for p in posyandu],
+            "source": "eppgbm"}))
+    return pd.concat(parts, ignore_index=True)[cols]
+
+
 def family_heads(pendataan_rt: pd.DataFrame, links: pd.DataFrame | None, dtsen_family: pd.DataFrame,
                  dtsen_member: pd.DataFrame | None = None) -> pd.DataFrame:
     """Who to name for each family on a worklist: the RT listing's head, else DTSEN's head.
