@@ -91,6 +91,7 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
         published,
         registers,
         survey_poverty,
+        transitions,
     )
     from analysis.estimates.suppression import suppress
     from analysis.linkage import reconcile, targeting
@@ -116,6 +117,8 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
         parts.append(local.stunting_local_rows(children[children["period"] == eppgbm_period], period,
                                                eppgbm_period))  # the kelurahan brief: posyandu, RT
         parts.append(eppgbm_checks.z_disagreement_rows(children, period))  # the app's own z-scores, checked
+        pairs = transitions.child_pairs(children)  # each child followed between rounds with a height
+        parts.append(transitions.transition_rows(pairs, period))
     if "eppgbm_bulanan" in tables and len(tables["eppgbm_bulanan"]):  # the monthly kelurahan report
         parts.append(monthly.monthly_rows(tables["eppgbm_bulanan"], period))
 
@@ -138,6 +141,8 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
     # Registers, the RT listing, programmes: reconciliation, targeting and the tracker.
     rt, rt_period = snapshot(tables.get("pendataan_rt"), period, accumulate_by="family_key")
     program, prog_period = snapshot(tables.get("program"), period, per="programme")
+    if children is not None:  # stunted in both rounds, reached by no programme: the restricted worklist
+        persistent = transitions.persistent_stunting_worklist(pairs, program, eppgbm_period)
     if family is not None:
         parts.append(registers.register_rows(family, period, fam_period))
         parts.append(coverage.dtsen_desil1_share_rows(parts[-1], period))
@@ -171,6 +176,8 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
         fam, out.verification_log = targeting.verified_family_frame(family, rt_v, links, tables.get("verifikasi"))
         heads = verification.family_heads(rt_v, links, family, members)
         out.worklist_input["tables"] = {**recon, "awaiting": verification.awaiting_rows(fam, heads)}
+        if children is not None:
+            out.worklist_input["tables"]["persistent_stunting"] = persistent
         if processed_dir is not None:
             from analysis.files import write_parquet
 
@@ -188,6 +195,12 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
                                               period, rt_period or fam_period))
         parts.append(local.extreme_totals_rows(fam, config.focus_kelurahan(), period,
                                                rt_period or fam_period))
+
+    if children is not None and out.worklist_input is None and processed_dir is not None and len(persistent):
+        # no DTSEN: the children's worklist alone
+        from analysis.estimates.store import load_identity
+
+        out.worklist_input = {"tables": persistent, "identity": load_identity(processed_dir)}
 
     # Official figures beside ours: config/published/<region>.csv and any published/ folder of the raw data
     raw_dir = read_json(Path(processed_dir) / "run_info.json").get("raw_dir") if processed_dir else None
