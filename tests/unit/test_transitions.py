@@ -128,3 +128,16 @@ def test_worklist_lists_persistent_stunting_reached_by_no_programme(children):
 
 def test_one_round_gives_no_pairs(children):
     assert child_pairs(children[children["period"] == "2024-02"]).empty
+
+
+def test_mean_change_per_kelurahan_is_svymean_on_the_trusted_pairs(children, rows):
+    # the same design through the survey estimator (R svymean without a design, areas as domains)
+    from analysis.estimation.survey import estimate_mean
+
+    pairs = child_pairs(children)
+    trusted = pairs[~pairs["height_fall"]]
+    ref = estimate_mean(trusted, "haz_change", by="kelurahan_code").set_index("kelurahan_code")
+    for kel in (K1, K2):
+        ours = rows.loc[("haz_mean_change", kel)]
+        for col in ("n", "estimate", "se", "ci_low", "ci_high"):
+            assert ours[col] == pytest.approx(ref.loc[kel, col], rel=1e-12), col

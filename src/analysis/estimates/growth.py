@@ -25,6 +25,10 @@ GROWTH_INDICATORS = {
 ZSCORES = {"haz": ("haz_flag", "haz"), "waz": ("waz_flag", "waz"), "whz": ("whz_flag", "whz")}
 #: WHO anthro's standard breakdowns beside ``total``: sex, age group, sex × age group
 BREAKDOWNS = ("sex", "age", ("sex", "age"))
+#: the levels that get WHO's breakdowns. A kelurahan's age and sex cells are a handful of children,
+#: hidden by the small-count rule almost everywhere, and their linked sums made the complementary
+#: suppression (estimates/suppression.py) run for minutes on the sample data.
+AGE_LEVELS = ("kota", "kecamatan")
 
 
 def who_design(round_df: pd.DataFrame) -> pd.DataFrame:
@@ -46,13 +50,24 @@ def who_design(round_df: pd.DataFrame) -> pd.DataFrame:
     return kept.assign(**extra)
 
 
+def _who_rows(design: pd.DataFrame, estimator, *, kelurahan_sex: bool = False, **kw) -> list[pd.DataFrame]:
+    """``total`` at every level; WHO's breakdowns at :data:`AGE_LEVELS`; sex per kelurahan if asked."""
+    out = [estimate_by_levels(design, estimator, source="eppgbm", **kw),
+           estimate_by_levels(design, estimator, source="eppgbm", breakdowns=BREAKDOWNS, levels=AGE_LEVELS, **kw)]
+    if kelurahan_sex:
+        out.append(estimate_by_levels(design, estimator, source="eppgbm", breakdowns=BREAKDOWNS[:1],
+                                      levels=("kelurahan",), **kw))
+    return [out[0]] + [o[o["breakdown"] != "total"] for o in out[1:]]
+
+
 def growth_rows(children: pd.DataFrame, period: str) -> pd.DataFrame:
     """WHO anthro's standard table for every round ≤ period, per kota, kecamatan and kelurahan.
 
     Stunting, severe stunting, wasting, underweight and overweight prevalence with CIs, and the
-    mean and SD of HAZ, WAZ and WHZ (indicators ``haz_mean``, ``haz_sd``, …), each by
-    ``breakdown`` ``total``, ``sex=1|2``, ``age=0-5`` … ``age=48-59`` and ``sex=1,age=0-5`` …
-    (:data:`BREAKDOWNS`); plus the exact counts ``stunting_count`` and ``children_measured``.
+    mean and SD of HAZ, WAZ and WHZ (indicators ``haz_mean``, ``haz_sd``, …): ``breakdown``
+    ``total`` at every level, and ``sex=1|2``, ``age=0-5`` … ``age=48-59``, ``sex=1,age=0-5`` …
+    (:data:`BREAKDOWNS`) for the kota and the kecamatan (:data:`AGE_LEVELS`); stunting by sex also
+    per kelurahan. Plus the exact counts ``stunting_count`` and ``children_measured``.
 
     Notes
     -----
@@ -78,20 +93,16 @@ def growth_rows(children: pd.DataFrame, period: str) -> pd.DataFrame:
     for data_period in rounds:
         round_df = children[children["period"] == data_period]
         design = who_design(round_df)
+
+        label = dict(period=period, data_period=data_period)
         for col, indicator in GROWTH_INDICATORS.items():
-            parts.append(estimate_by_levels(
-                design, estimate_proportion, y=col, indicator=indicator, period=period,
-                data_period=data_period, method=f"direct:{est['ci_method']}", source="eppgbm",
-                breakdowns=BREAKDOWNS, ci_method=est["ci_method"], alpha=est["alpha"], dof=est["dof"],
-            ))
+            parts += _who_rows(design, estimate_proportion, **label, kelurahan_sex=col == "is_stunted", y=col, indicator=indicator,
+                              method=f"direct:{est['ci_method']}", ci_method=est["ci_method"],
+                              alpha=est["alpha"], dof=est["dof"])
         for z, (_, prefix) in ZSCORES.items():
-            parts.append(estimate_by_levels(
-                design, estimate_mean, y=f"{z}_ok", indicator=f"{prefix}_mean", period=period,
-                data_period=data_period, method="direct:wald", source="eppgbm", unit="z",
-                breakdowns=BREAKDOWNS, alpha=est["alpha"], dof=est["dof"]))
-            parts.append(estimate_by_levels(
-                design, zscore_sd, y=f"{z}_ok", indicator=f"{prefix}_sd", period=period,
-                data_period=data_period, method="sd", source="eppgbm", unit="z", breakdowns=BREAKDOWNS))
+            parts += _who_rows(design, estimate_mean, **label, y=f"{z}_ok", indicator=f"{prefix}_mean", method="direct:wald",
+                              unit="z", alpha=est["alpha"], dof=est["dof"])
+            parts += _who_rows(design, zscore_sd, **label, y=f"{z}_ok", indicator=f"{prefix}_sd", method="sd", unit="z")
         parts.append(count_rows(round_df, "is_stunted", indicator="stunting_count", period=period,
                                 data_period=data_period, source="eppgbm"))
         # children with a usable (unflagged) HAZ: the denominator of the stunting prevalence
