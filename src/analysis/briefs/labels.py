@@ -100,6 +100,21 @@ INDICATORS: dict[str, Pair] = {
                               "families off the list (moved away/died)"),
     "extreme_families_not_found": ("keluarga tidak ditemukan saat verifikasi",
                                    "families not found at the verification visit"),
+    # WHO anthro's standard table and each child followed (issue 16)
+    "overweight": ("gizi lebih (BB/TB > +2 SD)", "overweight"),
+    "haz_mean": ("rata-rata z TB/U", "mean height-for-age z"),
+    "waz_mean": ("rata-rata z BB/U", "mean weight-for-age z"),
+    "whz_mean": ("rata-rata z BB/TB", "mean weight-for-height z"),
+    "haz_sd": ("simpangan baku z TB/U", "SD of height-for-age z"),
+    "waz_sd": ("simpangan baku z BB/U", "SD of weight-for-age z"),
+    "whz_sd": ("simpangan baku z BB/TB", "SD of weight-for-height z"),
+    "stunting_incidence": ("stunting baru (tidak stunting sebelumnya, kini stunting)",
+                           "new stunting (not stunted before, stunted now)"),
+    "stunting_recovery": ("keluar dari stunting (stunting sebelumnya, kini tidak)",
+                          "recovery from stunting (stunted before, not now)"),
+    "haz_mean_change": ("rata-rata perubahan z TB/U", "mean change in height-for-age z"),
+    "height_fall_pairs": ("pasangan pengukuran dengan tinggi turun (kesalahan ukur)",
+                          "measurement pairs with a falling height (measurement error)"),
 }
 SUBJECTS: dict[str, Pair] = {  # the subject of a prevalence sentence; {label} = indicator label
     "default": ("Prevalensi {label}", "{Label} prevalence"),
@@ -123,6 +138,11 @@ NOTES: dict[str, Pair] = {  # labels stored in the estimates table's `note` (Ind
     "diinput sebelum akhir bulan": ("diinput sebelum akhir bulan", "entered before the month ended"),
 }
 HEADERS: dict[str, Pair] = {
+    "followed_not_stunted": ("Tidak stunting sebelumnya", "Not stunted before"),
+    "followed_stunted": ("Stunting sebelumnya", "Stunted before"),
+    "incidence_ci": ("Stunting baru % (IK 95%)", "New stunting % (95% CI)"),
+    "recovery_ci": ("Keluar dari stunting % (IK 95%)", "Recovery % (95% CI)"),
+    "haz_change": ("Perubahan rata-rata z TB/U", "Mean change in HAZ"),
     "area_name": ("Wilayah", "Area"), "kecamatan": ("Kecamatan", "Kecamatan"),
     "kelurahan": ("Kelurahan", "Kelurahan"), "indicator": ("Indikator", "Indicator"),
     "period": ("Periode", "Period"), "data_period": ("Periode data", "Data period"),
@@ -220,6 +240,35 @@ SAE_COLUMNS: dict[str, Pair] = {  # Fay-Herriot diagnostics per kelurahan, in th
 }
 
 TEXT: dict[str, Pair] = {
+    # growth monitoring (issue 16)
+    "h_growth": ("Pemantauan pertumbuhan", "Growth monitoring"),
+    "age_profile_title": ("Prevalensi stunting per kelompok umur, {period}", "Stunting prevalence by age group, {period}"),
+    "age_profile_x": ("Umur (bulan)", "Age (months)"),
+    "age_profile_note": (
+        "Stunting per kelompok umur WHO. 1.000 hari pertama kehidupan berakhir pada umur 24 bulan: "
+        "kelompok umur tempat stunting mulai naik menunjukkan kapan intervensi harus datang.",
+        "Stunting by WHO age group. The first 1,000 days end at 24 months of age: the age group where "
+        "stunting starts to rise shows when interventions must come."),
+    "first_1000_days": ("1.000 hari pertama", "first 1,000 days"),
+    "h_transitions": ("Balita yang diikuti antar-putaran", "Children followed between rounds"),
+    "transitions_note": (
+        "Balita yang diukur tinggi badannya pada putaran {before} dan {now}, dihubungkan menurut "
+        "identitasnya. Stunting baru: dari balita yang tidak stunting pada {before}, persentase yang "
+        "stunting pada {now}. Keluar dari stunting: dari balita stunting pada {before}, persentase yang "
+        "tidak lagi stunting. IK 95% Wilson. {falls} pasangan pengukuran dengan tinggi badan turun lebih "
+        "dari {fall_cm} cm tidak dihitung (kesalahan ukur).",
+        "Children whose height was measured in both the {before} and {now} rounds, linked by identity. "
+        "New stunting: of the children not stunted in {before}, the percentage stunted in {now}. "
+        "Recovery: of the children stunted in {before}, the percentage no longer stunted. Wilson 95% CI. "
+        "{falls} measurement pairs whose height fell by more than {fall_cm} cm are left out (measurement error)."),
+    "h_skdn_trend": ("Partisipasi penimbangan dan kenaikan berat badan", "Weighing participation and weight gain"),
+    "skdn_d_s_title": ("Partisipasi penimbangan D/S per kelurahan", "Weighing participation D/S by kelurahan"),
+    "skdn_n_d_title": ("Balita naik berat badan N/D' per kelurahan", "Children gaining weight N/D' by kelurahan"),
+    "worklist_persistent_stunting": (
+        "Balita stunting pada putaran {before} dan kini, belum menerima program apa pun; "
+        "pastikan rujukan ke puskesmas dan program bantuan keluarga.",
+        "Child stunted in the {before} round and now, reached by no programme; make sure of a "
+        "referral to the puskesmas and of family assistance."),
     # words used across the briefs
     "city": ("Kota", "City"), "target": ("Target", "Target"), "source": ("Sumber", "Source"),
     "ci95": ("IK 95%", "95% CI"), "figure": ("Gambar", "Figure"), "table": ("Tabel", "Table"),
@@ -520,6 +569,7 @@ PLOT_TEXT: dict[str, Pair] = {  # words of the figures and their alt texts
     "unreliable": ("tidak andal", "unreliable"), "caution": ("hati-hati", "use with caution"),
     "only": ("hanya {x}", "{x} only"), "highest": ("tertinggi", "highest"), "lowest": ("terendah", "lowest"),
     "refs": ("garis acuan", "reference lines"),
+    "age_profile": ("Diagram titik per kelompok umur dengan IK 95%", "Dot chart by age group with 95% CIs"),
     "forest": ("Diagram titik dengan interval kepercayaan 95% untuk",
                "Dot plot with 95% confidence intervals for"),
     "rows": ("baris", "rows"), "trend": ("Tren", "Trend"), "bars": ("Diagram batang", "Bar chart"),

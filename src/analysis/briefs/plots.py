@@ -393,6 +393,70 @@ def burndown_plot(points: pd.DataFrame, start, deadline, today, title: str = "",
     return fig
 
 
+def age_profile_plot(df: pd.DataFrame, age_col: str, ages: Sequence[str], est: str = "estimate",
+                     low: str = "ci_low", high: str = "ci_high", group: str | None = None,
+                     title: str = "", xlabel: str | None = None, ylabel: str | None = None,
+                     band: tuple[str, str, str] | None = None, source_note: str = "",
+                     lang: str = "id") -> Figure:
+    """A prevalence by age group, one series per group, each point with its 95% CI.
+
+    Parameters
+    ----------
+    df
+        One row per age group (and group); proportions 0–1.
+    age_col
+        Column holding the age group label (one of ``ages``).
+    ages
+        The age groups in order, left to right (e.g. WHO's "0-5" … "48-59").
+    est, low, high
+        Columns: estimate and CI bounds.
+    group
+        Column with the series name (e.g. the sex); ``None`` for one series.
+    title, xlabel, ylabel, source_note
+        Title, axis labels and source line (required).
+    band
+        ``(first age, last age, label)``: a shaded span over those groups (the first 1,000 days).
+    lang
+        ``"id"`` or ``"en"``: number format and words.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        With ``fig._alt_text``.
+    """
+    set_theme()
+    _check_cols(df, [age_col, est, low, high] + ([group] if group else []), "age_profile_plot")
+    t = _TEXT[narrative._check_lang(lang)]
+    pos = {a: i for i, a in enumerate(ages)}
+    data = df[df[age_col].isin(pos)].assign(_x=lambda d: d[age_col].map(pos))
+    fig, ax = plt.subplots(figsize=(FIG_WIDTH_IN, 3.6))
+    if band is not None:
+        ax.axvspan(pos[band[0]] - 0.45, pos[band[1]] + 0.45, color="#eeeeee", zorder=0, label=band[2])
+    groups = [(None, data)] if group is None else list(data.groupby(group, sort=False))
+    width = 0.5 / max(len(groups), 1)
+    described = []
+    for i, (name, part) in enumerate(groups):
+        part = part.sort_values("_x")
+        x = part["_x"].to_numpy(float) + (i - (len(groups) - 1) / 2) * width
+        colour = PALETTE[i % len(PALETTE)]
+        values = part[est].astype(float).to_numpy()
+        ax.vlines(x, part[low].astype(float), part[high].astype(float), color=colour, linewidth=2, zorder=2)
+        ax.plot(x, values, marker="o", color=colour, linewidth=1, zorder=3,
+                label=t["estimate"] + f" ({t['ci']})" if name is None else str(name))
+        who = "" if name is None else f"{name}: "
+        described.append(who + ", ".join(f"{a} {_fmt(v, True, lang)}"
+                                          for a, v in zip(part[age_col], values, strict=True)))
+    ax.set_xticks(range(len(ages)), list(ages))
+    ax.set_xlim(-0.6, len(ages) - 0.4)
+    ax.set_xlabel(xlabel or "")
+    ax.set_ylabel(_unit_label(ylabel, t["percent"], True))
+    ax.yaxis.set_major_formatter(PercentFormatter(lang))
+    ax.set_ylim(bottom=0)
+    ax.legend(frameon=False, loc="upper left", ncol=3)
+    alt = f"{title}. {t['age_profile']}: " + "; ".join(described) + "."
+    return _finish(fig, ax, title, _source(source_note, lang), alt)
+
+
 def bar_counts(df: pd.DataFrame, label_col: str, count_col: str, title: str = "",
                xlabel: str | None = None, source_note: str = "", lang: str = "id",
                display_col: str | None = None, colour: str = ESTIMATE_COLOUR,

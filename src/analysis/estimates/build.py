@@ -93,6 +93,7 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
         registers,
         skdn,
         survey_poverty,
+        transitions,
     )
     from analysis.estimates.suppression import suppress
     from analysis.linkage import reconcile, targeting
@@ -123,6 +124,8 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
         ours = skdn.skdn_rows(children, period)  # growth monitoring (SKDN), every month
         parts += [ours, skdn.skdn_app_rows(children, period),
                   skdn.skdn_report_rows(tables.get("eppgbm_bulanan"), ours, period)]
+        pairs = transitions.child_pairs(children)  # each child followed between rounds with a height
+        parts.append(transitions.transition_rows(pairs, period))
     if "eppgbm_bulanan" in tables and len(tables["eppgbm_bulanan"]):  # the monthly kelurahan report
         parts.append(monthly.monthly_rows(tables["eppgbm_bulanan"], period))
 
@@ -145,6 +148,8 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
     # Registers, the RT listing, programmes: reconciliation, targeting and the tracker.
     rt, rt_period = snapshot(tables.get("pendataan_rt"), period, accumulate_by="family_key")
     program, prog_period = snapshot(tables.get("program"), period, per="programme")
+    if children is not None:  # stunted in both rounds, reached by no programme: the restricted worklist
+        persistent = transitions.persistent_stunting_worklist(pairs, program, eppgbm_period)
     if family is not None:
         parts.append(registers.register_rows(family, period, fam_period))
         parts.append(coverage.dtsen_desil1_share_rows(parts[-1], period))
@@ -198,16 +203,17 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
         parts.append(local.extreme_totals_rows(fam, config.focus_kelurahan(), period,
                                                rt_period or fam_period))
 
-    if children is not None:  # children with 2T or below -3 SD, for the posyandu cadre
+    if children is not None:  # the posyandu cadre's children: 2T, below -3 SD, stunted twice with no programme
         from analysis.linkage.verification import growth_worklist_rows
 
-        if out.worklist_input is None and processed_dir is not None:
+        if out.worklist_input is None and processed_dir is not None:  # no DTSEN: the children's lists alone
             from analysis.estimates.store import load_identity
 
             out.worklist_input = {"tables": {}, "identity": load_identity(processed_dir)}
         if out.worklist_input is not None:
             out.worklist_input["tables"] = {**out.worklist_input["tables"],
-                                            "growth": growth_worklist_rows(children, period)}
+                                            "growth": growth_worklist_rows(children, period),
+                                            "persistent_stunting": persistent}
 
     # Official figures beside ours: config/published/<region>.csv and any published/ folder of the raw data
     raw_dir = read_json(Path(processed_dir) / "run_info.json").get("raw_dir") if processed_dir else None

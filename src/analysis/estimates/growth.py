@@ -1,4 +1,4 @@
-"""Child growth rows of the estimates table (e-PPGBM): prevalence per round, counts, change between rounds."""
+"""Child growth rows of the estimates table (e-PPGBM): WHO anthro's standard table per round, counts, change."""
 
 from __future__ import annotations
 
@@ -19,30 +19,90 @@ GROWTH_INDICATORS = {
     "is_severely_stunted": "severe_stunting",
     "is_wasted": "wasting",
     "is_underweight": "underweight",
+    "is_overweight": "overweight",
 }
+#: z-score column → (flag column, indicator prefix): mean z and SD of each index
+ZSCORES = {"haz": ("haz_flag", "haz"), "waz": ("waz_flag", "waz"), "whz": ("whz_flag", "whz")}
+#: WHO anthro's standard breakdowns beside ``total``: sex, age group, sex × age group
+BREAKDOWNS = ("sex", "age", ("sex", "age"))
+#: the levels that get WHO's breakdowns. A kelurahan's age and sex cells are a handful of children,
+#: hidden by the small-count rule almost everywhere, and their linked sums made the complementary
+#: suppression (estimates/suppression.py) run for minutes on the sample data.
+AGE_LEVELS = ("kota", "kecamatan")
+
+
+def who_design(round_df: pd.DataFrame) -> pd.DataFrame:
+    """The children of one round as WHO anthro's ``anthro_prevalence`` sees them.
+
+    Rows with an age above 1826 days are left out (anthro: "age > 1826 days ... excluded for the
+    prevalence computation"); every other row stays in the design, its outcome missing where the
+    z-score is missing or flagged (outside the domain, not outside the design: it counts in n − 1
+    degrees of freedom). Adds ``age`` (:func:`~analysis.measures.anthropometry.who_age_group`,
+    as text) and ``haz_ok``/``waz_ok``/``whz_ok`` (the z-score, flagged values missing).
+    """
+    from analysis.measures.anthropometry import MAX_AGE_DAYS, who_age_group
+
+    age = pd.to_numeric(round_df["age_days"], errors="coerce")
+    kept = round_df[~(age > MAX_AGE_DAYS)]
+    extra = {"age": np.asarray(who_age_group(kept["age_days"]).astype(object))}
+    for z, (flag, _) in ZSCORES.items():
+        extra[f"{z}_ok"] = kept[z].where(~kept[flag].astype(bool))
+    return kept.assign(**extra)
+
+
+def _who_rows(design: pd.DataFrame, estimator, *, kelurahan_sex: bool = False, **kw) -> list[pd.DataFrame]:
+    """``total`` at every level; WHO's breakdowns at :data:`AGE_LEVELS`; sex per kelurahan if asked."""
+    out = [estimate_by_levels(design, estimator, source="eppgbm", **kw),
+           estimate_by_levels(design, estimator, source="eppgbm", breakdowns=BREAKDOWNS, levels=AGE_LEVELS, **kw)]
+    if kelurahan_sex:
+        out.append(estimate_by_levels(design, estimator, source="eppgbm", breakdowns=BREAKDOWNS[:1],
+                                      levels=("kelurahan",), **kw))
+    return [out[0]] + [o[o["breakdown"] != "total"] for o in out[1:]]
 
 
 def growth_rows(children: pd.DataFrame, period: str) -> pd.DataFrame:
-    """Stunting, severe stunting, wasting and underweight with CIs for every round ≤ period.
+    """WHO anthro's standard table for every round ≤ period, per kota, kecamatan and kelurahan.
 
+    Stunting, severe stunting, wasting, underweight and overweight prevalence with CIs, and the
+    mean and SD of HAZ, WAZ and WHZ (indicators ``haz_mean``, ``haz_sd``, …): ``breakdown``
+    ``total`` at every level, and ``sex=1|2``, ``age=0-5`` … ``age=48-59``, ``sex=1,age=0-5`` …
+    (:data:`BREAKDOWNS`) for the kota and the kecamatan (:data:`AGE_LEVELS`); stunting by sex also
+    per kelurahan. Plus the exact counts ``stunting_count`` and ``children_measured``.
+
+    Notes
+    -----
     e-PPGBM is a near-census of the children weighed: counts are exact; the rate's CI treats the
-    children as a sample of the process that generates stunting (each child its own unit, logit CI),
-    the interpretation WHO anthro uses for surveillance data without a design.
+    children as a sample of the process that generates stunting (each child its own unit, logit CI
+    on n − 1 degrees of freedom of the whole round, the domains estimated on the full design), the
+    interpretation WHO anthro's ``anthro_prevalence`` uses without cluster, strata or weights. The
+    round is anthro's input (:func:`who_design`); age groups and cut-offs are anthro's (< −2, < −3,
+    WHZ > +2 for overweight; oedema counts as < −3 for wasting and underweight, not overweight).
+    One deliberate difference: at a prevalence of exactly 0 or 1 anthro reports the interval
+    [0, 0] or [1, 1], we report the Korn-Graubard bound (DOMAIN.md §8).
+
+    References
+    ----------
+    WHO (2019). anthro R package, ``R/prevalence.R`` and ``R/prevalence-simple.R``.
     """
-    from analysis.estimation.survey import estimate_proportion
+    from analysis.estimation.survey import estimate_mean, estimate_proportion
+    from analysis.measures.anthropometry import zscore_sd
 
     est = config.settings()["estimation"]
     parts = []
     rounds = sorted(p for p in children["period"].dropna().unique() if p <= period)
     for data_period in rounds:
         round_df = children[children["period"] == data_period]
+        design = who_design(round_df)
+
+        label = dict(period=period, data_period=data_period)
         for col, indicator in GROWTH_INDICATORS.items():
-            parts.append(estimate_by_levels(
-                round_df, estimate_proportion, y=col, indicator=indicator, period=period,
-                data_period=data_period, method=f"direct:{est['ci_method']}", source="eppgbm",
-                breakdowns=["sex"] if col == "is_stunted" else (),
-                ci_method=est["ci_method"], alpha=est["alpha"], dof=est["dof"],
-            ))
+            parts += _who_rows(design, estimate_proportion, **label, kelurahan_sex=col == "is_stunted", y=col, indicator=indicator,
+                              method=f"direct:{est['ci_method']}", ci_method=est["ci_method"],
+                              alpha=est["alpha"], dof=est["dof"])
+        for z, (_, prefix) in ZSCORES.items():
+            parts += _who_rows(design, estimate_mean, **label, y=f"{z}_ok", indicator=f"{prefix}_mean", method="direct:wald",
+                              unit="z", alpha=est["alpha"], dof=est["dof"])
+            parts += _who_rows(design, zscore_sd, **label, y=f"{z}_ok", indicator=f"{prefix}_sd", method="sd", unit="z")
         parts.append(count_rows(round_df, "is_stunted", indicator="stunting_count", period=period,
                                 data_period=data_period, source="eppgbm"))
         # children with a usable (unflagged) HAZ: the denominator of the stunting prevalence

@@ -163,21 +163,29 @@ def to_estimate_rows(result: pd.DataFrame, *, level: str, area_col: str | None, 
 
 def estimate_by_levels(data: pd.DataFrame, estimator, *, indicator: str, period: str, data_period: str,
                        method: str, source: str, unit: str = "proportion",
-                       breakdowns: Iterable[str] = (), **kwargs) -> pd.DataFrame:
-    """Run ``estimator(data, by=...)`` for kota, kecamatan and kelurahan, and each breakdown column.
+                       breakdowns: Iterable[str | tuple[str, ...]] = (),
+                       levels: Iterable[str] | None = None, **kwargs) -> pd.DataFrame:
+    """Run ``estimator(data, by=...)`` for kota, kecamatan and kelurahan, and each breakdown.
 
-    ``kwargs`` go to the estimator; the other parameters label the rows (:func:`to_estimate_rows`).
+    A breakdown is a column (``"sex"`` → ``sex=1``) or a tuple of columns (``("sex", "age")`` →
+    ``sex=1,age=0-5``). ``levels``: some of :data:`LEVELS` (default all). ``kwargs`` go to the
+    estimator; the other parameters label the rows (:func:`to_estimate_rows`).
     """
     parts = []
     for level, area_col in LEVELS.items():
+        if levels is not None and level not in levels:
+            continue
         by = [] if area_col is None else [area_col]
         res = estimator(data, by=by or None, **kwargs)
         parts.append(to_estimate_rows(res, level=level, area_col=area_col, indicator=indicator,
                                       period=period, data_period=data_period, method=method,
                                       source=source, unit=unit))
-        for col in breakdowns:
-            res = estimator(data, by=[*by, col], **kwargs)
-            label = col + "=" + res[col].astype(str)
+        for bd in breakdowns:
+            cols = [bd] if isinstance(bd, str) else list(bd)
+            res = estimator(data, by=[*by, *cols], **kwargs)
+            label = res[cols[0]].astype(str).radd(cols[0] + "=")
+            for c in cols[1:]:
+                label = label + "," + c + "=" + res[c].astype(str)
             parts.append(to_estimate_rows(res, level=level, area_col=area_col, indicator=indicator,
                                           period=period, data_period=data_period, method=method,
                                           source=source, unit=unit, breakdown=label))

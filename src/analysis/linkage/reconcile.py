@@ -702,7 +702,9 @@ def verification_worklists(tables: Mapping[str, pd.DataFrame] | pd.DataFrame, id
     ----------
     tables
         The dict from :func:`reconciliation_tables` (its ``conflicts`` and ``extreme_mismatch``
-        are used; ``awaiting`` and ``growth``, from :mod:`analysis.linkage.verification`, when present), or one DataFrame with columns ``kelurahan_code``, ``what_to_verify`` and keys
+        are used; ``awaiting`` and ``growth`` from :mod:`analysis.linkage.verification`, and
+        ``persistent_stunting`` from :mod:`analysis.estimates.transitions`, when present), or one
+        DataFrame with columns ``kelurahan_code``, ``what_to_verify`` and keys
         (``source_key``/``person_key``, ``name_key``, ``family_key``).
     identity
         Restricted lookup ``key`` → ``nama`` and, when present, ``nik``, ``no_kk``, ``alamat``,
@@ -750,6 +752,9 @@ def verification_worklists(tables: Mapping[str, pd.DataFrame] | pd.DataFrame, id
         if tables.get("growth") is not None and len(tables["growth"]):
             # Children with 2T or below -3 SD weight-for-age, for the posyandu cadre (issue 16).
             rows = pd.concat([rows, tables["growth"]], ignore_index=True)
+        if tables.get("persistent_stunting") is not None and len(tables["persistent_stunting"]):
+            # Children stunted in two rounds running whom no programme reaches (estimates.transitions).
+            rows = pd.concat([rows, tables["persistent_stunting"]], ignore_index=True)
     _require(rows, ["kelurahan_code", "what_to_verify"], "worklist rows")
     for col in ("masalah", "source", "source_key", "person_key", "name_key", "family_key", "rt",
                 "source_file", "source_row", "candidate_family_key", "unit_key"):

@@ -24,7 +24,11 @@ Rules (DOMAIN.md §6), in the order they are applied:
    cut-offs. Flagged z-scores are kept in ``haz``/``waz``/``whz`` but the ``is_*`` indicators
    and categories are missing for them (excluded from prevalence).
 6. Oedema: WAZ and WHZ missing, but the child counts below −3 SD: ``is_wasted`` and
-   ``is_underweight`` True, categories "gizi buruk" and "sangat kurang".
+   ``is_underweight`` True, categories "gizi buruk" and "sangat kurang"; ``is_overweight``
+   (WHZ > +2) False, the child still in its denominator (WHO anthro's ``zwfl_aux`` = −3.1).
+
+WHO anthro's standard breakdown by age (:func:`who_age_group`) and its z-score SD
+(:func:`zscore_sd`) live here too, beside the z-scores they summarise.
 """
 
 from __future__ import annotations
@@ -45,6 +49,10 @@ __all__ = [
     "KATEGORI_BB_U",
     "KATEGORI_TB_U",
     "MAX_AGE_DAYS",
+    "AGE_GROUPS",
+    "AGE_GROUP_BREAKS",
+    "who_age_group",
+    "zscore_sd",
     "WFH_RANGE_CM",
     "WFL_RANGE_CM",
     "categorise_bb_tb",
@@ -60,6 +68,9 @@ __all__ = [
 
 DAYS_PER_MONTH = 30.4375
 MAX_AGE_DAYS = 1826  # last row of the age tables; z only below 60 months
+#: WHO anthro's age groups (``anthro_age_groups``): months = age_days / 30.4375, right-open bins
+AGE_GROUP_BREAKS = (0, 6, 12, 24, 36, 48, 60)
+AGE_GROUPS = ("0-5", "6-11", "12-23", "24-35", "36-47", "48-59")
 HEIGHT_FROM_DAYS = 731  # length below, height from
 POSITION_ADJUST_CM = 0.7
 WFL_RANGE_CM = (45.0, 110.0)
@@ -643,8 +654,9 @@ def compute_zscores(df: pd.DataFrame) -> pd.DataFrame:
           flagged values are kept);
         - ``haz_flag``, ``waz_flag``, ``whz_flag`` (bool): WHO implausible-value flags;
         - ``is_stunted`` (HAZ < −2), ``is_severely_stunted`` (HAZ < −3), ``is_wasted``
-          (WHZ < −2 or oedema), ``is_underweight`` (WAZ < −2 or oedema): pandas nullable
-          booleans, ``<NA>`` where the z-score is missing or flagged;
+          (WHZ < −2 or oedema), ``is_underweight`` (WAZ < −2 or oedema), ``is_overweight``
+          (WHZ > +2; oedema: False): pandas nullable booleans, ``<NA>`` where the z-score is
+          missing or flagged;
         - ``kategori_tb_u``, ``kategori_bb_u``, ``kategori_bb_tb``: ordered categoricals with
           the Permenkes 2/2020 labels, missing where the z-score is missing or flagged.
 
@@ -788,6 +800,7 @@ def compute_zscores(df: pd.DataFrame) -> pd.DataFrame:
         is_sev_stunted = _nullable(haz_ok < -3.0, np.isnan(haz_ok))
         is_wasted = _nullable((whz_ok < -2.0) | oedema_whz, np.isnan(whz_ok) & ~oedema_whz)
         is_underweight = _nullable((waz_ok < -2.0) | oedema_waz, np.isnan(waz_ok) & ~oedema_waz)
+        is_overweight = _nullable((whz_ok > 2.0) & ~oedema_whz, np.isnan(whz_ok) & ~oedema_whz)
 
     # Save outputs.
     new = {
@@ -803,6 +816,7 @@ def compute_zscores(df: pd.DataFrame) -> pd.DataFrame:
         "is_severely_stunted": is_sev_stunted,
         "is_wasted": is_wasted,
         "is_underweight": is_underweight,
+        "is_overweight": is_overweight,
         "kategori_tb_u": categorise_tb_u(haz_ok),
         "kategori_bb_u": categorise_bb_u(waz_ok, oedema_waz),
         "kategori_bb_tb": categorise_bb_tb(whz_ok, oedema_whz),
@@ -810,3 +824,65 @@ def compute_zscores(df: pd.DataFrame) -> pd.DataFrame:
     # pandas copy-on-write: the result shares nothing writable with ``df`` (a true copy as soon
     # as either side is written); the new arrays are ours alone, so they are wrapped, not copied.
     return df.assign(**{k: pd.Series(v, index=df.index, copy=False) for k, v in new.items()})
+
+
+def who_age_group(age_days) -> pd.Categorical:
+    """WHO anthro's age group of each child: "0-5", "6-11", "12-23", "24-35", "36-47", "48-59".
+
+    Parameters
+    ----------
+    age_days
+        Age in days (unrounded, as measured); missing allowed.
+
+    Returns
+    -------
+    pandas.Categorical
+        Categories :data:`AGE_GROUPS`; missing for a missing age or 60 months and over.
+
+    Notes
+    -----
+    Months = age_days / 30.4375 on the full-precision age, cut into right-open bins
+    [0, 6), [6, 12), [12, 24), [24, 36), [36, 48), [48, 60): R ``cut(..., right = FALSE)`` as in
+    ``anthro:::anthro_age_groups``.
+
+    References
+    ----------
+    WHO (2019). anthro R package, ``R/utils.R`` (``anthro_age_groups``).
+    """
+    months = np.asarray(age_days, dtype=float) / DAYS_PER_MONTH
+    with np.errstate(invalid="ignore"):
+        codes = np.searchsorted(np.asarray(AGE_GROUP_BREAKS, dtype=float), months, side="right") - 1
+        codes = np.where(np.isnan(months) | (months < 0) | (codes >= len(AGE_GROUPS)), -1, codes)
+    return pd.Categorical.from_codes(codes, categories=list(AGE_GROUPS))
+
+
+def zscore_sd(data: pd.DataFrame, y: str, by: str | list[str] | None = None) -> pd.DataFrame:
+    """Standard deviation of a z-score per domain, as WHO anthro reports it (``*_stdev``).
+
+    Parameters
+    ----------
+    data
+        One row per child.
+    y
+        The z-score column, flagged values already missing.
+    by
+        Column(s) defining domains; None for one row.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ``by`` columns, ``n`` (children with a value) and ``estimate`` (the SD); domains with
+        fewer than two values have a missing SD.
+
+    Notes
+    -----
+    The unweighted sample SD (denominator n − 1) of the non-missing values, R ``sd(x)`` as in
+    anthro's simple design (no cluster, strata or weights).
+    """
+    by = [by] if isinstance(by, str) else list(by or [])
+    values = pd.to_numeric(data[y], errors="coerce").astype(float)
+    if not by:
+        return pd.DataFrame({"n": [int(values.notna().sum())], "estimate": [values.std(ddof=1)]})
+    g = values.groupby([data[c] for c in by], observed=True, dropna=True)
+    out = pd.DataFrame({"n": g.count(), "estimate": g.std(ddof=1)}).reset_index()
+    return out[out["n"] > 0].reset_index(drop=True)

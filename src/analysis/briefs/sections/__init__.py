@@ -16,6 +16,7 @@ One small module per topic, so a reader finds a section where its figures are na
 - :mod:`.areas`: the kecamatan / kelurahan tables and the ranking;
 - :mod:`.stunting`: forest plot and trend;
 - :mod:`.maps`: desa/kelurahan maps of stunting and extreme-poor families (ranked charts without boundaries);
+- :mod:`.growth`: growth monitoring (age profile, children followed, SKDN trend);
 - :mod:`.comparison`: figures beside those of the previous rakor;
 - :mod:`.poverty`: direct estimates, small-area estimates, focus kelurahan, SAE annex;
 - :mod:`.linkage`: reconciliation, convergence, programme targeting;
@@ -41,6 +42,7 @@ from analysis.briefs.sections.context import (
     make_context,
 )
 from analysis.briefs.sections.countdown import hundred_days, timeliness
+from analysis.briefs.sections.growth import growth_monitoring
 from analysis.briefs.sections.kelurahan import (
     extreme_by_rt,
     kelurahan_footer,
@@ -67,8 +69,9 @@ from analysis.briefs.sections.stunting import forest_plot, trend
 __all__ = [
     "BriefContext", "load_estimates", "load_manifest", "make_context",
     "header", "headlines", "kelurahan_table", "kecamatan_table", "kelurahan_ranking", "area_table",
-    "forest_plot", "trend", "area_maps", "since_previous", "poverty_section", "side_by_side", "small_area", "focus_tracker",
-    "reconciliation", "convergence", "targeting", "data_quality", "hundred_days", "timeliness", "methods", "sae_annex", "footer",
+    "forest_plot", "trend", "area_maps", "growth_monitoring", "since_previous", "poverty_section", "side_by_side",
+    "small_area", "focus_tracker", "reconciliation", "convergence", "targeting", "data_quality", "hundred_days",
+    "timeliness", "methods", "sae_annex", "footer",
     "make_kelurahan_context", "kelurahan_header", "kelurahan_stunting", "stunting_by_part", "extreme_by_rt",
     "kelurahan_programmes", "this_week", "kelurahan_footer",
 ]
