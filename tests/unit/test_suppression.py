@@ -216,3 +216,18 @@ def test_no_published_row_reveals_a_small_count(data, min_cell):
     table = _random_table(data, min_cell)
     published = published_estimates(suppress(table, min_cell), min_cell)
     assert revealed_small_counts(published, min_cell) == []
+
+
+def test_a_mean_z_of_fewer_than_min_cell_children_is_hidden_with_its_n():
+    est = _table([
+        _row("haz_mean", "64.74.01", -1.234, n=3, unit="z", source="eppgbm", method="direct:mean",
+             breakdown="sex=1,age=48-59"),
+        _row("haz_mean", "64.74.02", -0.9, n=40, unit="z", source="eppgbm", method="direct:mean",
+             breakdown="sex=1,age=48-59"),
+        _row("haz_mean", "64.74.03", -0.5, n=2, unit="z", source="susenas", method="direct:mean"),
+    ])
+    out = published_estimates(suppress(est, min_cell=5), min_cell=5).set_index("area_code")
+    assert np.isnan(out.loc["64.74.01", "estimate"]) and np.isnan(out.loc["64.74.01", "n"])
+    assert out.loc["64.74.01", "note"] == "<5"
+    assert out.loc["64.74.02", "estimate"] == -0.9 and out.loc["64.74.02", "n"] == 40
+    assert out.loc["64.74.03", "estimate"] == -0.5  # survey rows follow the RSE rule instead

@@ -399,6 +399,12 @@ def plan_suppression(est: pd.DataFrame, min_cell: int | None = None) -> _Plan:
     primary = np.array([any(protected.get(c) == "primary" for c in cells) for cells in est_cells], dtype=bool)
     hide_n = np.array([c is not None and c in protected for c in n_cell], dtype=bool)
     hidden |= forced.to_numpy()
+    # A mean or SD of 1 … min_cell − 1 children is (nearly) their own values: hidden with its n.
+    n = pd.to_numeric(est["n"], errors="coerce").to_numpy(dtype=float)
+    few = register & (est["unit"].astype(str) == "z").to_numpy() & (n >= 1) & (n < m)
+    hidden |= few
+    primary |= few
+    hide_n |= few
     hidden = _hide_differences(est, hidden)
     survey = ~register & (est["source"].astype(str) == "susenas").to_numpy()
     return _Plan(hidden, primary, hide_n, survey)
