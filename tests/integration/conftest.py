@@ -45,4 +45,4 @@ def pipeline_run(tmp_path_factory) -> dict[str, Path]:
     periods = [p for p in reports.iterdir() if p.is_dir() and not p.name.startswith(".")]
     assert len(periods) == 1, [p.name for p in reports.iterdir()]
     return {"raw": raw, "processed": processed, "reports": reports, "report": periods[0],
-            "stderr": proc.stderr, "env": key}
+            "stderr": proc.stderr, "env": key, "rakor_date": RAKOR_DATE}

@@ -331,7 +331,8 @@ def test_a_run_killed_in_each_stage_leaves_the_previous_outputs_intact(pipeline_
     before_processed, before_report = _tree(processed), _tree(out)
     assert before_processed and before_report
     base = ["run", "--raw", str(pipeline_run["raw"]), "--processed", str(processed), "--out", str(out),
-            "--kecamatan", "64.74.01", "--no-pdf", "--jobs", "1"]
+            "--kecamatan", "64.74.01", "--no-pdf", "--jobs", "1",
+            "--date", pipeline_run["rakor_date"]]  # the date of the run copied: its estimates stand
 
     def notebook_running(pattern: str, since: float):
         # papermill writes the executed notebook as soon as the kernel runs its first cell

@@ -159,3 +159,19 @@ def test_burndown_event_on_the_rakor_date_and_after_it():
     ev3 = ev.assign(delta=[-10, -1, -2])  # today 17: 20 → 17 is a step of 3, so 20 goes
     pts3 = burndown_points(17, ev3, "2025-02-20", "2025-04-09", 5)
     assert pts3["remaining"].tolist() == [30, 17]
+
+
+def test_a_small_cleared_count_hides_the_pace_so_far_not_the_pace_needed():
+    fam = _families(20, ["2025-03-01"] * 3)  # 3 cleared: a small count
+    rows = _tracker([10, 10], [10, 10])
+    fam = pd.concat([fam, _families(20, ["2025-03-01"] * 9, kel=K2)], ignore_index=True)
+    est = pd.concat([rows, countdown_rows(rows, "2025-03", "2025-04-09", FULL, fam=fam, log=_log([]),
+                                          min_cell=5)], ignore_index=True)
+    out = link_suppression(suppress(est, min_cell=5))
+    assert bool(_get(out, "extreme_families_cleared_since_start", K1)["suppressed"])
+    for hidden in ("clearing_pace_per_week", "projected_zero_date"):
+        assert bool(_get(out, hidden, K1)["suppressed"]), hidden
+    b = out[(out["indicator"] == "extreme_families_burndown") & (out["area_code"] == K1)]
+    assert b["suppressed"].all()
+    assert not bool(_get(out, "required_pace_per_week", K1)["suppressed"])  # remaining ÷ weeks left only
+    assert not bool(_get(out, "extreme_families_remaining", K1)["suppressed"])

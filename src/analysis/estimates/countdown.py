@@ -28,8 +28,10 @@ CURRENT_PACE = "clearing_pace_per_week"
 PROJECTED = "projected_zero_date"
 BURNDOWN = "extreme_families_burndown"
 UPPER = "extreme_families_upper_bound"
-#: figures that give the remaining count (or a hidden step of it) away, hidden with it
-LINKED = (PACE, CLEARED, CURRENT_PACE, PROJECTED, BURNDOWN)
+#: figures that give a hidden count away, hidden with it: the remaining count (pace needed × weeks
+#: left; the projected days; the burn-down ends there) and the cleared count (pace so far × weeks
+#: elapsed; remaining ÷ projected days; the burn-down starts at remaining + cleared)
+LINKED = {REMAINING: (PACE, PROJECTED, BURNDOWN), CLEARED: (CURRENT_PACE, PROJECTED, BURNDOWN)}
 PASSED_NOTE = "terlewati"
 NOT_REACHED_NOTE = "tidak tercapai dengan laju sekarang"
 #: statuses of a family in the verification log that count as remaining (verified or awaiting)
@@ -271,19 +273,16 @@ def _upper_bound_rows(estimates: pd.DataFrame, fam: pd.DataFrame, wide: pd.DataF
 
 def link_suppression(est: pd.DataFrame) -> pd.DataFrame:
     """After ``suppression.suppress``: every figure derived from a hidden remaining count, or from a
-    hidden cleared count, is hidden too (pace × weeks left = remaining; pace so far × weeks =
-    cleared; remaining ÷ pace = the projected days; the burn-down ends at the remaining count
-    and starts at remaining + cleared)."""
+    hidden cleared count, is hidden too (:data:`LINKED`)."""
     est = est.copy()
-    key = ["area_code", "data_period"]
-    hidden = {}
-    for name in (REMAINING, CLEARED):
+    for name, derived in LINKED.items():
         rows = est[(est["indicator"] == name) & (est["breakdown"] == "total")]
-        for k, s in zip(zip(rows["area_code"], rows["data_period"], strict=True), rows["suppressed"], strict=True):
-            hidden[k] = hidden.get(k, False) or bool(s)
-    linked = est["indicator"].isin(LINKED)
-    hide = pd.Series([bool(hidden.get(k, False)) for k in zip(est.loc[linked, key[0]], est.loc[linked, key[1]],
-                                                            strict=True)], index=est.index[linked], dtype=bool)
-    hide = hide & ~est.loc[linked, "suppressed"].astype(bool)
-    est.loc[hide[hide].index, ["suppressed", "note"]] = [True, "*"]
+        hidden = rows.loc[rows["suppressed"].astype(bool), ["area_code", "data_period"]]
+        if hidden.empty:
+            continue
+        keys = pd.MultiIndex.from_frame(hidden)
+        hit = (est["indicator"].isin(derived).to_numpy()
+               & pd.MultiIndex.from_frame(est[["area_code", "data_period"]]).isin(keys)
+               & ~est["suppressed"].astype(bool).to_numpy())
+        est.loc[hit, ["suppressed", "note"]] = [True, "*"]
     return est
