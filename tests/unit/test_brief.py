@@ -313,3 +313,20 @@ def test_sections_compute_nothing_and_do_not_import_the_pipeline(path):
     # no reading besides the estimates table (context.load_estimates) and the manifest
     reads = calls & {"read_parquet", "read_csv", "read_excel", "read_text"}
     assert path.name == "context.py" or not reads
+
+
+def test_posyandu_ranked_by_participation_lowest_first(shown):
+    from analysis.briefs.sections.growth import posyandu_participation
+
+    rows = [
+        est_row("skdn_d_s", KEL, 0.82, ci=(0.75, 0.87), breakdown="posyandu=Mawar 1", method="count:wilson"),
+        est_row("skdn_d_s", KEL2, 0.55, ci=(0.45, 0.65), breakdown="posyandu=Melati 2", method="count:wilson"),
+        est_row("skdn_d_s", KEL2, 0.61, breakdown="posyandu=Anggrek 3", method="count:wilson",
+                suppressed=True, note="<5"),
+        est_row("skdn_d_s", KEL, 0.70, ci=(0.6, 0.8), method="count:wilson"),  # the kelurahan total: not listed
+    ]
+    posyandu_participation(make_ctx(rows))
+    html = "".join(shown)
+    assert html.index("Melati 2") < html.index("Mawar 1") < html.index("Anggrek 3")  # hidden last
+    assert "55,0 (45,0–65,0)" in html and "82,0 (75,0–87,0)" in html
+    assert "3 dari 3 posyandu" in html

@@ -172,6 +172,7 @@ HEADERS: dict[str, Pair] = {
     "desil1_dtsen": ("Keluarga desil 1 (DTSEN)", "Decile-1 families (DTSEN)"),
     "extreme_ci_high": ("Estimasi miskin ekstrem, batas atas IK", "Extreme poverty estimate, CI upper bound"),
     "status": ("Status", "Status"),
+    "participation": ("Partisipasi D/S % (IK 95%)", "Participation D/S % (95% CI)"),
     # the 100 days and timeliness (issue 19)
     "hd_remaining": ("Sisa keluarga", "Families remaining"),
     "hd_cleared": ("Tuntas sejak hari ke-0", "Cleared since day 0"),
@@ -262,6 +263,11 @@ TEXT: dict[str, Pair] = {
         "Recovery: of the children stunted in {before}, the percentage no longer stunted. Wilson 95% CI. "
         "{falls} measurement pairs whose height fell by more than {fall_cm} cm are left out (measurement error)."),
     "h_skdn_trend": ("Partisipasi penimbangan dan kenaikan berat badan", "Weighing participation and weight gain"),
+    "h_posyandu_participation": ("Posyandu dengan partisipasi penimbangan terendah",
+                                 "Posyandu with the lowest weighing participation"),
+    "posyandu_participation_note": (
+        "{shown} dari {total} posyandu, partisipasi (D/S) terendah dahulu, {month}; IK 95% Wilson.",
+        "{shown} of {total} posyandu, lowest participation (D/S) first, {month}; Wilson 95% CI."),
     "skdn_d_s_title": ("Partisipasi penimbangan D/S per kelurahan", "Weighing participation D/S by kelurahan"),
     "skdn_n_d_title": ("Balita naik berat badan N/D' per kelurahan", "Children gaining weight N/D' by kelurahan"),
     "worklist_persistent_stunting": (

@@ -33,6 +33,7 @@ def growth_monitoring(ctx: BriefContext) -> None:
     age_profile(ctx)
     transitions(ctx)
     skdn_trend(ctx)
+    posyandu_participation(ctx)
 
 
 def age_profile(ctx: BriefContext) -> None:
@@ -138,3 +139,37 @@ def skdn_trend(ctx: BriefContext) -> None:
                                ylabel=ctx.label(indicator), source_note=ctx.source_note("eppgbm"),
                                lang=ctx.lang)
         plots.show(fig)
+
+
+#: posyandu listed in the participation table (the lowest D/S first: where to look)
+POSYANDU_SHOWN = 10
+
+
+def posyandu_participation(ctx: BriefContext) -> None:
+    """The posyandu of the area ranked by weighing participation (D/S), lowest first, latest month.
+
+    Rows ``skdn_d_s`` with breakdown ``posyandu=<name>`` (``estimates.skdn``); hidden cells show
+    their mark and rank last. Nothing is shown without such rows.
+
+    Parameters
+    ----------
+    ctx
+        The brief's context.
+    """
+    codes = [ctx.code] if ctx.level == "kelurahan" else [c for c in ctx.names.index
+                                                        if c.startswith(ctx.code + ".") and c.count(".") == 3]
+    df = ctx.rows("skdn_d_s", "kelurahan", codes, breakdown=None)
+    df = df[df["breakdown"].str.startswith("posyandu=")]
+    if df.empty:
+        return
+    df = df.assign(_hidden=df["suppressed"].astype(bool)).sort_values(["_hidden", "estimate"])
+    h = ctx.header
+    shown = df.head(POSYANDU_SHOWN)
+    heading(ctx, "h_posyandu_participation", level=3)
+    table(pd.DataFrame({
+        h("kel_posyandu"): shown["breakdown"].str.removeprefix("posyandu=").to_numpy(),
+        h("kelurahan"): shown["area_code"].map(ctx.names).to_numpy(),
+        h("participation"): [ctx.pct_ci(r) for _, r in shown.iterrows()],
+    }), caption=ctx.source_note("eppgbm"),
+        note=ctx.t("posyandu_participation_note", shown=min(POSYANDU_SHOWN, len(df)), total=len(df),
+                   month=narrative.fmt_period(df["data_period"].max(), ctx.lang)))
