@@ -165,12 +165,15 @@ def test_app_column_and_report_side_by_side(panel):
                            "not_weighed_last_month_o": [0.0, 1.0], "new_b": [1.0, 0.0]})
     rep = est_skdn.skdn_report_rows(report, ours, "2025-03")
     validate_estimates(rep)
-    assert _get(rep, "skdn_n", "2025-03", method="count")["source"] == "eppgbm_bulanan"
-    assert _get(rep, "skdn_n", "2025-03", method="count")["estimate"] == 5
+    assert _get(rep, "skdn_n", "2025-03", method=est_skdn.REPORT_METHOD)["source"] == "eppgbm_bulanan"
+    assert _get(rep, "skdn_n", "2025-03", method=est_skdn.REPORT_METHOD)["estimate"] == 5
     assert _get(rep, "skdn_n_difference", "2025-03", level="kota")["estimate"] == 3 - 5
     assert _get(rep, "skdn_s_difference", "2025-02")["estimate"] == 7 - 10
     assert _get(rep, "skdn_o_difference", "2025-03")["estimate"] == 2 - 1
     assert rep[(rep["indicator"] == "skdn_t_difference") & (rep["data_period"] == "2025-02")].empty  # empty cell
+    # ours and the report's are two figures of one (area, indicator, breakdown, month): their methods differ
+    both = pd.concat([ours, rep], ignore_index=True)
+    assert not both.duplicated(["data_period", "area_code", "indicator", "breakdown", "method"]).any()
 
 
 def test_worklist_rows(panel):

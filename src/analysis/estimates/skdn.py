@@ -33,6 +33,8 @@ _NEEDS_PREVIOUS = {"n", "t", "o", "b"}
 _NEEDS_TWO = {"t2"}
 #: the app's own classification (``weight_gain``, from ``Naik Berat Badan``)
 APP_METHOD = "count:app_naik_berat_badan"
+#: ``method`` of the monthly report's own SKDN counts (distinct from ours: one figure per method)
+REPORT_METHOD = "count:monthly_report"
 #: indicator -> column of ``eppgbm_bulanan``
 REPORT_COLUMNS = {"skdn_s": "children_target", "skdn_d": "children_weighed", "skdn_n": "gained_n",
                   "skdn_t": "not_gained_t", "skdn_o": "not_weighed_last_month_o", "skdn_b": "new_b"}
@@ -187,7 +189,8 @@ def skdn_report_rows(report: pd.DataFrame | None, ours: pd.DataFrame, period: st
     Returns
     -------
     pandas.DataFrame
-        Count rows ``skdn_s`` … ``skdn_b`` with ``source`` eppgbm_bulanan (the report's figures,
+        Count rows ``skdn_s`` … ``skdn_b`` with ``source`` eppgbm_bulanan and ``method``
+        :data:`REPORT_METHOD` (the report's figures,
         kelurahan summed to kecamatan and kota, a kelurahan without the cell left out), and
         ``skdn_<x>_difference`` = ours − the report's, ``method`` :data:`DIFFERENCE_METHOD`,
         for every area and month where both exist (an area's difference sums the kelurahan that
@@ -213,7 +216,7 @@ def skdn_report_rows(report: pd.DataFrame | None, ours: pd.DataFrame, period: st
         both["diff"] = both["own"] - both["rep"]
         for level, area_col, _bd, g in _by_levels(rep, ["rep"]):
             parts.append(_rows(g.assign(estimate=g["rep"]), level=level, area_col=area_col, breakdown="total",
-                               indicator=ind, period=period, method="count", source="eppgbm_bulanan"))
+                               indicator=ind, period=period, method=REPORT_METHOD, source="eppgbm_bulanan"))
         if both.empty:
             continue
         for level, area_col, _bd, g in _by_levels(both, ["diff"]):
