@@ -330,3 +330,13 @@ def test_posyandu_ranked_by_participation_lowest_first(shown):
     assert html.index("Melati 2") < html.index("Mawar 1") < html.index("Anggrek 3")  # hidden last
     assert "55,0 (45,0–65,0)" in html and "82,0 (75,0–87,0)" in html
     assert "3 dari 3 posyandu" in html
+
+
+def test_age_profile_with_every_age_group_hidden_says_not_available(shown):
+    from analysis.briefs.sections.growth import age_profile
+
+    rows = [est_row("stunting", KEC, 0.2, breakdown=f"age={a}", suppressed=True, note="<5")
+            for a in ("0-5", "6-11")]
+    rows += [est_row("stunting", KOTA, 0.2, breakdown="age=0-5", suppressed=True, note="*")]
+    age_profile(make_ctx(rows))
+    assert "data tidak tersedia" in "".join(shown)

@@ -48,12 +48,11 @@ def age_profile(ctx: BriefContext) -> None:
     """
     codes = [ctx.code] if ctx.level == "kota" else [ctx.code, ctx.region_code]
     df = ctx.rows("stunting", codes=codes, breakdown=None, method="direct")
-    df = df[df["breakdown"].str.fullmatch(r"age=[0-9-]+")]
+    df = df[df["breakdown"].str.fullmatch(r"age=[0-9-]+") & ~df["suppressed"].astype(bool)]  # hidden: not drawn
     if df.empty:
         md(ctx.t("not_available"))
         return
     df = df.assign(age=df["breakdown"].str.removeprefix("age="), area=df["area_code"].map(ctx.names))
-    df = df[~df["suppressed"].astype(bool)]  # a hidden rate is not drawn
     df = df.sort_values("area_code", key=lambda s: s != ctx.code, kind="stable")
     title = ctx.t("age_profile_title", period=narrative.fmt_period(df["data_period"].iloc[0], ctx.lang))
     fig = plots.age_profile_plot(df, "age", AGE_GROUPS, group="area", title=title,
@@ -93,8 +92,8 @@ def transitions(ctx: BriefContext) -> None:
             h("area_name"): ctx.names.get(code, code),
             h("followed_not_stunted"): _n(ctx, i), h("incidence_ci"): ctx.pct_ci(i),
             h("followed_stunted"): _n(ctx, r), h("recovery_ci"): ctx.pct_ci(r),
-            h("haz_change"): "–" if z is None or pd.isna(z["estimate"])
-            else narrative.fmt_number(z["estimate"], 2, lang),
+            h("haz_change"): "–" if z is None or pd.isna(z["estimate"]) else (
+                ctx.hidden_mark(z) if bool(z["suppressed"]) else narrative.fmt_number(z["estimate"], 2, lang)),
         })
     falls = ctx.row("height_fall_pairs", ctx.level, ctx.code, data_period=now)
     from analysis.estimates.transitions import HEIGHT_FALL_MM
