@@ -46,7 +46,8 @@ def who_design(round_df: pd.DataFrame) -> pd.DataFrame:
     kept = round_df[~(age > MAX_AGE_DAYS)]
     extra = {"age": np.asarray(who_age_group(kept["age_days"]).astype(object))}
     for z, (flag, _) in ZSCORES.items():
-        extra[f"{z}_ok"] = kept[z].where(~kept[flag].astype(bool))
+        if z in kept and flag in kept:  # a table of classifications only (no z-scores) has none
+            extra[f"{z}_ok"] = kept[z].where(~kept[flag].astype(bool))
     return kept.assign(**extra)
 
 
@@ -96,10 +97,14 @@ def growth_rows(children: pd.DataFrame, period: str) -> pd.DataFrame:
 
         label = dict(period=period, data_period=data_period)
         for col, indicator in GROWTH_INDICATORS.items():
+            if col not in design:
+                continue
             parts += _who_rows(design, estimate_proportion, **label, kelurahan_sex=col == "is_stunted", y=col, indicator=indicator,
                               method=f"direct:{est['ci_method']}", ci_method=est["ci_method"],
                               alpha=est["alpha"], dof=est["dof"])
         for z, (_, prefix) in ZSCORES.items():
+            if f"{z}_ok" not in design:
+                continue
             parts += _who_rows(design, estimate_mean, **label, y=f"{z}_ok", indicator=f"{prefix}_mean", method="direct:wald",
                               unit="z", alpha=est["alpha"], dof=est["dof"])
             parts += _who_rows(design, zscore_sd, **label, y=f"{z}_ok", indicator=f"{prefix}_sd", method="sd", unit="z")
