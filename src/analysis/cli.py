@@ -37,7 +37,21 @@ def _add_brief_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--jobs", type=int, default=None, help="briefs rendered in parallel (default: cores)")
     p.add_argument("--lang", choices=["id", "en"], default="id", help="language of the briefs")
     p.add_argument("--no-pdf", action="store_true", help="HTML only (faster)")
+    p.add_argument("--levels", type=_levels, default=None, metavar="LEVELS",
+                   help="briefs of these levels, comma-separated among region,kecamatan,desa "
+                        "(default: all; e.g. region,kecamatan skips the desa/kelurahan briefs of a big region)")
     _date_option(p)
+
+
+def _levels(value: str) -> tuple[str, ...]:
+    from analysis.pipeline import BRIEF_LEVELS
+
+    levels = tuple(v.strip() for v in value.split(",") if v.strip())
+    bad = [v for v in levels if v not in BRIEF_LEVELS]
+    if bad or not levels:
+        raise argparse.ArgumentTypeError(
+            f"unknown level(s) {', '.join(bad) or repr(value)}; choose among {','.join(BRIEF_LEVELS)}")
+    return levels
 
 
 def _date_option(p: argparse.ArgumentParser) -> None:
@@ -76,9 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", type=Path, required=True, metavar="DIR", help="the new configuration folder")
     p.add_argument("--force", action="store_true", help="overwrite an existing settings.yml in DIR")
 
-    p = sub.add_parser("sample-data", help="write the synthetic Bontang sample data set")
+    p = sub.add_parser("sample-data", help="write a synthetic sample data set for a kab/kota (default: the configured one)")
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--seed", type=int, default=2025)
+    p.add_argument("--scale", type=float, default=1.0,
+                   help="size multiplier (default 1: ~730 children per kelurahan and ~300 per desa and round)")
+    p.add_argument("--region", metavar="CODE", default=None,
+                   help="Kemendagri code of the kab/kota (default: region.code of the configuration)")
 
     p = sub.add_parser("clean", help="read, validate and pseudonymise the raw exports (01_clean)")
     _add_common(p, raw=True)
@@ -156,18 +174,19 @@ def _dispatch(args: argparse.Namespace) -> int:
     config.settings()  # a broken or incomplete settings.yml stops here (exit 2), naming the key
 
     if args.command == "sample-data":
-        pipeline.make_sample_data(args.out, args.seed)
+        pipeline.make_sample_data(args.out, args.seed, region=args.region, scale=args.scale)
     elif args.command == "clean":
         pipeline.run_clean(args.raw, args.processed, force=True)
     elif args.command == "estimate":
         pipeline.run_estimate(args.processed, period=args.period, force=True, rakor_date=args.date)
     elif args.command == "brief":
         pipeline.run_briefs(args.processed, period=args.period, out=args.out, kecamatan=args.kecamatan,
-                            jobs=args.jobs, lang=args.lang, pdf=not args.no_pdf, rakor_date=args.date)
+                            jobs=args.jobs, lang=args.lang, pdf=not args.no_pdf, rakor_date=args.date,
+                            levels=args.levels)
     elif args.command == "run":
         pipeline.run_all(args.raw, args.processed, period=args.period, out=args.out,
                          kecamatan=args.kecamatan, jobs=args.jobs, lang=args.lang, pdf=not args.no_pdf,
-                         force=args.force, rakor_date=args.date)
+                         force=args.force, rakor_date=args.date, levels=args.levels)
     elif args.command == "template":
         from analysis.intake.templates import write_pendataan_template
 

@@ -958,12 +958,13 @@ def _susenas_design(w: _Work) -> tuple[pd.Series, pd.Series]:
         "config/sources.yml under susenas.aliases.strata")
 
 
-@cache
 def bps_crosswalk() -> dict[str, str]:
-    """BPS area code (``6474010``) -> Kemendagri code (``64.74.02``), from the package's crosswalk
-    (``analysis/data/bontang_bps_kemendagri.csv``: BPS MFD 2020 matched to Kepmendagri)."""
-    x = pd.read_csv(config.PACKAGE_DATA / "bontang_bps_kemendagri.csv", dtype=str)
-    return dict(zip(x["kode_bps"].str.strip(), x["kode_kemendagri"].str.strip(), strict=True))
+    """BPS area code (``6474010``) -> Kemendagri code (``64.74.02``) of the configured region
+    (:func:`analysis.intake.bps_crosswalk.crosswalk`: Bontang's checked file, else BPS MFD 2020
+    names matched within the kab/kota to the gazetteer; cached per region)."""
+    from analysis.intake.bps_crosswalk import crosswalk
+
+    return crosswalk()
 
 
 def _bps_part(s: pd.Series, width: int) -> pd.Series:
@@ -977,10 +978,14 @@ def _bps_unmatched(w: _Work, code: pd.Series, mapped: pd.Series, parts: list[str
     bad = (code.notna() & mapped.isna()).to_numpy()
     if not bad.any():
         return
+    from analysis.intake.bps_crosswalk import unmatched_name
+
     i = int(np.flatnonzero(bad)[0])
     names = ", ".join(f"{w.raw.columns.get(c, c)}={w.text(c).iloc[i]}" for c in parts if w.has(c))
+    bps_name = unmatched_name(str(code.iloc[i]))
+    named = f" '{bps_name}' (BPS MFD 2020 name, no Kemendagri area of that name)" if bps_name else ""
     raise RakorInputError(
-        f"{w.raw.label} row {int(w.df['source_row'].iloc[i])}: BPS area code {code.iloc[i]} "
+        f"{w.raw.label} row {int(w.df['source_row'].iloc[i])}: BPS area code {code.iloc[i]}{named} "
         f"({names}) has no Kemendagri match in the BPS-Kemendagri crosswalk "
         f"({int(bad.sum())} row(s) with such codes); expected a kecamatan or kelurahan of the "
         "region (BPS MFD 2020 codes) — check the codes, or that the file is of this region")
@@ -998,8 +1003,8 @@ def _susenas_areas(w: _Work) -> tuple[pd.Series, pd.Series]:
 
     Notes
     -----
-    The crosswalk in the package covers Kota Bontang. Other regions need theirs (BPS MFD names
-    matched within the kab/kota to the national gazetteer), which the package does not hold yet.
+    Kota Bontang's crosswalk is a checked file of the package; other regions' are built from the BPS
+    MFD 2020 names matched within the kab/kota (:mod:`analysis.intake.bps_crosswalk`).
     """
     none = pd.Series(None, index=w.df.index, dtype="str")
     if w.has("bps_kec"):

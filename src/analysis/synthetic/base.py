@@ -227,15 +227,16 @@ def fmt_num(x: np.ndarray, decimals: int, comma: bool = False) -> np.ndarray:
     return arr
 
 
-def survey_line(kind: str) -> float:
+def survey_line(kind: str, region: str | None = None) -> float:
     """The poverty line (``"poverty"`` or ``"extreme"``) the sample's survey period is measured with.
 
     The same resolution as the estimates (``analysis.estimation.poverty_lines.resolve_line``), so the
     sample is calibrated to the line its figures use: the region's own line for the survey year or
-    the latest earlier one.
+    the latest earlier one (else its province's or the national line). ``region`` defaults to the
+    configured region.
     """
     from analysis import config
     from analysis.estimation.poverty_lines import resolve_line
 
-    return resolve_line(kind, config.settings()["region"]["code"], SURVEY_PERIOD).value_idr
+    return resolve_line(kind, region or config.settings()["region"]["code"], SURVEY_PERIOD).value_idr
 

@@ -25,6 +25,7 @@ __all__ = [
     "corrupt_ids",
     "kelurahan_names",
     "programme_variants",
+    "region_spellings",
     "sex_text",
 ]
 
@@ -115,8 +116,87 @@ def corrupt_ids(rng: np.random.Generator, ids: np.ndarray, rate: float,
     return out, len(hit)
 
 
+#: Bontang's local usage in files of the ``"local"`` style (official -> local spelling).
+KEL_LOCAL = {"Lok Tuan": "Loktuan", "Api-api": "Api Api"}
+
+
+def _typo_candidates(name: str) -> list[str]:
+    """One-letter slips of a name, nearest the end first: a doubled, dropped or swapped letter."""
+    out = []
+    for i in range(len(name) - 1, 0, -1):
+        if name[i].isalpha():
+            out += [name[:i + 1] + name[i] + name[i + 1:], name[:i] + name[i + 1:]]
+        if name[i].isalpha() and name[i - 1].isalpha() and name[i] != name[i - 1]:
+            out.append(name[:i - 1] + name[i] + name[i - 1] + name[i + 1:])
+    return out
+
+
+def region_spellings(gaz) -> tuple[dict[str, list[str]], dict[str, str], dict[str, str]]:
+    """Variants, typos and local spellings of a region's desa/kelurahan, from its own names.
+
+    Every spelling is checked with the region's matcher (``gaz``, an
+    :class:`analysis.intake.gazetteer.Gazetteer`): it must lead back to its own area without
+    aliases (the configuration of a new region has none), so the dirt is what a cleaner corrects,
+    not a reject. A name two desa share (in two kecamatan) only changes case: the row's kecamatan
+    decides. Names too short for a one-letter slip to stay above the fuzzy threshold get no typo.
+
+    Parameters
+    ----------
+    gaz
+        The region's gazetteer.
+
+    Returns
+    -------
+    variants : dict
+        Official name -> other spellings (upper/lower case, hyphen or space, words joined, a
+        "Desa"/"Kel." prefix).
+    typos : dict
+        Official name -> a one-letter slip the fuzzy matcher corrects.
+    local : dict
+        Official name -> the spelling of the ``"local"`` files (words joined or hyphens as spaces),
+        for names that have one.
+    """
+    kel = gaz.kelurahan
+    names = kel["nama"].tolist()
+    codes = kel["kode"].tolist()
+    kinds = ["Kel. " if c.split(".")[3].startswith("1") else "Desa " for c in codes]
+    shared = set(pd.Series(names).loc[lambda s: s.str.lower().duplicated(keep=False)])
+    variants: dict[str, list[str]] = {}
+    local: dict[str, str] = {}
+    cand: list[tuple[str, str, str]] = []  # (official, code, candidate, kind)
+    for name, code, prefix in zip(names, codes, kinds, strict=True):
+        if name in shared:
+            variants[name] = [name.upper(), name.lower()]
+            continue
+        opts = [name.upper(), name.lower(), name.title(), prefix + name]
+        if "-" in name:
+            opts.append(name.replace("-", " "))
+        if " " in name:
+            opts.append(name.replace(" ", ""))
+        cand += [(name, code, o) for o in opts]
+    typo_cand = [(n, c, t) for n, c in zip(names, codes, strict=True) if n not in shared
+                 for t in _typo_candidates(n)[:6]]
+    allc = cand + typo_cand
+    if allc:
+        m = gaz.match(pd.Series([x[2] for x in allc], dtype="str"), "kelurahan")
+        ok = (m.code.to_numpy(dtype=object) == np.array([x[1] for x in allc], dtype=object))
+    else:
+        ok = np.zeros(0, bool)
+    for (name, _, o), good in zip(cand, ok[: len(cand)], strict=True):
+        if good:
+            variants.setdefault(name, []).append(o)
+            if name not in local and (o == name.replace(" ", "") or o == name.replace("-", " ")):
+                local[name] = o
+    typos: dict[str, str] = {}
+    for (name, _, t), good in zip(typo_cand, ok[len(cand):], strict=True):
+        if good and name not in typos:
+            typos[name] = t
+    return variants, typos, local
+
+
 def kelurahan_names(rng: np.random.Generator, official: np.ndarray, style: str,
-                    variant_rate: float, typo_rate: float, space_rate: float) -> tuple[np.ndarray, dict]:
+                    variant_rate: float, typo_rate: float, space_rate: float,
+                    spellings: tuple[dict, dict, dict] | None = None) -> tuple[np.ndarray, dict]:
     """Kelurahan names as an agency writes them, with variants, typos and trailing spaces.
 
     Parameters
@@ -131,6 +211,10 @@ def kelurahan_names(rng: np.random.Generator, official: np.ndarray, style: str,
     variant_rate, typo_rate, space_rate
         Shares of the rows written in a variant spelling (:data:`KEL_VARIANTS`), with a small
         typo (:data:`KEL_TYPOS`, never on a variant) and with trailing spaces.
+    spellings
+        ``(variants, typos, local)`` of the region (:func:`region_spellings`); default Bontang's
+        (:data:`KEL_VARIANTS`, :data:`KEL_TYPOS`, :data:`KEL_LOCAL`). A name without a typo keeps
+        its spelling where a typo is drawn.
 
     Returns
     -------
@@ -138,20 +222,21 @@ def kelurahan_names(rng: np.random.Generator, official: np.ndarray, style: str,
     counts : dict
         Rows affected per kind (``kelurahan_variant``, ``kelurahan_typo``, ``trailing_space``).
     """
+    variants, typos, local = spellings or (KEL_VARIANTS, KEL_TYPOS, KEL_LOCAL)
     out = official.astype(object).copy()
     if style == "upper":
         out = map_text(str.upper, out)
-    elif style == "local":  # local usage for the two names that differ most
-        out[official == "Lok Tuan"] = "Loktuan"
-        out[official == "Api-api"] = "Api Api"
+    elif style == "local":  # local usage for the names that have one (Bontang: the two that differ most)
+        for name, spelled in local.items():
+            out[official == name] = spelled
     var = pick(rng, len(out), variant_rate)
     for name in np.unique(official[var]):
         rows = np.flatnonzero(var & (official == name))
-        choices = KEL_VARIANTS.get(name, [name.upper(), name.lower()])
+        choices = variants.get(name, [name.upper(), name.lower()])
         out[rows] = np.array(choices, dtype=object)[rng.integers(0, len(choices), len(rows))]
     typo = pick(rng, len(out), typo_rate, eligible=~var)
     for name in np.unique(official[typo]):
-        out[typo & (official == name)] = KEL_TYPOS[name]
+        out[typo & (official == name)] = typos.get(name, name)
     space = pick(rng, len(out), space_rate)
     out[space] = out[space] + np.where(rng.random(space.sum()) < 0.7, " ", "  ")
     return out, {"kelurahan_variant": int(var.sum()), "kelurahan_typo": int(typo.sum()),

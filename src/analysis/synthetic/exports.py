@@ -85,6 +85,9 @@ EPPGBM_FILES = {
 }
 #: The e-PPGBM file that holds the month-first measurement dates (dirt.US_DATE_ROWS).
 US_DATE_FILE = (1, "64.74.01")
+#: Bontang's kecamatan, in order: another region's i-th kecamatan writes the files of Bontang's
+#: (i mod 3)-th, so every format, header and date style occurs there too.
+_STYLE_KEC = ("64.74.01", "64.74.02", "64.74.03")
 
 DTSEN_HEADERS = {
     "64.74.01": ["No KK", "NIK", "Nama", "JK", "Tgl Lahir", "Hubungan", "Alamat", "RT", "RW",
@@ -107,6 +110,9 @@ DTSEN_FILES = {  # kecamatan: (sep, date style, sex style, kelurahan style, bom,
 }
 SUSENAS_HEADER = ["ID Ruta", "Kode Strata", "NKS", "FXWT", "Jumlah ART",
                   "Pengeluaran Perkapita Sebulan", "Kecamatan", "Kelurahan", "Periode"]
+#: Other regions' survey carries BPS area codes, as Susenas microdata does (r101-r104).
+SUSENAS_BPS_HEADER = ["ID Ruta", "Kode Strata", "NKS", "FXWT", "Jumlah ART",
+                      "Pengeluaran Perkapita Sebulan", "r101", "r102", "r103", "r104", "Periode"]
 PENDATAAN_HEADERS = {
     0: ["No", "No KK", "NIK Kepala Keluarga", "Nama Kepala Keluarga", "Alamat", "RT", "RW",
         "Kelurahan", "Kriteria 1", "Kriteria 2", "Kriteria 3", "Kriteria 4", "Petugas",
@@ -133,6 +139,38 @@ PROGRAM_FILES = {  # key: (file stem, format, header style, sep, nominal as "Rp 
     "insentif_kader_posyandu": ("insentif_kader_posyandu_2025q1", "xlsx", 0, None, False),
     "insentif_guru_swasta": ("insentif_guru_swasta_2025q1", "csv", 1, ",", False),
 }
+
+
+def _kec_codes(w: SyntheticBontang) -> list[str]:
+    """The region's kecamatan codes in gazetteer order (those with kelurahan)."""
+    return list(dict.fromkeys(w.kelurahan["kec_code"].tolist()))
+
+
+def _eppgbm_files(w: SyntheticBontang) -> dict[tuple[int, str], tuple]:
+    """(round, kecamatan) -> file style; Bontang's :data:`EPPGBM_FILES`, cycled over other regions."""
+    kecs = _kec_codes(w)
+    return {(r, kec): EPPGBM_FILES[(r, _STYLE_KEC[i % 3])]
+            for r in range(len(ROUNDS)) for i, kec in enumerate(kecs)}
+
+
+def _dtsen_files(w: SyntheticBontang) -> dict[str, tuple[str, tuple]]:
+    """Kecamatan -> (Bontang kecamatan whose header it uses, file style of :data:`DTSEN_FILES`)."""
+    return {kec: (_STYLE_KEC[i % 3], DTSEN_FILES[_STYLE_KEC[i % 3]]) for i, kec in enumerate(_kec_codes(w))}
+
+
+def _region_words(w: SyntheticBontang) -> tuple[str, str]:
+    """(region name, province name) in upper case, as export headers write them."""
+    return w.region_name.upper(), w.province_name.upper()
+
+
+def _short_slug(w: SyntheticBontang) -> str:
+    """The region in a file name without its kind word ("Kabupaten Sukamara" -> ``sukamara``)."""
+    name = w.region_name
+    for word in ("Kabupaten Administrasi ", "Kota Administrasi ", "Kabupaten ", "Kota "):
+        if name.startswith(word):
+            name = name[len(word):]
+            break
+    return _slug(name)
 
 
 def _slug(name: str) -> str:
@@ -165,7 +203,9 @@ def _write_eppgbm(w: SyntheticBontang, out: Path, log: DirtLog) -> None:
     m = m.assign(_f=f, _mrow=mrow, _k=kidx)
     folder = out / "eppgbm"
     folder.mkdir(parents=True, exist_ok=True)
-    for (r, kec), (fmt, sep, hstyle, dstyle, sstyle) in EPPGBM_FILES.items():
+    us_date_file = (US_DATE_FILE[0], _kec_codes(w)[0])
+    region_upper, province_upper = _region_words(w)
+    for (r, kec), (fmt, sep, hstyle, dstyle, sstyle) in _eppgbm_files(w).items():
         period, label = ROUNDS[r]
         d = m[(m["round"] == r) & (m["kec_code"] == kec)].sort_values(["posyandu", "nama"], kind="stable")
         kec_name = kel.loc[kel["kec_code"] == kec, "kec_name"].iloc[0]
@@ -226,7 +266,7 @@ def _write_eppgbm(w: SyntheticBontang, out: Path, log: DirtLog) -> None:
         sex, k2 = sex_text(rng, child["sex"].to_numpy()[cc], sstyle, DIRT_RATES["sex_other_code"][0])
         kel_txt, k3 = kelurahan_names(rng, kel["kel_name"].to_numpy()[ck], "title" if r != 1 else "local",
                                  DIRT_RATES["kelurahan_variant"][0], DIRT_RATES["kelurahan_typo"][0],
-                                 DIRT_RATES["trailing_space"][0])
+                                 DIRT_RATES["trailing_space"][0], w.spellings)
         counts |= {"sex_other_code": k2, **k3}
         # Measurements.
         height = d["height_cm"].to_numpy().copy()
@@ -276,7 +316,7 @@ def _write_eppgbm(w: SyntheticBontang, out: Path, log: DirtLog) -> None:
         bl = np.where(rng.random(n) < 0.12, np.nan, bl)
         # Dates.
         b_txt, m_txt = _dates_for(rng, birth, mdate, dstyle, counts)
-        if (r, kec) == US_DATE_FILE:
+        if (r, kec) == us_date_file:
             _, mm_, dd_ = ymd(mdate)
             ok = np.flatnonzero((dd_ <= 12) & (dd_ != mm_) & ~after & ~before)
             us = rng.choice(ok, min(US_DATE_ROWS, len(ok)), replace=False)
@@ -289,7 +329,7 @@ def _write_eppgbm(w: SyntheticBontang, out: Path, log: DirtLog) -> None:
             "no": as_text(np.arange(1, n + 1)), "nik": nik, "nama": nama, "sex": sex,
             "birth_date": b_txt, "birth_weight_kg": fmt_num(bw, 2, comma), "birth_length_cm": fmt_num(bl, 1, comma),
             "nama_ortu": nama_ortu, "nik_ortu": nik_ortu, "no_kk": kk,
-            "provinsi": np.full(n, "KALIMANTAN TIMUR", object), "kabkota": np.full(n, "KOTA BONTANG", object),
+            "provinsi": np.full(n, province_upper, object), "kabkota": np.full(n, region_upper, object),
             "kecamatan": np.full(n, kec_name.upper(), object),
             "puskesmas": np.full(n, "", object) + kel["puskesmas"].to_numpy()[ck].astype(object),
             "kelurahan": kel_txt, "posyandu": d["posyandu"].to_numpy().astype(object),
@@ -310,7 +350,7 @@ def _write_eppgbm(w: SyntheticBontang, out: Path, log: DirtLog) -> None:
                 kinds |= {"birth_date": "d" if dstyle == "xlsx_date" else "n",
                           "measure_date": "d" if dstyle == "xlsx_date" else "n"}
             cols = [(kinds.get(fd, "s"), values[fd]) for fd in fields]
-            titles = [["LAPORAN e-PPGBM KOTA BONTANG"], [f"Periode: {label}", f"Kecamatan: {kec_name}"]]
+            titles = [[f"LAPORAN e-PPGBM {region_upper}"], [f"Periode: {label}", f"Kecamatan: {kec_name}"]]
             rows_n = write_xlsx(path, "Data Balita", titles, header, cols)
         else:
             rows_n = write_csv(path, header, [values[fd] for fd in fields], sep=sep,
@@ -353,7 +393,7 @@ def _write_dtsen(w: SyntheticBontang, out: Path, log: DirtLog) -> None:
     kec_of = kel["kec_code"].to_numpy()[fam["kel_idx"].to_numpy()[f_of]]
     hub = np.array(["Kepala Keluarga", "Istri", "Anak", "Famili Lain"], dtype=object)
     yn = np.array(["Tidak", "Ya"], dtype=object)
-    for kec, (sep, dstyle, sstyle, kstyle, bom, crlf) in DTSEN_FILES.items():
+    for kec, (style_kec, (sep, dstyle, sstyle, kstyle, bom, crlf)) in _dtsen_files(w).items():
         sel = np.flatnonzero(kec_of == kec)
         dup = pick(rng, len(sel), DIRT_RATES["duplicate_member"][0])
         sel = np.sort(np.concatenate([sel, sel[dup]]), kind="stable")
@@ -367,7 +407,7 @@ def _write_dtsen(w: SyntheticBontang, out: Path, log: DirtLog) -> None:
         sex, c2 = sex_text(rng, mem["sex"].to_numpy()[sel], sstyle, DIRT_RATES["sex_other_code"][0])
         kel_txt, c3 = kelurahan_names(rng, kel["kel_name"].to_numpy()[k], kstyle,
                                  DIRT_RATES["kelurahan_variant"][0], DIRT_RATES["kelurahan_typo"][0] * 0.6,
-                                 DIRT_RATES["trailing_space"][0] * 0.6)
+                                 DIRT_RATES["trailing_space"][0] * 0.6, w.spellings)
         birth = mem["birth"].to_numpy()[sel]
         bd = fmt_dates(birth, dstyle)
         other = pick(rng, n, DIRT_RATES["date_other_format"][0])
@@ -389,7 +429,7 @@ def _write_dtsen(w: SyntheticBontang, out: Path, log: DirtLog) -> None:
         }
         if kstyle == "upper":
             values["kecamatan"] = map_text(str.upper, values["kecamatan"])
-        header = DTSEN_HEADERS[kec]
+        header = DTSEN_HEADERS[style_kec]
         _check_headers("dtsen", header)
         fields = DTSEN_FIELDS[: len(header)]
         kec_name = kel.loc[kel["kec_code"] == kec, "kec_name"].iloc[0]
@@ -405,15 +445,25 @@ def _write_susenas(w: SyntheticBontang, out: Path, log: DirtLog) -> None:
     folder = out / "susenas"
     folder.mkdir(parents=True, exist_ok=True)
     k = s["kel_idx"].to_numpy()
-    official = kel["kel_name"].to_numpy()[k]
-    kel_txt, c = kelurahan_names(rng, official, "upper", 0.03, 0.0, 0.02)
-    header = SUSENAS_HEADER
+    design = [s["hh_id"].to_numpy(object), as_text(s["stratum"]), as_text(s["nks"]), fmt_num(s["weight"], 4),
+              as_text(s["hh_size"]), as_text(s["expenditure_pc"])]
+    if "bps_kec" in kel:  # other regions: BPS codes (r101-r104), the desa part empty where BPS has none
+        kec_bps = kel["bps_kec"].to_numpy(object)[k]
+        desa_bps = pd.Series(kel["bps_desa"].to_numpy(object)[k], dtype="str").fillna("").to_numpy(object)
+        header = SUSENAS_BPS_HEADER
+        codes = pd.Series(kec_bps, dtype="str")
+        cols = [*design, codes.str[:2].to_numpy(object), codes.str[2:4].to_numpy(object),
+                codes.str[4:7].to_numpy(object), pd.Series(desa_bps, dtype="str").str[7:10].to_numpy(object),
+                np.full(len(s), SURVEY_PERIOD, object)]
+        c: dict[str, int] = {}
+    else:
+        official = kel["kel_name"].to_numpy()[k]
+        kel_txt, c = kelurahan_names(rng, official, "upper", 0.03, 0.0, 0.02)
+        header = SUSENAS_HEADER
+        cols = [*design, map_text(str.upper, kel["kec_name"].to_numpy()[k]), kel_txt,
+                np.full(len(s), SURVEY_PERIOD, object)]
     _check_headers("susenas", header)
-    cols = [s["hh_id"].to_numpy(object), as_text(s["stratum"]), as_text(s["nks"]), fmt_num(s["weight"], 4),
-            as_text(s["hh_size"]), as_text(s["expenditure_pc"]),
-            map_text(str.upper, kel["kec_name"].to_numpy()[k]), kel_txt,
-            np.full(len(s), SURVEY_PERIOD, object)]
-    fname = f"susenas_bontang_{SURVEY_PERIOD.replace('-', '')}.csv"
+    fname = f"susenas_{_short_slug(w)}_{SURVEY_PERIOD.replace('-', '')}.csv"
     log.files[f"susenas/{fname}"] = write_csv(folder / fname, header, cols)
     log.add("susenas", fname, c)
 
@@ -433,7 +483,7 @@ def _write_pendataan(w: SyntheticBontang, out: Path, log: DirtLog) -> None:
         nik, c1 = corrupt_ids(rng, d["nik_kepala"].to_numpy(object), DIRT_RATES["nik_invalid"][0])
         kel_txt, c2 = kelurahan_names(rng, np.full(n, name, object), "local" if style else "title",
                                  DIRT_RATES["kelurahan_variant"][0], DIRT_RATES["kelurahan_typo"][0],
-                                 DIRT_RATES["trailing_space"][0])
+                                 DIRT_RATES["trailing_space"][0], w.spellings)
         yes, no = ("Ya", "Tidak") if j != 2 else ("YA", "TIDAK")
         crit = [np.where(d[f"kriteria_{i}"].to_numpy(), yes, no).astype(object) for i in range(1, 5)]
         tgl = d["tanggal"].to_numpy()
@@ -455,8 +505,9 @@ def _write_pendataan(w: SyntheticBontang, out: Path, log: DirtLog) -> None:
                 ("s", d["status"].to_numpy(object))]
         if style == 1:
             cols.append(("s", np.full(n, "2025-03", object)))
+        word = "KELURAHAN" if kel["kel_code"].iloc[ki].split(".")[3].startswith("1") else "DESA"
         titles = [["PENDATAAN MANDIRI KELUARGA FAKIR MISKIN (4 KRITERIA KEARIFAN LOKAL)"],
-                  [f"KELURAHAN {name.upper()} - KECAMATAN {kel['kec_name'].iloc[ki].upper()}"]][: 1 + style]
+                  [f"{word} {name.upper()} - KECAMATAN {kel['kec_name'].iloc[ki].upper()}"]][: 1 + style]
         fname = f"pendataan_rt_{_slug(name)}_2025q1.xlsx"
         log.files[f"pendataan_rt/{fname}"] = write_xlsx(folder / fname, "Pendataan", titles, header, cols)
         log.add("pendataan_rt", fname, c2 | {"nik_invalid": c1})
@@ -481,7 +532,7 @@ def _write_program(w: SyntheticBontang, out: Path, log: DirtLog) -> None:
         nik, c1 = corrupt_ids(rng, mem["nik"].to_numpy()[mr], DIRT_RATES["nik_invalid"][0])
         kel_txt, c2 = kelurahan_names(rng, kel["kel_name"].to_numpy()[k], "title",
                                  DIRT_RATES["kelurahan_variant"][0], DIRT_RATES["kelurahan_typo"][0],
-                                 DIRT_RATES["trailing_space"][0])
+                                 DIRT_RATES["trailing_space"][0], w.spellings)
         amount = d["amount"].to_numpy()
         nominal = (("Rp " + pd.Series(amount).map("{:,}".format).str.replace(",", ".").to_numpy(object))
                    if rp else as_text(amount))
@@ -500,7 +551,7 @@ def _write_program(w: SyntheticBontang, out: Path, log: DirtLog) -> None:
         fields = ["no" if h == "No" else lookup[h] for h in header]
         fname = f"{stem}.{fmt}"
         if fmt == "xlsx":
-            titles = [[f"DAFTAR PENERIMA {label.upper()}"], ["KOTA BONTANG TAHUN 2025"]]
+            titles = [[f"DAFTAR PENERIMA {label.upper()}"], [f"{_region_words(w)[0]} TAHUN 2025"]]
             rows_n = write_xlsx(folder / fname, "Penerima", titles, header, [values[x] for x in fields])
         else:
             rows_n = write_csv(folder / fname, header, [values[x][1] for x in fields], sep=sep)

@@ -39,7 +39,7 @@ import pandas as pd
 from analysis import config
 from analysis.errors import RakorInputError
 from analysis.files import write_text
-from analysis.intake.gazetteer import gazetteer
+from analysis.intake.gazetteer import Gazetteer, gazetteer, kind_of, region_table
 from analysis.measures.anthropometry import (
     WFH_RANGE_CM,
     WFL_RANGE_CM,
@@ -57,7 +57,7 @@ from analysis.synthetic.base import (
     to_day,
     ymd,
 )
-from analysis.synthetic.dirt import DIRT_RATES
+from analysis.synthetic.dirt import DIRT_RATES, region_spellings
 from analysis.synthetic.exports import write_exports
 from analysis.synthetic.readme import readme_text
 
@@ -90,6 +90,14 @@ PUSKESMAS = {
     "64.74.03.1003": "Bontang Barat",
 }
 
+#: Kota Bontang: its population shares, puskesmas and peri-urban kelurahan above are its own.
+BONTANG = "64.74"
+#: Other regions: children per round at scale 1 of a kelurahan (Bontang's mean, ~730) and of a
+#: desa (rural, smaller); the region's families, posyandu and programme lists follow in proportion.
+CHILDREN_PER_KELURAHAN, CHILDREN_PER_DESA = 730, 300
+#: Share of a kota's kelurahan counted peri-urban (a kabupaten: its desa); share of desa made focus
+#: (deprived) when the configuration names none for the region.
+PERI_URBAN_SHARE, FOCUS_SHARE = 0.4, 0.2
 N_FAMILIES = 50_000          # DTSEN families at scale 1
 N_CHILDREN_ROUND = 11_000    # expected children per weighing round at scale 1
 N_POSYANDU = 100
@@ -102,6 +110,9 @@ HAZ_MU_BASE, HAZ_MU_FOCUS_SHIFT, HAZ_SD = -0.87, -0.50, 1.1
 WHZ_MU, WHZ_SD = -0.3, 1.1
 #: Person-weighted shares the survey expenditure is calibrated to.
 TARGET_POVERTY_SHARE, TARGET_EXTREME_SHARE = 0.046, 0.010
+
+#: Bontang's kelurahan (15) x CHILDREN_PER_KELURAHAN: the size the constants above are for.
+_BONTANG_CHILDREN = 15 * CHILDREN_PER_KELURAHAN
 
 #: "Today" of the synthetic world, and the birth dates of the under-five pool.
 REF_DAY = to_day("2025-03-01")
@@ -168,6 +179,18 @@ def _names(rng: np.random.Generator, sex: np.ndarray) -> np.ndarray:
     return full
 
 
+def _nik_region(kel: pd.DataFrame) -> np.ndarray:
+    """The six-digit NIK region (PPKKCC) of each kelurahan's kecamatan (647401 in Bontang Utara)."""
+    return kel["kec_code"].str.replace(".", "", regex=False).astype(int).to_numpy()
+
+
+def _other_regions(kel: pd.DataFrame) -> np.ndarray:
+    """NIK regions of first registration elsewhere: :data:`OTHER_REGIONS` outside the region."""
+    own = kel["kec_code"].str[:5].str.replace(".", "", regex=False).iloc[0]
+    keep = np.array([not str(r).startswith(own) for r in OTHER_REGIONS])
+    return OTHER_REGIONS[keep]
+
+
 def _make_ids(rng: np.random.Generator, region: np.ndarray, days: np.ndarray,
               female: np.ndarray, serial_base: int = 0) -> np.ndarray:
     """NIK-shaped numbers: region(6) + DD(+40 women) + MM + YY + serial(4), unique per call.
@@ -218,6 +241,10 @@ class SyntheticBontang:
     pendataan: pd.DataFrame
     programmes: pd.DataFrame
     facts: dict[str, Any] = field(default_factory=dict)
+    region_code: str = BONTANG
+    region_name: str = "Kota Bontang"
+    province_name: str = "Kalimantan Timur"
+    spellings: tuple | None = None  # (variants, typos, local) of the region; None: Bontang's
 
 
 def _largest_remainder(total: int, weights: np.ndarray, minimum: int) -> np.ndarray:
@@ -231,25 +258,75 @@ def _largest_remainder(total: int, weights: np.ndarray, minimum: int) -> np.ndar
     return base
 
 
-def _geography(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def region_gazetteer(region: str) -> Gazetteer:
+    """The gazetteer of ``region``: the configured one (with its aliases), else the region's rows
+    of the national gazetteer without aliases (a new region has none yet).
+
+    Parameters
+    ----------
+    region
+        Kemendagri code of the kab/kota.
+
+    Returns
+    -------
+    Gazetteer
+    """
+    if region == config.settings()["region"]["code"]:
+        return gazetteer()
+    return Gazetteer(region_table(region), aliases={})
+
+
+def _region_profile(kel: pd.DataFrame, region: str, rng: np.random.Generator) -> pd.DataFrame:
+    """Population weights, peri-urban strata, puskesmas and focus of a region other than Bontang.
+
+    Weights are children per round (a kelurahan ~730, a desa ~300, times a log-normal spread)
+    in Bontang's units (its KEL_POP sums to 201 for 15 x 730 children). Focus: the configured
+    focus desa when the configuration is this region's and names some, else a fifth of the desa
+    whose names are unique in the region (the RT listing names the desa alone).
+    """
+    is_kel = kel["kel_code"].str.split(".").str[3].str.startswith("1").to_numpy()
+    base = np.where(is_kel, CHILDREN_PER_KELURAHAN, CHILDREN_PER_DESA).astype(float)
+    spread = np.exp(rng.normal(0, 0.35, len(kel)))
+    kel["pop"] = np.round(base * spread * sum(KEL_POP.values()) / _BONTANG_CHILDREN, 2)
+    if is_kel.all():
+        kel["peri_urban"] = rng.random(len(kel)) < PERI_URBAN_SHARE
+    else:
+        kel["peri_urban"] = ~is_kel
+    kel["puskesmas"] = kel["kec_name"]
+    focus = set(config.focus_kelurahan()) if region == config.settings()["region"]["code"] else set()
+    if not focus:
+        unique = ~kel["kel_name"].str.lower().duplicated(keep=False).to_numpy()
+        idx = np.flatnonzero(unique)
+        k = max(1, int(round(FOCUS_SHARE * len(kel))))
+        focus = set(kel["kel_code"].to_numpy()[np.sort(rng.choice(idx, min(k, len(idx)), replace=False))])
+    kel["focus"] = kel["kel_code"].isin(focus)
+    return kel
+
+
+def _geography(rng: np.random.Generator, region: str = BONTANG,
+               profile_rng: np.random.Generator | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     # Load inputs: the official kelurahan and kecamatan (names trimmed by the gazetteer).
-    gaz = gazetteer()
+    gaz = region_gazetteer(region)
     kel = gaz.kelurahan.rename(columns={"kode": "kel_code", "nama": "kel_name", "kode_kecamatan": "kec_code"})
     kel["kec_code"] = kel["kec_code"].str.strip()
     kel["kec_name"] = kel["kec_code"].map(gaz.names).astype("str")
-    focus = set(config.focus_kelurahan())
-    kel["focus"] = kel["kel_code"].isin(focus)
-    kel["pop"] = kel["kel_code"].map(KEL_POP).fillna(10).astype(float)
-    kel["peri_urban"] = kel["kel_code"].isin(PERI_URBAN)
-    kel["puskesmas"] = kel["kel_code"].map(PUSKESMAS).fillna("Bontang")
+    if region == BONTANG:
+        focus = set(config.focus_kelurahan())
+        kel["focus"] = kel["kel_code"].isin(focus)
+        kel["pop"] = kel["kel_code"].map(KEL_POP).fillna(10).astype(float)
+        kel["peri_urban"] = kel["kel_code"].isin(PERI_URBAN)
+        kel["puskesmas"] = kel["kel_code"].map(PUSKESMAS).fillna("Bontang")
+    else:  # its own draws: Bontang's stream (and so its sample) does not move
+        kel = _region_profile(kel, region, profile_rng)
     n = len(kel)
+    n_posyandu = int(round(N_POSYANDU * kel["pop"].sum() / sum(KEL_POP.values())))
     # Deprivation index: ~1 in the focus kelurahan, ~0 elsewhere.
     kel["deprivation"] = np.where(kel["focus"], 1.0, 0.0) + rng.normal(0, 0.15, n)
     kel["haz_mu"] = HAZ_MU_BASE + HAZ_MU_FOCUS_SHIFT * kel["deprivation"]
     kel["welfare_mu"] = 0.55 - 0.5 * kel["deprivation"]
     kel["log_exp_mu"] = 14.60 - 0.40 * kel["deprivation"]
     kel["n_rt"] = np.maximum(6, np.round(kel["pop"] * RT_PER_POP)).astype(int)
-    kel["n_pos"] = _largest_remainder(N_POSYANDU, kel["pop"].to_numpy(), 2)
+    kel["n_pos"] = _largest_remainder(max(n_posyandu, 2 * n), kel["pop"].to_numpy(), 2)
     kel["rt_offset"] = np.concatenate([[0], np.cumsum(kel["n_rt"])[:-1]])
     kel["pos_offset"] = np.concatenate([[0], np.cumsum(kel["n_pos"])[:-1]])
 
@@ -337,12 +414,13 @@ def _register(rng: np.random.Generator, kel: pd.DataFrame, rts: pd.DataFrame, n_
     m = len(mem)
 
     # Identifiers: NIK by region of first registration; No. KK by kecamatan and issue date.
-    kec_region = 647400 + kel["kec_code"].str[-2:].astype(int).to_numpy()
+    kec_region = _nik_region(kel)
     fam_region = kec_region[fam["kel_idx"].to_numpy()]
     born_here = np.where(mem["birth"].to_numpy() >= POOL_START, 0.95, 0.70)
     local = rng.random(m) < born_here
+    others = _other_regions(kel)
     region = np.where(local, fam_region[mem["fam_id"].to_numpy()],
-                      OTHER_REGIONS[rng.integers(0, len(OTHER_REGIONS), m)])
+                      others[rng.integers(0, len(others), m)])
     mem["nik"] = _make_ids(rng, region, mem["birth"].to_numpy(), mem["sex"].to_numpy() == 2)
     mem["nama"] = _names(rng, mem["sex"].to_numpy())
     issue_lo = np.maximum(head_birth + int(18 * 365.25), to_day("2006-01-01"))
@@ -471,15 +549,18 @@ def _children(rng: np.random.Generator, kel: pd.DataFrame, fam: pd.DataFrame,
     return child, meas
 
 
-def _susenas(rng: np.random.Generator, kel: pd.DataFrame, n_households_total: float) -> pd.DataFrame:
+def _susenas(rng: np.random.Generator, kel: pd.DataFrame, n_households_total: float,
+             region: str = BONTANG) -> pd.DataFrame:
     """Stratified two-stage sample: strata kecamatan x (urban/peri-urban), ~10 households per PSU."""
     kel = kel.copy()
-    kel["stratum"] = (kel["kec_code"].str[-1].astype(int) * 10 + np.where(kel["peri_urban"], 2, 1))
+    if region != BONTANG:  # the survey samples only areas BPS codes (a kecamatan new since 2020 has none)
+        kel = kel[kel["bps_kec"].notna()]
+    kel["stratum"] = (kel["kec_code"].str[-2:].astype(int) * 10 + np.where(kel["peri_urban"], 2, 1))
     hh_k = n_households_total * kel["pop"] / kel["pop"].sum()
     st = kel.groupby("stratum")["pop"].sum()
     alloc = pd.Series(_largest_remainder(SUSENAS_PSU, st.to_numpy(), 2), index=st.index)
     psu_rows = []
-    for s, n_psu in alloc.items():  # 6 strata: allocation of PSUs to kelurahan
+    for s, n_psu in alloc.items():  # Bontang: 6 strata. Allocation of PSUs to kelurahan
         ks = kel.index[kel["stratum"] == s].to_numpy()
         pk = kel.loc[ks, "pop"].to_numpy() / kel.loc[ks, "pop"].sum()
         psu_rows.append(pd.DataFrame({"stratum": s, "kel_idx": rng.choice(ks, n_psu, p=pk)}))
@@ -511,7 +592,7 @@ def _susenas(rng: np.random.Generator, kel: pd.DataFrame, n_households_total: fl
         lo = log_e[order[max(i - 1, 0)]]
         return 0.5 * (lo + log_e[order[i]]) if i > 0 else log_e[order[0]] - 1e-3
 
-    lp, le = np.log(survey_line("poverty")), np.log(survey_line("extreme"))
+    lp, le = np.log(survey_line("poverty", region)), np.log(survey_line("extreme", region))
     qp, qe = q(TARGET_POVERTY_SHARE), q(TARGET_EXTREME_SHARE)
     slope = float(np.clip((lp - le) / max(qp - qe, 1e-9), 0.5, 2.0))
     log_e = lp + slope * (log_e - qp)
@@ -541,14 +622,15 @@ def _pendataan(rng: np.random.Generator, kel: pd.DataFrame, fam: pd.DataFrame, m
     rt_row = kel["rt_offset"].to_numpy()[kn] + rt - 1
     sex = np.where(rng.random(n_new) < 0.8, 1, 2)
     birth = REF_DAY - (rng.uniform(22, 70, n_new) * 365.25).astype(np.int64)
-    region = 647400 + kel["kec_code"].str[-2:].astype(int).to_numpy()[kn]
+    region = _nik_region(kel)[kn]
     new = pd.DataFrame({
         "fam_id": -1, "in_dtsen": False, "kel_idx": kn, "rt": rt, "rw": rts["rw"].to_numpy()[rt_row],
         "alamat": "Jl. " + rts["street"].to_numpy()[rt_row].astype(object) + " No. " + as_text(rng.integers(1, 150, n_new)),
         "no_kk": np.where(rng.random(n_new) < 0.7,
                           _make_ids(rng, region, rng.integers(to_day("2015-01-01"), to_day("2024-12-01"), n_new),
                                     np.zeros(n_new, bool), serial_base=9000), ""),
-        "nik_kepala": _make_ids(rng, np.where(rng.random(n_new) < 0.5, region, OTHER_REGIONS[rng.integers(0, len(OTHER_REGIONS), n_new)]),
+        "nik_kepala": _make_ids(rng, np.where(rng.random(n_new) < 0.5, region,
+                                              _other_regions(kel)[rng.integers(0, len(_other_regions(kel)), n_new)]),
                                 birth, sex == 2, serial_base=9000),
         "nama_kepala": _names(rng, sex), "desil": 0,
     })
@@ -641,7 +723,22 @@ def _programmes(rng: np.random.Generator, fam: pd.DataFrame, mem: pd.DataFrame,
     return prog
 
 
-def simulate(seed: int = 2025, scale: float = 1.0) -> SyntheticBontang:
+def _bps_codes(kel: pd.DataFrame, region: str) -> pd.DataFrame:
+    """BPS kecamatan (7 digits) and desa (10 digits) codes of each desa, from the region's
+    crosswalk (:mod:`analysis.intake.bps_crosswalk`); missing where BPS has none."""
+    from analysis.intake.bps_crosswalk import crosswalk_table
+
+    x = crosswalk_table(region)
+    x = x[x["kode_kemendagri"].fillna("") != ""].drop_duplicates("kode_kemendagri")
+    to_bps = dict(zip(x["kode_kemendagri"], x["kode_bps"], strict=True))
+    kel["bps_kec"] = kel["kec_code"].map(to_bps).astype("str")
+    kel["bps_desa"] = kel["kel_code"].map(to_bps).astype("str")
+    # A desa coded under another BPS kecamatan (moved since 2020) keeps only its kecamatan.
+    kel.loc[kel["bps_desa"].str[:7] != kel["bps_kec"], "bps_desa"] = None
+    return kel
+
+
+def simulate(seed: int = 2025, scale: float = 1.0, region: str | None = None) -> SyntheticBontang:
     """Build the synthetic world (clean truth, before any export dirt).
 
     Parameters
@@ -649,8 +746,12 @@ def simulate(seed: int = 2025, scale: float = 1.0) -> SyntheticBontang:
     seed
         Seed of every random stream.
     scale
-        Size multiplier: 1.0 gives ~50,000 families and ~11,000 children per round;
+        Size multiplier: 1.0 gives ~50,000 families and ~11,000 children per round in Bontang;
         the geography (RT, posyandu) and the survey sample size do not scale.
+    region
+        Kemendagri code of the kab/kota; default the configured region. Any region other than Bontang
+        takes its kecamatan and desa from the gazetteer, and its size from them (about 730 children
+        per kelurahan and 300 per desa and round at scale 1).
 
     Returns
     -------
@@ -658,19 +759,26 @@ def simulate(seed: int = 2025, scale: float = 1.0) -> SyntheticBontang:
     """
     if not (isinstance(scale, int | float) and 0.005 <= float(scale) <= 4):
         raise RakorInputError(f"scale must be a number between 0.005 and 4; got {scale!r}")
+    region = str(region or config.settings()["region"]["code"]).strip()
+    if kind_of(region) not in ("kota", "kabupaten"):
+        raise RakorInputError(f"sample data is made for one kab/kota; {region!r} is not a kab/kota code "
+                              "(e.g. 64.74)")
     # Load inputs.
-    kel, rts, pos = _geography(stream(seed, "geography"))
-    # Process data.
-    n_fam = int(round(N_FAMILIES * scale))
+    kel, rts, pos = _geography(stream(seed, "geography"), region, stream(seed, f"geography-{region}"))
+    # Process data: the region's size relative to Bontang's (1 for Bontang).
+    size = 1.0 if region == BONTANG else float(kel["pop"].sum() / sum(KEL_POP.values()))
+    if region != BONTANG:
+        kel = _bps_codes(kel, region)
+    n_fam = int(round(N_FAMILIES * scale * size))
     # Expected share of the pool present in a round: 5-year window / pool window x attendance
     # x still in the city (moves in/out): solved for the pool size.
     share = 1826 / (POOL_END - POOL_START) * 0.88 * 0.93
-    n_pool = int(round(N_CHILDREN_ROUND * scale / share))
+    n_pool = int(round(N_CHILDREN_ROUND * scale * size / share))
     fam, mem = _register(stream(seed, "register"), kel, rts, n_fam, n_pool)
     child, meas = _children(stream(seed, "children"), kel, fam, mem)
-    sus = _susenas(stream(seed, "susenas"), kel, float(n_fam))
+    sus = _susenas(stream(seed, "susenas"), kel, float(n_fam), region)
     listing = _pendataan(stream(seed, "pendataan"), kel, fam, mem, rts)
-    prog = _programmes(stream(seed, "programmes"), fam, mem, listing, scale)
+    prog = _programmes(stream(seed, "programmes"), fam, mem, listing, scale * size)
 
     focus_k = kel["focus"].to_numpy()
     latent = meas[meas["age_days"] <= 1825]
@@ -684,21 +792,30 @@ def simulate(seed: int = 2025, scale: float = 1.0) -> SyntheticBontang:
         "stunting_latent_focus": float(stunted[in_focus].mean()),
         "stunting_latent_other": float(stunted[~in_focus].mean()),
         "wasting_latent_city": float((latent["whz"] < -2).mean()),
-        "poverty_person_share": float(pw[sus["expenditure_pc"] < survey_line("poverty")].sum() / pw.sum()),
-        "extreme_person_share": float(pw[sus["expenditure_pc"] < survey_line("extreme")].sum() / pw.sum()),
+        "poverty_person_share": float(pw[sus["expenditure_pc"] < survey_line("poverty", region)].sum() / pw.sum()),
+        "extreme_person_share": float(pw[sus["expenditure_pc"] < survey_line("extreme", region)].sum() / pw.sum()),
         "desil1_share_focus": float((fam["desil"][focus_k[fam["kel_idx"]]] == 1).mean()),
         "desil1_share_other": float((fam["desil"][~focus_k[fam["kel_idx"]]] == 1).mean()),
         "susenas_households": len(sus), "susenas_psu": int(sus["nks"].nunique()),
         "susenas_weight_sum": float(sus["weight"].sum()),
     }
+    if region != BONTANG:
+        facts["susenas_strata"] = int(sus["stratum"].nunique())
     for df in (kel, rts, pos, fam, mem, child, meas, sus, listing, prog):
         objectify(df)
+    gaz = region_gazetteer(region)
+    table = region_table(region)
+    province = region_table(region.split(".")[0]).set_index("kode")["nama"].get(region.split(".")[0], "")
     return SyntheticBontang(seed=seed, scale=float(scale), kelurahan=kel, rts=rts, posyandu=pos,
                             families=fam, members=mem, children=child, measurements=meas,
-                            susenas=sus, pendataan=listing, programmes=prog, facts=facts)
+                            susenas=sus, pendataan=listing, programmes=prog, facts=facts,
+                            region_code=region, region_name=str(table.loc[table["kode"] == region, "nama"].iloc[0]),
+                            province_name=str(province),
+                            spellings=None if region == BONTANG else region_spellings(gaz))
 
 
-def generate(out_dir: Path | str, seed: int = 2025, scale: float = 1.0) -> dict[str, Any]:
+def generate(out_dir: Path | str, seed: int = 2025, scale: float = 1.0,
+             region: str | None = None) -> dict[str, Any]:
     """Write the synthetic Bontang raw data set (all five sources and a README) into ``out_dir``.
 
     Parameters
@@ -712,6 +829,8 @@ def generate(out_dir: Path | str, seed: int = 2025, scale: float = 1.0) -> dict[
     scale
         Size multiplier (1.0: ~50,000 families, ~11,000 children per round). Small values
         (e.g. 0.1) make fast test data; the geography and the survey sample do not scale.
+    region
+        Kemendagri code of the kab/kota (default the configured region); see :func:`simulate`.
 
     Returns
     -------
@@ -738,9 +857,10 @@ def generate(out_dir: Path | str, seed: int = 2025, scale: float = 1.0) -> dict[
         raise RakorInputError(f"--out must be a folder; {out} is a file")
     out.mkdir(parents=True, exist_ok=True)
     # Load inputs / process data.
-    world = simulate(seed, scale)
+    world = simulate(seed, scale, region)
     # Save outputs.
     log = write_exports(world, out)
     write_text(readme_text(world, log), out / "README.md")
-    return {"out_dir": str(out), "seed": seed, "scale": float(scale), "files": dict(sorted(log.files.items())),
+    return {"out_dir": str(out), "seed": seed, "scale": float(scale), "region": world.region_code,
+            "files": dict(sorted(log.files.items())),
             "facts": world.facts, "seconds": round(time.perf_counter() - t0, 2)}
