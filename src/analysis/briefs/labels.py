@@ -10,7 +10,13 @@ Each label is a pair ``(id, en)`` so a key cannot exist in one language only. Gr
 - :data:`SOURCES`: display names of the data sources;
 - :data:`QUALITY_CHECKS`, :data:`SAE_COLUMNS`: labels of the data-quality and small-area tables;
 - :data:`TEXT`: section headings, fixed sentences and sentence templates of the briefs;
-- :data:`PLOT_TEXT`, :data:`PAGE_WORDS`: words of the figures' alt texts and of the PDF page numbers.
+- :data:`PLOT_TEXT`, :data:`PAGE_WORDS`: words of the figures' alt texts and of the PDF page numbers;
+- :data:`REGION_WORDS`: the words of the region's kind ("Kota"/"Kabupaten", "Wali Kota"/"Bupati",
+  "kelurahan"/"desa"), keys from :func:`analysis.intake.gazetteer.area_words`.
+
+The labels are written for a kota of kelurahan (Bontang). For another region :func:`pick` puts the
+region's words in place of "kota"/"city" and "kelurahan" (:func:`region_words`), so a kabupaten's
+briefs say "Kabupaten" and "desa" without a second copy of every sentence.
 
 Templates name their values in braces. Policy values come from ``config/settings.yml`` through
 :func:`policy` (``{min_cell}``, ``{small_range}``, ``{reliable_max_rse}``, ``{caution_max_rse}``,
@@ -324,6 +330,7 @@ TEXT: dict[str, Pair] = {
     # header and headlines
     "title": ("Brief Rakor Penanggulangan Kemiskinan Ekstrem dan Stunting",
               "Rakor brief: extreme poverty and stunting"),
+    "audience": ("Bahan rakor koordinasi {head} {region}", "For the coordination meeting of the {head}, {region}"),
     "kecamatan_prefix": ("Kecamatan ", "Kecamatan "),
     "h_headlines": ("Ringkasan", "Headlines"),
     "plausibility_headline": ("Skor plausibilitas data antropometri {score} ({rating}).",
@@ -667,6 +674,16 @@ SHEET_WORDS: dict[str, tuple] = {
 }
 
 # Every (id, en) table above, by group name (for :func:`labels` and the tests).
+#: Words of the region's kind (keys as :func:`analysis.intake.gazetteer.area_words` returns them).
+REGION_WORDS: dict[str, Pair] = {
+    "region_kota": ("Kota", "City"), "region_kabupaten": ("Kabupaten", "Regency"),
+    "region_provinsi": ("Provinsi", "Province"),
+    "head_kota": ("Wali Kota", "Mayor"), "head_kabupaten": ("Bupati", "Regent"),
+    "head_provinsi": ("Gubernur", "Governor"),
+    "village_kelurahan": ("kelurahan", "kelurahan"), "village_desa": ("desa", "desa"),
+    "village_desa_kelurahan": ("desa/kelurahan", "desa/kelurahan"),
+}
+
 GROUPS: dict[str, dict[str, Pair]] = {
     "indicator": INDICATORS, "subject": SUBJECTS, "reliability": RELIABILITY, "note": NOTES,
     "header": HEADERS, "source_name": SOURCES, "quality_check": QUALITY_CHECKS, "sae_column": SAE_COLUMNS,
@@ -698,7 +715,10 @@ def check_lang(lang: str) -> str:
 
 
 def pick(pair: Pair, lang: str) -> str:
-    """The ``lang`` side of an ``(id, en)`` pair.
+    """The ``lang`` side of an ``(id, en)`` pair, in the configured region's words.
+
+    For a region that is not a kota of kelurahan, the words "kota"/"Kota" ("city"/"City") and
+    "kelurahan"/"Kelurahan" become the region's (:func:`region_words`: "kabupaten", "desa"...).
 
     Parameters
     ----------
@@ -711,6 +731,70 @@ def pick(pair: Pair, lang: str) -> str:
     -------
     str
     """
+    word = pair[LANGS.index(check_lang(lang))]
+    subs = _substitutions(lang)
+    return word if subs is None or not any(k in word for k in ("kota", "Kota", "city", "City", "elurahan")) \
+        else subs[0].sub(lambda m: subs[1][m.group(0)], word)
+
+
+def region_words(lang: str = "id", code: str | None = None) -> dict[str, str]:
+    """The words of a region's kind in ``lang``.
+
+    Parameters
+    ----------
+    lang
+        ``"id"`` or ``"en"``.
+    code
+        Kemendagri code of the region; default ``settings.yml: region.code``.
+
+    Returns
+    -------
+    dict
+        ``region`` ("Kota", "Kabupaten", "Provinsi"), ``head`` ("Wali Kota", "Bupati",
+        "Gubernur"), ``village`` ("kelurahan", "desa" or "desa/kelurahan" when both occur).
+
+    Examples
+    --------
+    >>> region_words("id", "62.08")["head"]  # doctest: +SKIP
+    'Bupati'
+    """
+    from analysis.intake.gazetteer import area_words
+
+    if code is None:
+        from analysis import config
+
+        code = str(config.settings()["region"]["code"])
+    keys = area_words(code)
+    i = LANGS.index(check_lang(lang))
+    return {k: REGION_WORDS[v][i] for k, v in keys.items()}
+
+
+_SUBS: dict[tuple[str, str], Any] = {}
+
+
+def _substitutions(lang: str) -> tuple[Any, dict[str, str]] | None:
+    """(pattern, replacements) that put the configured region's words into a label; ``None`` for a
+    kota of kelurahan (the labels' own words). Built once per region and language."""
+    import re
+
+    from analysis import config
+
+    code = str(config.settings()["region"]["code"])
+    if (code, lang) not in _SUBS:
+        w = region_words(lang, code)
+        region, village = w["region"], w["village"]
+        words = {}
+        if region != pick_raw(REGION_WORDS["region_kota"], lang):
+            kota, city = ("kota", "Kota") if lang == "id" else ("city", "City")
+            words |= {kota: region.lower(), city: region}
+        if village != "kelurahan":
+            words |= {"kelurahan": village, "Kelurahan": village[0].upper() + village[1:]}
+        _SUBS[(code, lang)] = (re.compile(r"\b(" + "|".join(words) + r")\b"), words) if words else None
+    return _SUBS[(code, lang)]
+
+
+def pick_raw(pair: Pair, lang: str) -> str:
+    """The ``lang`` side of a pair as written (no region words put in; see :func:`pick`)."""
     return pair[LANGS.index(check_lang(lang))]
 
 
@@ -852,5 +936,6 @@ def labels(lang: str = "id") -> dict[str, dict[str, str]]:
 __all__ = [
     "LANGS", "MONTHS", "MONTHS_SHORT", "MISSING", "SEPARATORS", "CI_METHOD_NAMES", "INDICATORS", "SUBJECTS", "RELIABILITY",
     "NOTES", "HEADERS", "SOURCES", "OVERLAP_SOURCES", "QUALITY_CHECKS", "SAE_COLUMNS", "TEXT", "PLOT_TEXT",
-    "PAGE_WORDS", "SHEET_WORDS", "GROUPS", "check_lang", "pick", "policy", "text", "note", "source_name", "labels",
+    "PAGE_WORDS", "SHEET_WORDS", "REGION_WORDS", "GROUPS", "check_lang", "pick", "pick_raw", "policy", "text", "note",
+    "source_name", "labels", "region_words",
 ]

@@ -155,7 +155,10 @@ def sae_rows(households: pd.DataFrame, covariates: pd.DataFrame, direct: pd.Data
         for column in ("eblup", f"eblup_{cfg['benchmark']}"):
             rows = sae.estimates_rows(res, indicator, column=column, n=n)
             rows = rows.rename(columns={"area_code": "kelurahan_code"})
-            # A proportion's interval stays within [0, 1] (the normal interval of the EBLUP may not).
+            # A proportion and its interval stay within [0, 1]: the linear EBLUP (and its ratio
+            # benchmark) of a desa with few poor households can fall below 0 (Kabupaten Sukamara's
+            # sample); it is truncated at the bound, as its interval is.
+            rows["estimate"] = rows["estimate"].clip(lower=0.0, upper=1.0)
             rows["ci_low"] = rows["ci_low"].clip(lower=0.0)
             rows["ci_high"] = rows["ci_high"].clip(upper=1.0)
             by_area = res.table.set_index("area").reindex(rows["kelurahan_code"])

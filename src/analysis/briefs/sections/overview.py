@@ -22,8 +22,23 @@ def header(ctx: BriefContext) -> None:
     banner = (f"<div class='banner'>{html.escape(ctx.t('synthetic_banner'))}</div>"
               if ctx.synthetic else "")
     sub = f"{kind} · {narrative.fmt_period(ctx.period, ctx.lang)}"
+    if ctx.level == "kota":  # the region's brief is the head's (Wali Kota, Bupati)
+        sub += " · " + ctx.t("audience", **_audience(ctx))
     display(HTML(f"{banner}<h1>{html.escape(ctx.t('title'))}</h1><p class='subtitle'>{html.escape(sub)}</p>"
                  f"<p class='sources'>{html.escape(narrative.source_line(ctx.sources(), ctx.lang))}</p>"))
+
+
+def _audience(ctx: BriefContext) -> dict[str, str]:
+    """``head`` and bare ``region`` name of the audience line ("Bupati", "Sukamara")."""
+    from analysis.briefs.labels import region_words
+
+    words = region_words(ctx.lang)
+    name = ctx.name
+    for prefix in ("Kabupaten Administrasi ", "Kota Administrasi ", "Kabupaten ", "Kota ", "Provinsi "):
+        if name.startswith(prefix):
+            name = name[len(prefix):]
+            break
+    return {"head": words["head"], "region": name}
 
 
 def headlines(ctx: BriefContext) -> None:
