@@ -163,12 +163,13 @@ def region_spellings(gaz) -> tuple[dict[str, list[str]], dict[str, str], dict[st
     shared = set(pd.Series(names).loc[lambda s: s.str.lower().duplicated(keep=False)])
     variants: dict[str, list[str]] = {}
     local: dict[str, str] = {}
-    cand: list[tuple[str, str, str]] = []  # (official, code, candidate, kind)
+    cand: list[tuple[str, str, str]] = []  # (official, code, candidate)
     for name, code, prefix in zip(names, codes, kinds, strict=True):
         if name in shared:
             variants[name] = [name.upper(), name.lower()]
             continue
         opts = [name.upper(), name.lower(), name.title(), prefix + name]
+        opts = [o for o in dict.fromkeys(opts) if o != name]
         if "-" in name:
             opts.append(name.replace("-", " "))
         if " " in name:
@@ -185,7 +186,7 @@ def region_spellings(gaz) -> tuple[dict[str, list[str]], dict[str, str], dict[st
     for (name, _, o), good in zip(cand, ok[: len(cand)], strict=True):
         if good:
             variants.setdefault(name, []).append(o)
-            if name not in local and (o == name.replace(" ", "") or o == name.replace("-", " ")):
+            if name not in local and o in (name.replace(" ", ""), name.replace("-", " ")):
                 local[name] = o
     typos: dict[str, str] = {}
     for (name, _, t), good in zip(typo_cand, ok[len(cand):], strict=True):
