@@ -517,17 +517,21 @@ def plan_suppression(est: pd.DataFrame, min_cell: int | None = None) -> _Plan:
         exposed = sorted(c for c in determined_cells(values, relations, view.known, solver) if c in protected)
         if not exposed:
             break
-        # one exposed cell at a time: hide the complement, re-solve its own component, until it is safe
-        changed = False
+        # one new hidden cell per exposed cell, skipping cells whose sums were just changed
+        touched: set[Cell] = set()
         for p in exposed:
-            while solver.is_determined(p, view.unknown):
-                pick = _complement_for(p, cell_rel, view.known, protected, values)
-                if pick is None:
-                    break
-                protected[pick] = "secondary"
-                view.protect(pick)
-                changed = True
-        if not changed:  # nothing shares a sum with what is exposed: nothing more to hide
+            if p in touched:
+                continue
+            pick = _complement_for(p, cell_rel, view.known, protected, values)
+            if pick is None:
+                continue
+            protected[pick] = "secondary"
+            view.protect(pick)
+            for _kind, top, kids in cell_rel.get(pick, []):
+                touched.update((top, *kids))
+            for _kind, top, kids in cell_rel.get(p, []):
+                touched.update((top, *kids))
+        if not touched:  # nothing shares a sum with what is exposed: nothing more to hide
             break
     hidden = np.array([any(c in protected for c in cells) for cells in est_cells], dtype=bool)
     primary = np.array([any(protected.get(c) == "primary" for c in cells) for cells in est_cells], dtype=bool)
