@@ -257,55 +257,196 @@ def _relations(values: dict[Cell, float], rates) -> list[tuple[Cell, list[Cell]]
     return rel
 
 
-def determined_cells(values: dict[Cell, float], relations, known: set[Cell]) -> set[Cell]:
+class _Solver:
+    """The sums of the table as integer arrays, for repeated questions "which unknown cells can a
+    reader solve?" (:meth:`determined`) while the set of shown cells shrinks.
+
+    Each connected component of unknown cells is solved on its own; its answer depends only on its
+    set of cells (the relations touching it are fixed), so it is kept and reused while the
+    component stays the same (most do between two rounds of :func:`plan_suppression`).
+    """
+
+    def __init__(self, values: dict[Cell, float], relations):
+        self.cells = list(values)
+        self.id = {c: i for i, c in enumerate(self.cells)}
+        rel_of, cell_of, sign = [], [], []
+        for r, (top, kids) in enumerate(relations):
+            rel_of.append(r)
+            cell_of.append(self.id[top])
+            sign.append(1.0)
+            for c in kids:
+                rel_of.append(r)
+                cell_of.append(self.id[c])
+                sign.append(-1.0)
+        self.rel_of = np.asarray(rel_of, dtype=np.int64)
+        self.cell_of = np.asarray(cell_of, dtype=np.int64)
+        self.sign = np.asarray(sign, dtype=float)
+        bounds = np.flatnonzero(np.diff(self.rel_of)) + 1
+        self.rel_cells = np.split(self.cell_of, bounds) if len(self.rel_of) else []
+        self.rel_signs = np.split(self.sign, bounds) if len(self.rel_of) else []
+        self.cell_rels: list[list[int]] = [[] for _ in self.cells]
+        for r, c in zip(self.rel_of.tolist(), self.cell_of.tolist(), strict=True):
+            self.cell_rels[c].append(r)
+        self.cache: dict[bytes, np.ndarray] = {}
+
+    def _solve(self, members: np.ndarray, rows) -> np.ndarray:
+        """Determined cells (ids) of the component ``members`` (sorted ids); ``rows`` built on demand."""
+        key = members.tobytes()
+        if key not in self.cache:
+            self.cache[key] = members[_component_determined(rows(), len(members))]
+        return self.cache[key]
+
+    def is_determined(self, cell: Cell, unknown: np.ndarray) -> bool:
+        """Whether ``cell`` (unknown) is determined: its own component only (``unknown``: mask by id)."""
+        start = self.id[cell]
+        seen, stack, rels = {start}, [start], set()
+        while stack:
+            for r in self.cell_rels[stack.pop()]:
+                if r in rels:
+                    continue
+                rels.add(r)
+                for c in self.rel_cells[r].tolist():
+                    if unknown[c] and c not in seen:
+                        seen.add(c)
+                        stack.append(c)
+        if not rels:
+            return False
+        members = np.array(sorted(seen), dtype=np.int64)
+
+        def rows():
+            out = []
+            for r in sorted(rels):
+                cols, signs = self.rel_cells[r], self.rel_signs[r]
+                ok = unknown[cols]
+                out.append((np.searchsorted(members, cols[ok]), signs[ok]))
+            return out
+
+        return bool((self._solve(members, rows) == start).any())
+
+    def determined(self, known: set[Cell]) -> set[Cell]:
+        """The unknown cells (not in ``known``) that the relations fix exactly."""
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import connected_components
+
+        n = len(self.cells)
+        unknown = np.ones(n, dtype=bool)
+        unknown[[self.id[c] for c in known if c in self.id]] = False
+        keep = unknown[self.cell_of]
+        rel, cell, sign = self.rel_of[keep], self.cell_of[keep], self.sign[keep]
+        if not len(rel):
+            return set()
+        # unknown cells of one relation are linked (consecutive entries of the same relation)
+        same = rel[1:] == rel[:-1]
+        graph = coo_matrix((np.ones(int(same.sum())), (cell[:-1][same], cell[1:][same])), shape=(n, n))
+        _, label = connected_components(graph, directed=False)
+        comp = label[cell]
+        order = np.lexsort((rel, comp))
+        rel, cell, sign, comp = rel[order], cell[order], sign[order], comp[order]
+        bounds = np.flatnonzero(np.diff(comp)) + 1
+        out: set[Cell] = set()
+        for r_c, c_c, s_c in zip(np.split(rel, bounds), np.split(cell, bounds), np.split(sign, bounds),
+                                 strict=True):
+            members = np.unique(c_c)
+
+            def rows(members=members, r_c=r_c, c_c=c_c, s_c=s_c):
+                row_bounds = np.flatnonzero(np.diff(r_c)) + 1
+                return list(zip(np.split(np.searchsorted(members, c_c), row_bounds), np.split(s_c, row_bounds),
+                                strict=True))
+
+            out.update(self.cells[j] for j in self._solve(members, rows).tolist())
+        return out
+
+
+def _component_determined(rows: list[tuple[np.ndarray, np.ndarray]], n: int) -> np.ndarray:
+    """Which of ``n`` unknowns the homogeneous system ``rows`` (column indices, ±1 coefficients) fixes.
+
+    Unknown ``j`` is determined when every solution has ``x_j = 0``: its row of a null-space basis
+    is zero. Exact reductions first, then a dense null space on what is left:
+
+    1. a relation with one undetermined unknown determines it (repeated);
+    2. a relation holding an unknown found in no other relation is set aside: dropping it leaves
+       the solutions of the others unchanged, and that unknown's null-space row is the relation's
+       combination of the other unknowns' rows (filled in afterwards, last set aside first);
+    3. the remaining core: ``scipy.linalg.null_space``; an unknown in no remaining relation is free
+       (a basis vector of its own).
+    """
+    from scipy.linalg import null_space
+
+    var_rows: list[list[int]] = [[] for _ in range(n)]
+    for r, (cols, _) in enumerate(rows):
+        for c in cols:
+            var_rows[c].append(r)
+    det = np.zeros(n, dtype=bool)
+    free = np.array([len(cols) for cols, _ in rows])
+    queue = [r for r in range(len(rows)) if free[r] == 1]
+    while queue:  # 1. one unknown left in a sum: solved
+        r = queue.pop()
+        if free[r] != 1:
+            continue
+        c = next(c for c in rows[r][0] if not det[c])
+        det[c] = True
+        for r2 in var_rows[c]:
+            free[r2] -= 1
+            if free[r2] == 1:
+                queue.append(r2)
+    active = free >= 2
+    deg = np.zeros(n, dtype=np.int64)
+    for r in np.flatnonzero(active):
+        cols = rows[r][0]
+        np.add.at(deg, cols[~det[cols]], 1)
+    stack = [c for c in range(n) if deg[c] == 1]
+    set_aside: list[tuple[int, int]] = []
+    while stack:  # 2. an unknown of a single sum: the sum is set aside
+        c = stack.pop()
+        if deg[c] != 1:
+            continue
+        r = next(r for r in var_rows[c] if active[r])
+        active[r] = False
+        set_aside.append((c, r))
+        for c2 in rows[r][0]:
+            if not det[c2]:
+                deg[c2] -= 1
+                if deg[c2] == 1:
+                    stack.append(c2)
+    core_rows = np.flatnonzero(active)
+    core_vars = np.flatnonzero((deg > 0) & ~det)
+    aside = np.zeros(n, dtype=bool)
+    aside[[c for c, _ in set_aside]] = True
+    lone = np.flatnonzero((deg == 0) & ~det & ~aside)
+    basis_core = np.zeros((len(core_vars), 0))
+    if len(core_rows):  # 3. the core
+        pos = np.full(n, -1, dtype=np.int64)
+        pos[core_vars] = np.arange(len(core_vars))
+        a = np.zeros((len(core_rows), len(core_vars)))
+        for k, r in enumerate(core_rows):
+            cols, signs = rows[r]
+            ok = ~det[cols]
+            a[k, pos[cols[ok]]] = signs[ok]
+        basis_core = null_space(a)
+    dim = basis_core.shape[1] + len(lone)
+    basis = np.zeros((n, dim))
+    basis[core_vars, :basis_core.shape[1]] = basis_core
+    basis[lone, basis_core.shape[1] + np.arange(len(lone))] = 1.0
+    for c, r in reversed(set_aside):
+        cols, signs = rows[r]
+        own = signs[cols == c][0]
+        other = (cols != c) & ~det[cols]
+        basis[c] = -own * (signs[other] @ basis[cols[other]])
+    norm = np.linalg.norm(basis, axis=1) if dim else np.zeros(n)
+    return det | (norm < 1e-9)
+
+
+def determined_cells(values: dict[Cell, float], relations, known: set[Cell],
+                     solver: _Solver | None = None) -> set[Cell]:
     """The unknown cells a reader can compute exactly from the known ones and the sums.
 
     A cell ``j`` is determined when every solution of the linear system (relations with the
     known cells substituted) has the same ``x_j``: the null space of the system's matrix
-    restricted to the unknown cells is zero in coordinate ``j``.
+    restricted to the unknown cells is zero in coordinate ``j`` (per connected component of
+    unknown cells, see :func:`_component_determined`). ``solver``: a :class:`_Solver` of the same
+    ``values`` and ``relations`` whose kept answers are reused (:func:`plan_suppression`).
     """
-    from scipy.linalg import null_space
-
-    unknown = [c for c in values if c not in known]
-    if not unknown:
-        return set()
-    index = {c: i for i, c in enumerate(unknown)}
-    # connected components of unknown cells through the relations
-    parent = list(range(len(unknown)))
-
-    def find(i):
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    rows = []
-    for top, kids in relations:
-        members = [index[c] for c in (top, *kids) if c in index]
-        if not members:
-            continue
-        rows.append((top, kids))
-        for m in members[1:]:
-            parent[find(m)] = find(members[0])
-    comp_rows: dict[int, list] = {}
-    for top, kids in rows:
-        first = next(index[c] for c in (top, *kids) if c in index)
-        comp_rows.setdefault(find(first), []).append((top, kids))
-    out: set[Cell] = set()
-    for rels in comp_rows.values():
-        cols = sorted({index[c] for top, kids in rels for c in (top, *kids) if c in index})
-        pos = {j: k for k, j in enumerate(cols)}
-        a = np.zeros((len(rels), len(cols)))
-        for r, (top, kids) in enumerate(rels):
-            if top in index:
-                a[r, pos[index[top]]] += 1.0
-            for c in kids:
-                if c in index:
-                    a[r, pos[index[c]]] -= 1.0
-        ns = null_space(a)
-        free = np.linalg.norm(ns, axis=1) if ns.size else np.zeros(len(cols))
-        out |= {unknown[j] for j, k in pos.items() if free[k] < 1e-9}
-    return out
+    return (solver or _Solver(values, relations)).determined(known)
 
 
 def plan_suppression(est: pd.DataFrame, min_cell: int | None = None) -> _Plan:
@@ -370,14 +511,10 @@ def plan_suppression(est: pd.DataFrame, min_cell: int | None = None) -> _Plan:
         for c in kids:
             cell_rel.setdefault(c, []).append((0, top, kids))
         cell_rel.setdefault(top, []).append((1, top, kids))
+    solver = _Solver(values, relations)
+    view = _Shown(est_cells, n_cell, protected, solver)
     for _ in range(10 * len(values) + 1):
-        known = set()
-        for cells, ncell in zip(est_cells, n_cell, strict=True):
-            if not any(c in protected for c in cells):
-                known.update(cells)
-            if ncell is not None and ncell not in protected:
-                known.add(ncell)
-        exposed = sorted(c for c in determined_cells(values, relations, known) if c in protected)
+        exposed = sorted(c for c in determined_cells(values, relations, view.known, solver) if c in protected)
         if not exposed:
             break
         # one new hidden cell per exposed cell, skipping cells whose sums were just changed
@@ -385,10 +522,11 @@ def plan_suppression(est: pd.DataFrame, min_cell: int | None = None) -> _Plan:
         for p in exposed:
             if p in touched:
                 continue
-            pick = _complement_for(p, cell_rel, known, protected, values)
+            pick = _complement_for(p, cell_rel, view.known, protected, values)
             if pick is None:
                 continue
             protected[pick] = "secondary"
+            view.protect(pick)
             for _kind, top, kids in cell_rel.get(pick, []):
                 touched.update((top, *kids))
             for _kind, top, kids in cell_rel.get(p, []):
@@ -408,6 +546,51 @@ def plan_suppression(est: pd.DataFrame, min_cell: int | None = None) -> _Plan:
     hidden = _hide_differences(est, hidden)
     survey = ~register & (est["source"].astype(str) == "susenas").to_numpy()
     return _Plan(hidden, primary, hide_n, survey)
+
+
+class _Shown:
+    """The cells a reader sees (:func:`plan_suppression`), kept up to date as cells are hidden.
+
+    A cell is shown when it is not protected and some row shows it: a row none of whose cells is
+    protected, or a row whose ``n`` it is (``n`` is blanked only when it is itself protected).
+    """
+
+    def __init__(self, est_cells, n_cell, protected: dict, solver: _Solver):
+        self.est_cells, self.protected, self.solver = est_cells, protected, solver
+        self.rows_of: dict[Cell, list[int]] = {}
+        self.visible: dict[Cell, int] = {}
+        self.hidden_row = np.zeros(len(est_cells), dtype=bool)
+        self.is_n = {c for c in n_cell if c is not None}
+        for i, cells in enumerate(est_cells):
+            for c in cells:
+                self.rows_of.setdefault(c, []).append(i)
+            if any(c in protected for c in cells):
+                self.hidden_row[i] = True
+            else:
+                for c in cells:
+                    self.visible[c] = self.visible.get(c, 0) + 1
+        self.known = {c for c in solver.cells if self._shown(c)}
+        self.unknown = np.ones(len(solver.cells), dtype=bool)
+        self.unknown[[solver.id[c] for c in self.known]] = False
+
+    def _shown(self, c: Cell) -> bool:
+        return c not in self.protected and (c in self.is_n or self.visible.get(c, 0) > 0)
+
+    def _drop(self, c: Cell) -> None:
+        if c in self.known and not self._shown(c):
+            self.known.discard(c)
+            self.unknown[self.solver.id[c]] = True
+
+    def protect(self, cell: Cell) -> None:
+        """``cell`` was just protected: hide the rows that show it."""
+        self._drop(cell)
+        for i in self.rows_of.get(cell, []):
+            if self.hidden_row[i]:
+                continue
+            self.hidden_row[i] = True
+            for c in self.est_cells[i]:
+                self.visible[c] -= 1
+                self._drop(c)
 
 
 def _complement_for(p: Cell, cell_rel, known: set[Cell], protected: dict, values: dict) -> Cell | None:
