@@ -6,11 +6,11 @@ import sys
 import dask.dataframe as dd
 import numpy as np
 import pytest
+from test_engine_sums import _frame
 
 from analysis.engine.client import dask_client
 from analysis.engine.sums import dask_estimates
 from analysis.estimation.survey import SurveyDesign, estimate_proportion
-from test_engine_sums import _frame
 
 
 def _free_port() -> int:
