@@ -40,3 +40,10 @@ def test_sums_match_by_hand():
     # z_i = (y_i - 0.5)/2 = ∓0.25; zbar 0; var = 2/(2-1) * (0.0625 * 2) = 0.25
     assert got["estimate"].iloc[0] == 0.5
     assert got["se"].iloc[0] == pytest.approx(0.5, abs=1e-15)
+
+
+def test_domain_equal_to_stratum_is_a_clear_error():
+    from analysis.errors import RakorInputError
+
+    with pytest.raises(RakorInputError, match="must differ"):
+        partition_sums(_frame(n=10), "y", ["stratum"], "stratum", "psu", "wt")

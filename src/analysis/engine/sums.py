@@ -12,6 +12,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from analysis.errors import RakorInputError
+
 SUMS = ["n", "w", "wy", "wyy"]
 
 
@@ -24,6 +26,9 @@ def partition_sums(part: pd.DataFrame, y: str, by: Sequence[str], strata: str, c
     pandas.DataFrame
         Columns strata, cluster, *by, n, w, wy, wyy (one row per cell).
     """
+    if strata in by or cluster in by:
+        raise RakorInputError(f"domain columns {list(by)} must differ from the strata "
+                              f"`{strata}` and cluster `{cluster}` columns; copy the column")
     yv = pd.to_numeric(part[y], errors="coerce").to_numpy(dtype=float)
     w = (part[weights].to_numpy(dtype=float) if weights else np.ones(len(part)))
     ok = ~np.isnan(yv)
