@@ -1,0 +1,1 @@
+"""Distributed (dask) engine: one pass of group sums, combined on the client (#18)."""
