@@ -37,13 +37,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from analysis import config, files, periods
 from analysis.errors import PipelineError, RakorInputError
 from analysis.estimates.store import compare_estimates, published_estimates  # noqa: F401 (re-exported)
+
+if TYPE_CHECKING:
+    from analysis.briefs.executor import KernelSession
 
 NOTEBOOKS = {
     "clean": "01_clean.ipynb",
@@ -59,6 +62,8 @@ SYNTHETIC_MARKER = ".synthetic"
 RUN_INFO = "run_info.json"  # written by the pipeline into the processed folder
 KERNEL = "python3"
 KERNEL_START_ATTEMPTS = 3
+# the kernel listens on loopback only; its "TCP without encryption" warning is noise
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 PACKAGES = ("rakor-analysis", "pandas", "numpy", "scipy", "statsmodels", "pandera", "papermill",
             "nbconvert", "weasyprint", "seaborn", "matplotlib", "rapidfuzz", "pyarrow")
 
@@ -67,8 +72,17 @@ PACKAGES = ("rakor-analysis", "pandas", "numpy", "scipy", "statsmodels", "pander
 # Notebook execution
 # --------------------------------------------------------------------------------------------
 
-def execute_notebook(name: str, output: Path, parameters: dict[str, Any]) -> float:
+def execute_notebook(name: str, output: Path, parameters: dict[str, Any],
+                     session: KernelSession | None = None) -> float:
     """Execute ``notebooks/<name>`` with papermill into ``output``; return the seconds it took.
+
+    Parameters
+    ----------
+    name, output, parameters
+        The notebook, the executed copy to write and papermill's parameters.
+    session
+        A kernel kept across briefs (:class:`analysis.briefs.executor.KernelSession`, reset before
+        each notebook); ``None`` starts a fresh kernel for this notebook.
 
     Raises
     ------
@@ -84,27 +98,30 @@ def execute_notebook(name: str, output: Path, parameters: dict[str, Any]) -> flo
     start = time.perf_counter()
     env_root = os.environ.get("RAKOR_ROOT")
     os.environ["RAKOR_ROOT"] = str(config.ROOT)  # inherited by the kernel
+    params = {k: (str(v) if isinstance(v, Path) else v) for k, v in parameters.items()}
     try:
-        for attempt in range(KERNEL_START_ATTEMPTS):
-            try:
-                pm.execute_notebook(
-                    str(config.NOTEBOOKS_DIR / name),
-                    str(output),
-                    parameters={k: (str(v) if isinstance(v, Path) else v) for k, v in parameters.items()},
-                    kernel_name=KERNEL,
-                    progress_bar=False,
-                    log_output=False,
-                    cwd=str(config.NOTEBOOKS_DIR),
-                    # the kernel listens on loopback only; its "TCP without encryption" warning is noise
-                    extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
-                )
-                break
-            except RuntimeError as exc:
-                # Kernels started at the same moment can race for the same free ports
-                # (jupyter_client picks them before binding): the kernel dies at start. Try again.
-                if "Kernel died before replying" not in str(exc) or attempt == KERNEL_START_ATTEMPTS - 1:
-                    raise
-                time.sleep(1 + attempt)
+        if session is not None:
+            session.execute(config.NOTEBOOKS_DIR / name, output, params)
+        else:
+            for attempt in range(KERNEL_START_ATTEMPTS):
+                try:
+                    pm.execute_notebook(
+                        str(config.NOTEBOOKS_DIR / name),
+                        str(output),
+                        parameters=params,
+                        kernel_name=KERNEL,
+                        progress_bar=False,
+                        log_output=False,
+                        cwd=str(config.NOTEBOOKS_DIR),
+                        extra_arguments=KERNEL_ARGUMENTS,
+                    )
+                    break
+                except RuntimeError as exc:
+                    # Kernels started at the same moment can race for the same free ports
+                    # (jupyter_client picks them before binding): the kernel dies at start. Try again.
+                    if "Kernel died before replying" not in str(exc) or attempt == KERNEL_START_ATTEMPTS - 1:
+                        raise
+                    time.sleep(1 + attempt)
     except PapermillExecutionError as exc:
         if exc.ename == "RakorInputError":
             raise RakorInputError(exc.evalue) from None
@@ -118,6 +135,44 @@ def execute_notebook(name: str, output: Path, parameters: dict[str, Any]) -> flo
         else:
             os.environ["RAKOR_ROOT"] = env_root
     return time.perf_counter() - start
+
+
+def brief_kernel_reused() -> bool:
+    """Whether briefs share one kernel per worker (default) or each starts its own.
+
+    ``RAKOR_BRIEF_KERNEL=fresh`` selects the old path (a papermill kernel per brief), kept for the
+    benchmark and for comparisons; ``reuse`` (or unset) the kernel kept across briefs.
+    """
+    value = os.environ.get("RAKOR_BRIEF_KERNEL", "reuse").strip().lower()
+    if value not in {"reuse", "fresh"}:
+        raise RakorInputError(f"RAKOR_BRIEF_KERNEL must be 'reuse' or 'fresh'; got {value!r}")
+    return value == "reuse"
+
+
+_SESSION: KernelSession | None = None  # this process's brief kernel (worker processes keep theirs)
+
+
+def _brief_session() -> KernelSession:
+    """This process's kernel session, started on first use and shut down when the process ends."""
+    global _SESSION
+    if _SESSION is None:
+        from analysis.briefs.executor import KernelSession
+
+        _SESSION = KernelSession(KERNEL, config.NOTEBOOKS_DIR, KERNEL_ARGUMENTS, KERNEL_START_ATTEMPTS)
+        # a pool worker ends through multiprocessing (atexit does not run there): both hooks
+        import atexit
+        import multiprocessing.util
+
+        atexit.register(_close_session)
+        multiprocessing.util.Finalize(None, _close_session, exitpriority=10)
+    return _SESSION
+
+
+def _close_session() -> None:
+    global _SESSION
+    if _SESSION is not None:
+        _SESSION.close()
+        _SESSION = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -266,13 +321,15 @@ class BriefJob:
     lang: str
     pdf: bool
     timings: dict[str, float] = field(default_factory=dict)
+    reuse_kernel: bool = True  # one kernel per worker (see brief_kernel_reused)
 
 
 def _run_brief(job: BriefJob) -> BriefJob:
     from analysis.briefs import render
 
     executed = job.staging / "executed" / f"{job.slug}.ipynb"
-    job.timings["execute_s"] = execute_notebook(job.notebook, executed, job.parameters)
+    session = _brief_session() if job.reuse_kernel else None
+    job.timings["execute_s"] = execute_notebook(job.notebook, executed, job.parameters, session)
     start = time.perf_counter()
     html = render.notebook_to_html(executed, job.staging / f"{job.slug}.html", title=job.title, lang=job.lang)
     job.timings["html_s"] = time.perf_counter() - start
@@ -940,8 +997,14 @@ def _history_for_verify(report_estimates: pd.DataFrame, manifest: dict, processe
 
 def _execute_jobs(jobs_list: list[BriefJob], jobs: int | None) -> list[BriefJob]:
     workers = max(1, min(jobs or os.cpu_count() or 1, len(jobs_list)))
+    reuse = brief_kernel_reused()
+    for job in jobs_list:
+        job.reuse_kernel = reuse
     if workers == 1:
-        return [_run_brief(job) for job in jobs_list]
+        try:
+            return [_run_brief(job) for job in jobs_list]
+        finally:
+            _close_session()  # the kernel's environment belongs to this run
     done: list[BriefJob] = []
     with ProcessPoolExecutor(max_workers=workers) as pool:
         futures = [pool.submit(_run_brief, job) for job in jobs_list]

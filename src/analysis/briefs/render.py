@@ -316,6 +316,22 @@ def external_references(html: str) -> list[str]:
     return found
 
 
+@cache
+def _html_exporter() -> Any:
+    """The brief's nbconvert exporter, its template loaded once per process."""
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(
+        template_name="classic",
+        extra_template_paths=[str(TEMPLATES_DIR)],
+        template_file="brief.html.j2",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+    )
+
+
 def notebook_to_html(executed_ipynb: Path, html_path: Path, title: str, lang: str = "id",
                      keep_stderr: bool = False) -> Path:
     """Render an executed notebook as one self-contained, offline HTML file.
@@ -344,22 +360,12 @@ def notebook_to_html(executed_ipynb: Path, html_path: Path, title: str, lang: st
     ``remove_output`` show nothing. Every image gets an ``alt``: from the output metadata
     (``plots.show``), else the cell metadata ``alt``, else the last heading above it.
     """
-    from nbconvert import HTMLExporter
-
     executed_ipynb = Path(executed_ipynb)
     if not executed_ipynb.is_file():
         raise RakorInputError(f"notebook to render not found: {executed_ipynb}")
     _check_lang(lang)
     nb = _prepare(nbformat.read(executed_ipynb, as_version=4), lang, keep_stderr)
-    exporter = HTMLExporter(
-        template_name="classic",
-        extra_template_paths=[str(TEMPLATES_DIR)],
-        template_file="brief.html.j2",
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        embed_images=True,
-    )
+    exporter = _html_exporter()
     resources = {"brief": {"title": title, "lang": lang, "css": brief_css(lang, title)},
                  "metadata": {"name": title}}
     body, _ = exporter.from_notebook_node(nb, resources=resources)

@@ -1,0 +1,251 @@
+"""Execute many brief notebooks in one long-lived kernel (one per worker process).
+
+A fresh kernel per brief spends most of its time starting Python and importing pandas,
+matplotlib and :mod:`analysis`. :class:`KernelSession` starts one kernel and hands it to papermill
+for every brief through a papermill engine (``rakor-reuse``), so the parameters cell, the
+``injected-parameters`` cell, the papermill metadata, the error cells and the written notebook are
+papermill's own. Before each brief the kernel is put back in the state of a fresh kernel:
+
+- the user namespace is emptied (``%reset -f``) and the execution counter set back to 1;
+- matplotlib's figures are closed and its ``rcParams`` restored to what they were right after
+  ``import matplotlib.pyplot`` in the fresh kernel (the briefs set their theme on top of them);
+- the warning filters are restored and every "already shown" warning registry is invalidated, so a
+  warning a brief triggers is shown again in each brief, as in a fresh kernel;
+- the working directory, ``sys.path`` and the environment are restored;
+- the configuration cache (:func:`analysis.config.load_yaml`) is cleared. The other caches of the
+  package (WHO growth tables, gazetteer names) hold reference data that does not change within a
+  run: they are kept, which is much of the saving.
+
+A kernel that died is replaced by a new one before the next brief.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+ENGINE = "rakor-reuse"
+
+# Run once in a new kernel, before any brief: what a fresh kernel looks like at the first cell.
+SETUP_CODE = """
+def __rakor_setup():
+    import os, sys, types, warnings
+    import matplotlib
+    import matplotlib.pyplot
+    state = types.ModuleType("__rakor_fresh_state__")
+    state.rc = dict(matplotlib.rcParams)
+    state.filters = list(warnings.filters)
+    state.path = list(sys.path)
+    state.cwd = os.getcwd()
+    state.environ = dict(os.environ)
+    sys.modules[state.__name__] = state
+__rakor_setup()
+del __rakor_setup
+"""
+
+# Run before each brief (silently, outside the history): back to the fresh-kernel state.
+RESET_CODE = """
+get_ipython().run_line_magic("reset", "-f")
+def __rakor_reset():
+    import os, sys, warnings
+    import matplotlib
+    import matplotlib.pyplot as plt
+    state = sys.modules["__rakor_fresh_state__"]
+    plt.close("all")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        dict.update(matplotlib.rcParams, state.rc)
+    warnings.filters[:] = state.filters
+    warnings._filters_mutated()
+    warnings.onceregistry.clear()
+    sys.path[:] = state.path
+    os.chdir(state.cwd)
+    os.environ.clear()
+    os.environ.update(state.environ)
+    config = sys.modules.get("analysis.config")
+    if config is not None:
+        config.load_yaml.cache_clear()
+    get_ipython().execution_count = 1
+__rakor_reset()
+del __rakor_reset
+"""
+
+
+class KernelSession:
+    """One kernel kept alive across briefs.
+
+    Parameters
+    ----------
+    kernel_name
+        Jupyter kernel to start.
+    cwd
+        Working directory of the kernel (papermill's ``cwd``).
+    extra_arguments
+        Extra command-line arguments of the kernel.
+    start_attempts
+        Tries to start the kernel (kernels started at the same moment can race for ports).
+    startup_timeout
+        Seconds to wait for the kernel to reply.
+    """
+
+    def __init__(self, kernel_name: str, cwd: Path, extra_arguments: list[str] | None = None,
+                 start_attempts: int = 3, startup_timeout: int = 60):
+        self.kernel_name = kernel_name
+        self.cwd = Path(cwd)
+        self.extra_arguments = list(extra_arguments or [])
+        self.start_attempts = start_attempts
+        self.startup_timeout = startup_timeout
+        self.km: Any = None
+        self.kc: Any = None
+        self.env_key: tuple = ()
+        self.briefs = 0
+        self.starts = 0
+
+    # -- kernel life -------------------------------------------------------------------------
+
+    def _start(self) -> None:
+        import nbformat
+        from nbclient import NotebookClient
+
+        for attempt in range(self.start_attempts):
+            client = NotebookClient(nbformat.v4.new_notebook(), kernel_name=self.kernel_name,
+                                    extra_arguments=self.extra_arguments,
+                                    startup_timeout=self.startup_timeout)
+            client.km = client.create_kernel_manager()
+            try:
+                client.start_new_kernel(cwd=str(self.cwd))
+                client.start_new_kernel_client()
+                self.km, self.kc = client.km, client.kc
+                self._run(client, SETUP_CODE)
+                break
+            except RuntimeError as exc:
+                self.km, self.kc = client.km, client.kc
+                self.close()
+                if "Kernel died before replying" not in str(exc) or attempt == self.start_attempts - 1:
+                    raise
+                time.sleep(1 + attempt)
+        self.env_key = _env_key()
+        self.starts += 1
+
+    def alive(self) -> bool:
+        """Whether the kernel is running."""
+        if self.km is None:
+            return False
+        from nbclient.util import run_sync
+
+        return bool(run_sync(self.km.is_alive)())
+
+    def ensure(self) -> None:
+        """Start the kernel, or a new one if it died or the environment it inherited changed."""
+        if self.km is not None and (not self.alive() or self.env_key != _env_key()):
+            log.warning("brief kernel died or its environment changed; starting a new one")
+            self.close()
+        if self.km is None:
+            self._start()
+
+    def close(self) -> None:
+        """Shut the kernel down (nothing if none is running)."""
+        from nbclient.util import run_sync
+
+        kc, km, self.kc, self.km = self.kc, self.km, None, None
+        try:
+            if kc is not None:
+                kc.stop_channels()
+            if km is not None:
+                run_sync(km.shutdown_kernel)(now=True)
+        except Exception as exc:  # noqa: BLE001 - a dead kernel may not answer; nothing to keep
+            log.debug("kernel shutdown: %s", exc)
+
+    # -- execution ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _run(client: Any, code: str) -> None:
+        """Run ``code`` silently (no outputs, no history, no execution count)."""
+        msg_id = client.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+        reply = client.wait_for_reply(msg_id)
+        content = (reply or {}).get("content", {})
+        if content.get("status") != "ok":
+            raise RuntimeError(f"kernel reset failed: {content.get('ename')}: {content.get('evalue')}")
+
+    def execute(self, input_path: Path, output_path: Path, parameters: dict[str, Any]) -> None:
+        """Execute one notebook with papermill in this kernel (same arguments as the fresh path).
+
+        Raises
+        ------
+        papermill.exceptions.PapermillExecutionError
+            As :func:`papermill.execute_notebook` (a cell raised).
+        nbclient.exceptions.DeadKernelError
+            When the kernel died during the brief twice in a row (it is restarted and the brief
+            tried once more after the first death).
+        """
+        import papermill as pm
+        from nbclient.exceptions import DeadKernelError
+
+        _register_engine()
+        for attempt in (0, 1):
+            self.ensure()
+            try:
+                pm.execute_notebook(str(input_path), str(output_path), parameters=parameters,
+                                    engine_name=ENGINE, kernel_name=self.kernel_name,
+                                    progress_bar=False, log_output=False, cwd=str(self.cwd),
+                                    session=self)
+                self.briefs += 1
+                return
+            except DeadKernelError:
+                self.close()
+                if attempt:
+                    raise
+                log.warning("the brief kernel died while executing %s; retrying in a new kernel",
+                            input_path)
+
+
+def _env_key() -> tuple:
+    """What a kernel inherits at start and the briefs depend on."""
+    return tuple(os.environ.get(k) for k in ("RAKOR_ROOT", "RAKOR_CONFIG", "PYTHONPATH"))
+
+
+_REGISTERED = False
+
+
+def _register_engine() -> None:
+    """Register the ``rakor-reuse`` papermill engine (once)."""
+    global _REGISTERED
+    if _REGISTERED:
+        return
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    class ReusedKernelClient(PapermillNotebookClient):
+        """Papermill's client on an already running kernel, reset before the first cell."""
+
+        def __init__(self, nb_man, session: KernelSession, **kw):
+            super().__init__(nb_man, km=session.km, **kw)
+            self.kc = session.kc  # setup_kernel keeps both: the client does not own the kernel
+
+        def papermill_execute_cells(self):
+            KernelSession._run(self, RESET_CODE)
+            return super().papermill_execute_cells()
+
+    class ReusedKernelEngine(NBClientEngine):
+        """papermill's nbclient engine, on the kernel of a :class:`KernelSession`."""
+
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                     stderr_file=None, start_timeout=60, execution_timeout=None,
+                                     session: KernelSession | None = None, **kwargs):
+            kwargs.pop("input_path", None)
+            kwargs.pop("timeout", None)
+            kwargs.pop("startup_timeout", None)
+            return ReusedKernelClient(
+                nb_man, session, timeout=execution_timeout, startup_timeout=start_timeout,
+                kernel_name=kernel_name, log=logging.getLogger("papermill"), log_output=log_output,
+                stdout_file=stdout_file, stderr_file=stderr_file, **kwargs,
+            ).execute()
+
+    papermill_engines.register(ENGINE, ReusedKernelEngine)
+    _REGISTERED = True
