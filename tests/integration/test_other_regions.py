@@ -35,7 +35,7 @@ def test_init_sample_run(code, cli, tmp_path):
     want = REGIONS[code]
     cfg, raw, processed, reports = (tmp_path / d for d in ("config", "raw", "processed", "reports"))
     cli("init", "--region", code, "--config", str(cfg))
-    cli("--config", str(cfg), "sample-data", "--out", str(raw), "--scale", "0.05", "--seed", "3")
+    cli("--config", str(cfg), "sample-data", "--out", str(raw), "--scale", "0.1", "--seed", "3")
     # The survey carries BPS codes (r101-r104), as Susenas does; clean maps them by name.
     (survey,) = (raw / "susenas").glob("*.csv")
     assert pd.read_csv(survey, nrows=0).columns[6:10].tolist() == ["r101", "r102", "r103", "r104"]
@@ -69,11 +69,10 @@ def test_bps_code_without_kemendagri_name_exits_2(cli, tmp_path):
     (raw / "susenas").mkdir(parents=True)
     (raw / "susenas" / "susenas_talaud_202503.csv").write_text(
         "ID Ruta,Kode Strata,NKS,FXWT,Jumlah ART,Pengeluaran Perkapita Sebulan,r101,r102,r103,r104,Periode\n"
-        "1,1,100001,50.5,3,900000,71,04,020,001,2025-03\n"
         "2,1,100001,50.5,4,800000,71,04,020,011,2025-03\n", encoding="utf-8")
     proc = cli("--config", str(cfg), "clean", "--raw", str(raw), "--processed", str(tmp_path / "p"),
                check=False, env={"RAKOR_PSEUDONYM_KEY": "integration-test-key"})
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert "Traceback" not in proc.stderr
-    for words in ("susenas_talaud_202503.csv", "row 3", "7104020011", "'Lirung I'"):
+    for words in ("susenas_talaud_202503.csv", "row 2", "7104020011", "'Lirung I'"):
         assert words in proc.stderr, (words, proc.stderr[-2000:])
