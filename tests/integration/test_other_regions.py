@@ -8,6 +8,7 @@ and a kota (Sibolga, 12.73: 4 kecamatan, 17 kelurahan), generated here (nothing 
 from __future__ import annotations
 
 import gzip
+import json
 import re
 
 import pandas as pd
@@ -22,6 +23,19 @@ REGIONS = {
     "62.08": {"name": "Kabupaten Sukamara", "slug": "kab-sukamara", "word": "Kabupaten", "head": "Bupati"},
     "12.73": {"name": "Kota Sibolga", "slug": "kota-sibolga", "word": "Kota", "head": "Wali Kota"},
 }
+
+
+def _square_boundaries(rows: pd.DataFrame, path) -> None:
+    """A GeoJSON of made-up squares, one per desa, side by side (real shapes are not shipped for
+    these regions); properties as the cahyadsn/wilayah_boundaries export names them."""
+    desa = rows[rows["kode"].str.count(r"\.") == 3].reset_index(drop=True)
+    features = []
+    for i, r in desa.iterrows():
+        x, y = 100 + (i % 8) * 0.01, (i // 8) * 0.01
+        ring = [[x, y], [x + 0.01, y], [x + 0.01, y + 0.01], [x, y + 0.01], [x, y]]
+        features.append({"type": "Feature", "properties": {"kode": r["kode"], "nama": r["nama"]},
+                         "geometry": {"type": "Polygon", "coordinates": [ring]}})
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
 
 
 def _gazetteer_rows(code: str) -> pd.DataFrame:
@@ -39,10 +53,12 @@ def test_init_sample_run(code, cli, tmp_path):
     # The survey carries BPS codes (r101-r104), as Susenas does; clean maps them by name.
     (survey,) = (raw / "susenas").glob("*.csv")
     assert pd.read_csv(survey, nrows=0).columns[6:10].tolist() == ["r101", "r102", "r103", "r104"]
+    rows = _gazetteer_rows(code)
+    _square_boundaries(rows, tmp_path / "batas.geojson")
+    cli("--config", str(cfg), "boundaries", "import", str(tmp_path / "batas.geojson"))
     cli("run", "--config", str(cfg), "--raw", str(raw), "--processed", str(processed),
         "--out", str(reports), "--levels", "region,kecamatan", "--no-pdf", "--date", "2025-04-09")
     out = reports / "2025-03"
-    rows = _gazetteer_rows(code)
     kec = rows[rows["kode"].str.count(r"\.") == 2]
     slugs = {re.sub(r"[^a-z0-9]+", "-", n.lower()).strip("-") for n in kec["nama"]}
     briefs = {p.stem for p in out.glob("*.html")}
@@ -55,6 +71,8 @@ def test_init_sample_run(code, cli, tmp_path):
     # The survey's BPS codes reached Kemendagri kecamatan of the region.
     survey_kec = est.loc[(est["source"] == "susenas") & (est["area_level"] == "kecamatan"), "area_code"]
     assert len(survey_kec) and set(survey_kec) <= set(kec["kode"])
+    for brief in out.glob("*.html"):  # the imported boundaries put a map in every brief
+        assert 'alt="Peta' in brief.read_text(encoding="utf-8"), brief.name
     html = (out / f"{want['slug']}.html").read_text(encoding="utf-8")
     assert f"{want['head']} {want['name'].split(' ', 1)[1]}" in html
     if want["word"] == "Kabupaten":
