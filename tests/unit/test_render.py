@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import re
+import time
 
 import nbformat
 import pandas as pd
@@ -149,3 +151,14 @@ def test_bad_inputs(tmp_path):
     nbformat.write(new_notebook(), ipynb)
     with pytest.raises(RakorInputError, match="language"):
         render.notebook_to_html(ipynb, tmp_path / "x.html", "t", "fr")
+
+
+def test_the_same_html_prints_the_same_pdf_bytes_and_leaves_the_environment(rendered, monkeypatch):
+    # fontTools stamps each embedded font subset with the time of printing unless SOURCE_DATE_EPOCH
+    # is set: without the fixed stamp two prints of one HTML differ in the font streams.
+    folder, html, pdf = rendered
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    time.sleep(1.1)  # the stamp has whole seconds: a print a second later would differ without it
+    again = render.html_to_pdf(html, folder / "contoh-lagi.pdf")
+    assert again.read_bytes() == pdf.read_bytes()
+    assert "SOURCE_DATE_EPOCH" not in os.environ

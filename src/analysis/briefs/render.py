@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import html as html_lib
 import logging
+import os
 import re
 from collections.abc import Sequence
 from functools import cache
@@ -425,7 +426,25 @@ def html_to_pdf(html_path: Path, pdf_path: Path) -> Path:
         raise RakorInputError(f"HTML to print not found: {html_path}")
     document = weasyprint.HTML(filename=str(html_path), base_url=str(html_path.parent),
                                url_fetcher=_offline_fetcher())
-    return atomic_write(Path(pdf_path), lambda tmp: document.write_pdf(target=str(tmp)))
+    return atomic_write(Path(pdf_path), lambda tmp: _write_pdf_reproducibly(document, tmp))
+
+
+#: The timestamp fontTools writes into each embedded font subset (``head.modified``) when
+#: ``SOURCE_DATE_EPOCH`` is not set: otherwise it is the time of printing, and the same HTML gives a
+#: different PDF at each run. The PDF itself carries no date.
+PDF_FONT_EPOCH = "946684800"  # 2000-01-01T00:00:00Z
+
+
+def _write_pdf_reproducibly(document: Any, target: Path) -> None:
+    """``document.write_pdf(target)`` with ``SOURCE_DATE_EPOCH`` set for the call only (the process
+    environment is restored: a kept brief kernel is restarted when it changes)."""
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = before or PDF_FONT_EPOCH
+    try:
+        document.write_pdf(target=str(target))
+    finally:
+        if before is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
 
 
 def pdf_page_count(pdf_path: Path) -> int:
