@@ -281,12 +281,6 @@ class _Solver:
         self.rel_of = np.asarray(rel_of, dtype=np.int64)
         self.cell_of = np.asarray(cell_of, dtype=np.int64)
         self.sign = np.asarray(sign, dtype=float)
-        bounds = np.flatnonzero(np.diff(self.rel_of)) + 1
-        self.rel_cells = np.split(self.cell_of, bounds) if len(self.rel_of) else []
-        self.rel_signs = np.split(self.sign, bounds) if len(self.rel_of) else []
-        self.cell_rels: list[list[int]] = [[] for _ in self.cells]
-        for r, c in zip(self.rel_of.tolist(), self.cell_of.tolist(), strict=True):
-            self.cell_rels[c].append(r)
         self.cache: dict[bytes, np.ndarray] = {}
 
     def _solve(self, members: np.ndarray, rows) -> np.ndarray:
@@ -295,33 +289,6 @@ class _Solver:
         if key not in self.cache:
             self.cache[key] = members[_component_determined(rows(), len(members))]
         return self.cache[key]
-
-    def is_determined(self, cell: Cell, unknown: np.ndarray) -> bool:
-        """Whether ``cell`` (unknown) is determined: its own component only (``unknown``: mask by id)."""
-        start = self.id[cell]
-        seen, stack, rels = {start}, [start], set()
-        while stack:
-            for r in self.cell_rels[stack.pop()]:
-                if r in rels:
-                    continue
-                rels.add(r)
-                for c in self.rel_cells[r].tolist():
-                    if unknown[c] and c not in seen:
-                        seen.add(c)
-                        stack.append(c)
-        if not rels:
-            return False
-        members = np.array(sorted(seen), dtype=np.int64)
-
-        def rows():
-            out = []
-            for r in sorted(rels):
-                cols, signs = self.rel_cells[r], self.rel_signs[r]
-                ok = unknown[cols]
-                out.append((np.searchsorted(members, cols[ok]), signs[ok]))
-            return out
-
-        return bool((self._solve(members, rows) == start).any())
 
     def determined(self, known: set[Cell]) -> set[Cell]:
         """The unknown cells (not in ``known``) that the relations fix exactly."""
