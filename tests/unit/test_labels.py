@@ -80,3 +80,11 @@ def test_labels_by_language_have_the_same_keys():
     assert id_.keys() == en.keys()
     for group in id_:
         assert id_[group].keys() == en[group].keys(), group
+
+
+def test_a_desa_brief_says_desa_and_a_kelurahan_brief_kelurahan_in_a_mixed_kabupaten():
+    from analysis.briefs.labels import village_prefix
+
+    assert village_prefix("62.08.01.2003", "id") == "Desa "
+    assert village_prefix("62.08.01.1001", "id") == "Kelurahan "
+    assert village_prefix("64.74.01.1003", "en") == "Kelurahan "

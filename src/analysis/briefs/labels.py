@@ -525,6 +525,7 @@ TEXT: dict[str, Pair] = {
     "kel_title": ("Brief rakor kelurahan: stunting dan kemiskinan ekstrem",
                   "Kelurahan rakor brief: stunting and extreme poverty"),
     "kel_prefix": ("Kelurahan ", "Kelurahan "),
+    "desa_prefix": ("Desa ", "Desa "),
     "kel_focus_note": ("Kelurahan ini termasuk kelurahan fokus target nol miskin ekstrem.",
                        "This is a focus kelurahan of the zero-extreme-poverty target."),
     "kel_h_stunting": ("Stunting", "Stunting"),
@@ -791,6 +792,19 @@ def _substitutions(lang: str) -> tuple[Any, dict[str, str]] | None:
             words |= {"kelurahan": village, "Kelurahan": village[0].upper() + village[1:]}
         _SUBS[(code, lang)] = (re.compile(r"\b(" + "|".join(words) + r")\b"), words) if words else None
     return _SUBS[(code, lang)]
+
+
+def village_prefix(code: str, lang: str) -> str:
+    """``"Desa "`` or ``"Kelurahan "`` before one area's name, from its own code (the fourth part
+    ``1xxx`` a kelurahan, ``2xxx`` a desa), whatever mix of both its region has.
+
+    Examples
+    --------
+    >>> village_prefix("62.08.01.2003", "id"), village_prefix("62.08.01.1001", "en")
+    ('Desa ', 'Kelurahan ')
+    """
+    desa = str(code).rsplit(".", 1)[-1].startswith("2")
+    return pick_raw(TEXT["desa_prefix" if desa else "kel_prefix"], lang)
 
 
 def pick_raw(pair: Pair, lang: str) -> str:

@@ -89,7 +89,7 @@ def kelurahan_header(ctx: BriefContext) -> None:
         The kelurahan brief's context.
     """
     banner = (f"<div class='banner'>{html.escape(ctx.t('synthetic_banner'))}</div>" if ctx.synthetic else "")
-    sub = (f"{ctx.t('kel_prefix')}{ctx.name} · {ctx.t('kecamatan_prefix')}{ctx.names[_kecamatan(ctx)]} · "
+    sub = (f"{labels.village_prefix(ctx.code, ctx.lang)}{ctx.name} · {ctx.t('kecamatan_prefix')}{ctx.names[_kecamatan(ctx)]} · "
            f"{narrative.fmt_period(ctx.period, ctx.lang)}")
     focus = f"<p class='sources'>{html.escape(ctx.t('kel_focus_note'))}</p>" if ctx.focus else ""
     display(HTML(f"{banner}<h1>{html.escape(ctx.t('kel_title'))}</h1><p class='subtitle'>{html.escape(sub)}</p>"
