@@ -32,7 +32,7 @@ import pandas as pd
 
 from analysis import config
 from analysis.errors import RakorInputError
-from analysis.intake.gazetteer import BPS_CSV, Gazetteer, kind_of, region_table
+from analysis.intake.gazetteer import BPS_CSV, kind_of, region_gazetteer, region_table
 from analysis.intake.names import normalise_name
 
 __all__ = ["PACKAGED", "build_crosswalk", "crosswalk", "crosswalk_table", "unmatched_name"]
@@ -115,8 +115,7 @@ def build_crosswalk(code: str) -> pd.DataFrame:
     names = dict(zip(table["kode"], table["nama"], strict=True))
     kab = _bps_region(code, names[code])
     bps = _bps_rows(kab)
-    gaz = Gazetteer(table, aliases=config.wilayah_aliases() if code == config.settings()["region"]["code"] else {},
-                    threshold=float(config.settings()["wilayah"]["fuzzy_threshold"]))
+    gaz = region_gazetteer(code)
     kec = bps[bps["kode_bps"].str.len() == 7].reset_index(drop=True)
     kec_code = gaz.match(kec["nama"], "kecamatan").code
     kec_map = dict(zip(kec["kode_bps"], kec_code, strict=True))

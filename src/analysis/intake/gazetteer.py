@@ -362,6 +362,42 @@ class Gazetteer:
 
 
 @cache
+def region_gazetteer(region: str) -> Gazetteer:
+    """The gazetteer of ``region``: the configured one (with its aliases), else the region's rows
+    of the national gazetteer without aliases (a new region has none yet).
+
+    Parameters
+    ----------
+    region
+        Kemendagri code of the kab/kota.
+
+    Returns
+    -------
+    Gazetteer
+    """
+    if region == config.settings()["region"]["code"]:
+        return gazetteer()
+    return Gazetteer(region_table(region), aliases={})
+
+
+#: Kind words in front of a region's name in the gazetteer, longest first.
+KIND_PREFIXES = ("Kabupaten Administrasi ", "Kota Administrasi ", "Kabupaten ", "Kota ", "Provinsi ")
+
+
+def bare_name(name: str) -> str:
+    """A region's name without its kind word: ``"Kabupaten Sukamara"`` -> ``"Sukamara"``.
+
+    Examples
+    --------
+    >>> bare_name("Kota Administrasi Jakarta Pusat"), bare_name("Bontang Utara")
+    ('Jakarta Pusat', 'Bontang Utara')
+    """
+    for prefix in KIND_PREFIXES:
+        if name.startswith(prefix):
+            return name[len(prefix):]
+    return name
+
+
 def gazetteer() -> Gazetteer:
     """The default gazetteer (package CSV, config aliases and threshold), built once.
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import config
+from analysis.intake.gazetteer import bare_name
 from analysis.intake.names import normalise_name
 from analysis.synthetic.base import (
     REGISTER_PERIOD,
@@ -165,12 +166,7 @@ def _region_words(w: SyntheticBontang) -> tuple[str, str]:
 
 def _short_slug(w: SyntheticBontang) -> str:
     """The region in a file name without its kind word ("Kabupaten Sukamara" -> ``sukamara``)."""
-    name = w.region_name
-    for word in ("Kabupaten Administrasi ", "Kota Administrasi ", "Kabupaten ", "Kota "):
-        if name.startswith(word):
-            name = name[len(word):]
-            break
-    return _slug(name)
+    return _slug(bare_name(w.region_name))
 
 
 def _slug(name: str) -> str:

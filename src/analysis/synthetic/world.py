@@ -39,7 +39,7 @@ import pandas as pd
 from analysis import config
 from analysis.errors import RakorInputError
 from analysis.files import write_text
-from analysis.intake.gazetteer import Gazetteer, gazetteer, kind_of, region_table
+from analysis.intake.gazetteer import kind_of, region_gazetteer, region_table
 from analysis.measures.anthropometry import (
     WFH_RANGE_CM,
     WFL_RANGE_CM,
@@ -256,24 +256,6 @@ def _largest_remainder(total: int, weights: np.ndarray, minimum: int) -> np.ndar
     if short > 0:
         base[np.argsort(-rem, kind="stable")[:short]] += 1
     return base
-
-
-def region_gazetteer(region: str) -> Gazetteer:
-    """The gazetteer of ``region``: the configured one (with its aliases), else the region's rows
-    of the national gazetteer without aliases (a new region has none yet).
-
-    Parameters
-    ----------
-    region
-        Kemendagri code of the kab/kota.
-
-    Returns
-    -------
-    Gazetteer
-    """
-    if region == config.settings()["region"]["code"]:
-        return gazetteer()
-    return Gazetteer(region_table(region), aliases={})
 
 
 def _region_profile(kel: pd.DataFrame, region: str, rng: np.random.Generator) -> pd.DataFrame:

@@ -31,14 +31,9 @@ def header(ctx: BriefContext) -> None:
 def _audience(ctx: BriefContext) -> dict[str, str]:
     """``head`` and bare ``region`` name of the audience line ("Bupati", "Sukamara")."""
     from analysis.briefs.labels import region_words
+    from analysis.intake.gazetteer import bare_name
 
-    words = region_words(ctx.lang)
-    name = ctx.name
-    for prefix in ("Kabupaten Administrasi ", "Kota Administrasi ", "Kabupaten ", "Kota ", "Provinsi "):
-        if name.startswith(prefix):
-            name = name[len(prefix):]
-            break
-    return {"head": words["head"], "region": name}
+    return {"head": region_words(ctx.lang)["head"], "region": bare_name(ctx.name)}
 
 
 def headlines(ctx: BriefContext) -> None:
