@@ -1021,7 +1021,7 @@ def _read_html(raw: bytes, path: Path, label: str, source: str, cfg: dict[str, A
     plain_head = (body_start is not None
                   and len(re.findall(rb"<tr[\s>]", raw[:body_start], re.IGNORECASE))
                   == header.index + 1)
-    df = _html_body_fast(raw[body_start:], encoding) if plain_head else None
+    df = _html_body_fast(raw, encoding, body_start) if plain_head else None
     if df is None:
         rows = html_rows(raw)
         body = rows[header.index + 1:]
@@ -1041,96 +1041,231 @@ def _nth_row_end(raw: bytes, n: int) -> int | None:
     return None
 
 
-# Plain machine-written rows: <tr ...><td ...>text</td>...</tr>, nothing spanning, nothing nested.
-# Case-sensitive patterns (a page with upper-case tags has them lowered first): the regex engine
-# then scans for a literal prefix, several times faster than with IGNORECASE on 300 MB.
-_UPPER_TAG = re.compile(rb"</?(?:TR|TD|TH|TABLE|TBODY|THEAD)\b", re.IGNORECASE)
-_EMPTY_ROW = re.compile(rb"<tr[^>]*>\s*</tr\s*>")
-_ROW_END = re.compile(rb"</t[dh]\s*>\s*</tr\s*>")
-_ROW_START = re.compile(rb"<tr[^>]*>\s*<t[dh](?:\s[^>]*)?>")
-_CELL_GAP = re.compile(rb"</t[dh]\s*>\s*<t[dh](?:\s[^>]*)?>")
-_ANY_TAG = re.compile(rb"<[^>]*>")
-_TAG_ATTRS = {t: re.compile(b"<" + t + rb"\s[^>]*>") for t in (b"tr", b"td", b"th")}
-_UNIT_SEP = b"\x1f"
-_WHITESPACE_TO_SPACE = bytes.maketrans(b"\r\n\t", b"   ")
+# Plain machine-written rows: <tr ...><td ...>text</td>...</tr>. The fast path finds every tag
+# (each ``<`` and the first ``>`` after it) with numpy, a few MB of the page at a time (the
+# arrays stay in cache), names it from its first bytes, checks that the row and cell tags
+# follow each other as plain rows do, and takes each cell's text straight out of the page's
+# bytes with pyarrow: no rewritten copy of the page, no second parse.
+_LT, _GT, _SLASH = ord("<"), ord(">"), ord("/")
+_TAG_END = np.zeros(256, dtype=bool)  # bytes that end a tag name: white space, ">" and "/"
+_TAG_END[[ord(c) for c in " \t\n\r\f>/"]] = True
+_LOWER = np.arange(256, dtype=np.uint8)
+_LOWER[ord("A"):ord("Z") + 1] += 32
+_TR_OPEN, _TD_OPEN, _TD_CLOSE, _TR_CLOSE = 1, 2, 3, 4
+# (previous, next) structural tags of plain rows: <tr> (<td> </td>)* </tr>, row after row;
+# flattened as previous * 5 + next, previous 0 = the start of the body.
+_NEXT_OK = np.zeros((5, 5), dtype=bool)
+_NEXT_OK[0, _TR_OPEN] = True
+_NEXT_OK[_TR_OPEN, [_TD_OPEN, _TR_CLOSE]] = True
+_NEXT_OK[_TD_OPEN, _TD_CLOSE] = True
+_NEXT_OK[_TD_CLOSE, [_TD_OPEN, _TR_CLOSE]] = True
+_NEXT_OK[_TR_CLOSE, _TR_OPEN] = True
+_NEXT_OK = _NEXT_OK.ravel()
+# Other tags the fast path removes, as lxml's text of a cell leaves them out. Inline ones may be
+# inside a cell or between rows; table sections, </table> and the page's closing tags only
+# between rows. Anything else (a nested <table>, <script>, <style>, a comment, <caption>...)
+# goes to lxml.
+_INLINE_TAGS = frozenset(
+    "a abbr b big br center code del div em font i ins mark nobr p s small span strike strong "
+    "sub sup u wbr".split())
+_BETWEEN_ROWS_TAGS = frozenset("tbody thead tfoot body html".split())
+_TAG_KEY = 12  # bytes of a tag looked at to name it ("</strong>" fits)
+_CHUNK = 1 << 22
 
 
-def _html_body_fast(body: bytes, encoding: str) -> pd.DataFrame | None:
+class _Scan:
+    """What the fast path gathers from the body, chunk by chunk (offsets from the body's start)."""
+
+    def __init__(self) -> None:
+        self.last = 0            # the last row/cell tag seen (0: none yet)
+        self.n_cells = 0         # cells (<td>) so far
+        self.starts: list[np.ndarray] = []       # per chunk: where its cells' text starts
+        self.ends: list[np.ndarray] = []         # and ends (a cell may begin in one chunk)
+        self.cells_before: list[np.ndarray] = []  # per row: cells before its <tr>
+        self.row_at: list[np.ndarray] = []       # per row: offset just after its <tr ...>
+        self.attr_tags: list[np.ndarray] = []    # <tr>/<td> with attributes: start, end, ...
+        self.other: dict[bytes, set[int]] = {}   # other tags' first bytes -> where they stand
+
+    def chunk(self, a: np.ndarray, lo: int, hi: int) -> bool:
+        """Read the tags of ``a[lo:hi]`` (which ends just before a ``<``); False: not plain."""
+        c = a[lo:hi]
+        lt, gt = np.flatnonzero(c == _LT), np.flatnonzero(c == _GT)
+        # Every "<" is closed by the next ">" before the next "<": else some "<" or ">" is text
+        # (or inside a quoted attribute), which only a real parser reads right.
+        if len(lt) != len(gt) or not ((lt < gt).all() and (gt[:-1] < lt[1:]).all()):
+            return False
+        if not len(lt):
+            return True
+        c1, c2, c3, c4 = (c.take(lt + k, mode="clip") for k in (1, 2, 3, 4))
+        close = c1 == _SLASH
+        n1 = np.where(close, c2, c1) | 0x20  # lower case; only "T"/"t" give "t", and so on
+        n2 = np.where(close, c3, c2) | 0x20
+        named = (n1 == ord("t")) & _TAG_END[np.where(close, c4, c3)]
+        row = named & (n2 == ord("r"))
+        cell = named & ((n2 == ord("d")) | (n2 == ord("h")))
+        kind = (row * (_TR_OPEN + (_TR_CLOSE - _TR_OPEN) * close)
+                + cell * (_TD_OPEN + close)).astype(np.int8)
+        struct = np.flatnonzero(kind)
+        seq = kind[struct]
+        if len(seq):
+            pairs = np.empty(len(seq), dtype=np.int8)
+            pairs[0] = self.last * 5 + seq[0]
+            pairs[1:] = seq[:-1] * 5 + seq[1:]
+            if not _NEXT_OK[pairs].all():
+                return False
+        s_lt, s_gt = lt[struct], gt[struct]
+        # A self-closing <td/> or <tr/> (lxml opens the element and closes it later).
+        if len(seq) and (c[s_gt - 1] == _SLASH).any():
+            return False
+        if len(struct) < len(kind):
+            others = np.flatnonzero(kind == 0)
+            before = np.searchsorted(struct, others) - 1
+            state = np.where(before >= 0, seq[np.maximum(before, 0)] if len(seq) else 0,
+                             self.last)
+            idx = np.minimum(lt[others, None] + np.arange(1, _TAG_KEY + 1), gt[others, None])
+            keys = np.ascontiguousarray(_LOWER[c[idx]]).view(f"S{_TAG_KEY}").ravel()
+            pairs = np.unique(np.rec.fromarrays([keys, state]))
+            for key, where in pairs.tolist():
+                self.other.setdefault(key, set()).add(int(where))
+        if not len(seq):
+            return True
+        self.last = int(seq[-1])
+        opens = (seq == _TR_OPEN) | (seq == _TD_OPEN)
+        attrs = opens & (s_gt - s_lt > 3)
+        if attrs.any():
+            self.attr_tags.append(np.column_stack([s_lt[attrs], s_gt[attrs]]).ravel() + lo)
+        is_cell = seq == _TD_OPEN
+        rows = seq == _TR_OPEN
+        self.cells_before.append(np.cumsum(is_cell)[rows] + self.n_cells)
+        self.row_at.append(s_gt[rows] + (lo + 1))
+        self.starts.append(s_gt[is_cell] + (lo + 1))
+        self.ends.append(s_lt[seq == _TD_CLOSE] + lo)
+        self.n_cells += len(self.starts[-1])
+        return True
+
+    def other_tags_ok(self) -> bool:
+        """Whether every non-row, non-cell tag is one the fast path may drop where it stands."""
+        for key, where in self.other.items():
+            m = re.match(rb"(/?)([a-z][a-z0-9]*)[\s/>]", key + b">")
+            name = m.group(2).decode() if m and m.end() <= len(key) else None
+            in_row = bool(where & {_TR_OPEN, _TD_CLOSE})
+            between_rows = not in_row and _TD_OPEN not in where
+            if name in _INLINE_TAGS and not in_row:
+                continue
+            if between_rows and (name in _BETWEEN_ROWS_TAGS or (name == "table" and m.group(1))):
+                continue  # </table> closes; a <table> (nested, or a second table) goes to lxml
+            return False
+        return True
+
+
+def _html_body_fast(body: bytes, encoding: str, start: int = 0) -> pd.DataFrame | None:
     """The rows below the header of a plainly written HTML table, read at CSV speed.
 
-    The markup is rewritten by a few byte-level regular expressions into one line per ``<tr>``
-    and a unit separator (``\\x1f``) between cells, which pyarrow's CSV reader then splits (no
-    quoting). Returns None, and the caller parses with lxml, whenever the markup is not plain
-    enough for that to be exact: a ``colspan``/``rowspan``, a nested table, a ``<thead>``, a
-    self-closing ``/>``, a cell left unclosed (HTML allows it), a unit separator in the text, or
-    rows that do not split into the same number of cells. Entities (``&amp;``, ``&nbsp;``) are
-    decoded and tags inside cells (``<b>``) removed, as lxml's text would give.
+    Parameters
+    ----------
+    body
+        The page's bytes; the rows read are those after offset ``start`` (just after the header
+        row's ``</tr>``).
+    encoding
+        The page's encoding (:func:`_html_encoding`).
+    start
+        Where the body begins in ``body`` (so that a large page is not copied to cut it).
+
+    Returns
+    -------
+    DataFrame or None
+        One row per ``<tr>`` (a row without cells is all empty), columns ``0..width-1``, each
+        cell's text as lxml gives it (entities decoded, tags inside the cell such as ``<b>`` or
+        ``<br>`` left out, line ends ``\\r\\n``/``\\r`` read as ``\\n``), not yet stripped. None,
+        and the caller parses with lxml, whenever the markup is not plain enough for that to be
+        exact: a ``colspan``/``rowspan``, a ``<table>`` (nested or a second one), a tag that is
+        neither a row, a cell nor an inline one (``<script>``, a comment), a self-closing
+        ``<td/>`` or a cell left unclosed (HTML allows both), a tag inside a row but outside its
+        cells, a ``<`` or ``>`` that is text, not markup, invalid UTF-8, or rows of different
+        widths.
+
+    Notes
+    -----
+    Tag names are matched in any case (``<TD>``). Text between rows or between cells is left
+    out, as lxml's text of the cells leaves it out.
     """
     import html as _html
 
     import pyarrow as pa
-    import pyarrow.csv as pcsv
+    import pyarrow.compute as pc
 
     if encoding not in ("utf-8", "ascii"):
-        body = body.decode(encoding, errors="replace").encode("utf-8")
-    if b"<TR" in body or b"<Tr" in body or b"<TD" in body or b"<Td" in body:
-        body = _UPPER_TAG.sub(lambda m: m.group().lower(), body)
-    if (any(t in body for t in (b"colspan", b"COLSPAN", b"rowspan", b"ROWSPAN", b"<table",
-                               b"/>", _UNIT_SEP))
-            or body.count(b"<tr") != body.count(b"</tr")):
+        body, start = body[start:].decode(encoding, errors="replace").encode("utf-8"), 0
+    view = memoryview(body)[start:]
+    a = np.frombuffer(view, dtype=np.uint8)
+    scan = _Scan()
+    lo = 0
+    while lo < len(a):
+        # Chunks end just before a "<", so that no tag is cut.
+        hi = body.find(b"<", start + lo + _CHUNK) - start if lo + _CHUNK < len(a) else len(a)
+        hi = len(a) if hi < 0 else hi
+        if not scan.chunk(a, lo, hi):
+            return None
+        lo = hi
+    if scan.last not in (0, _TR_CLOSE) or not scan.other_tags_ok():
         return None
-    first, last = body.find(b"<tr"), body.rfind(b"</tr")
-    if first < 0:
+    if not scan.cells_before:
         return pd.DataFrame(columns=range(1), dtype=object)
-    part = body[first:body.find(b">", last) + 1]
-    n_rows = part.count(b"</tr")
-    part = part.translate(_WHITESPACE_TO_SPACE)  # one pass: line breaks become row ends below
-    for tag, pattern in _TAG_ATTRS.items():  # attributes (style, class): dropped first
-        if b"<" + tag + b" " in part:
-            part = pattern.sub(b"<" + tag + b">", part)
-    # Literal replacements (memchr speed) for tags written next to each other, as exports do;
-    # the regular expressions then take whatever spacing is left.
-    if b"<th" in part:
-        part = part.replace(b"<th>", b"<td>").replace(b"</th>", b"</td>")
-    part = part.replace(b"<tr></tr>", b"\n").replace(b"</td></tr>", b"\n")
-    part = part.replace(b"<tr><td>", b"").replace(b"</td><td>", _UNIT_SEP)
-    if b"<t" in part or b"</t" in part:
-        part = _EMPTY_ROW.sub(b"\n", part)
-        part = _ROW_END.sub(b"\n", part)
-        part = _ROW_START.sub(b"", part)
-        part = _CELL_GAP.sub(_UNIT_SEP, part)
-    # A row or cell tag still there was not paired (a cell left unclosed): lxml reads that.
-    if any(t in part for t in (b"<td", b"</td", b"<tr", b"</tr")):
+    large = len(a) >= 2**31 - 1
+    if scan.attr_tags:
+        offsets = np.concatenate(scan.attr_tags).astype(np.int64 if large else np.int32)
+        tags = pa.BinaryArray.from_buffers(pa.large_binary() if large else pa.binary(),
+                                           len(offsets) - 1,
+                                           [None, pa.py_buffer(offsets), pa.py_buffer(view)])
+        if pc.any(pc.match_substring_regex(tags[::2], "(?i)colspan|rowspan")).as_py():
+            return None
+    # Cells per row: every row has the same number, or none (an empty <tr></tr>).
+    cells_before = np.concatenate(scan.cells_before)
+    n_cells = np.diff(np.append(cells_before, scan.n_cells))
+    width = int(n_cells.max())
+    if width == 0:
+        return pd.DataFrame("", index=range(len(n_cells)), columns=range(1), dtype=object)
+    if ((n_cells != width) & (n_cells != 0)).any():
         return None
-    if b"<" in part:
-        part = _ANY_TAG.sub(b"", part)
-    # What is left between rows (</tbody>, spaces) became part of the next row's first cell:
-    # only spaces are possible there, and cells are stripped later.
-    if part.count(b"\n") != n_rows:
-        return None
-    # Every row has the first row's number of cells, or pyarrow refuses (then lxml reads it).
-    width = part[:part.find(b"\n")].count(_UNIT_SEP) + 1
-    names = [str(i) for i in range(width)]
-    try:
-        tbl = pcsv.read_csv(
-            _io.BytesIO(part),
-            read_options=pcsv.ReadOptions(column_names=names),
-            parse_options=pcsv.ParseOptions(delimiter="\x1f", quote_char=False,
-                                            ignore_empty_lines=False),
-            convert_options=pcsv.ConvertOptions(
-                column_types={n: pa.string() for n in names}, strings_can_be_null=False,
-                quoted_strings_can_be_null=False))
-    except (pa.ArrowInvalid, pa.ArrowException):
-        return None
-    if tbl.num_rows != n_rows:
-        return None
-    df = tbl.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get)
+    offsets = np.empty(2 * scan.n_cells, dtype=np.int64 if large else np.int32)
+    offsets[0::2], offsets[1::2] = np.concatenate(scan.starts), np.concatenate(scan.ends)
+    empty = np.flatnonzero(n_cells == 0)
+    if len(empty):
+        # An empty row: ``width`` empty cells where it stands (offsets stay in page order).
+        pos = np.repeat(np.concatenate(scan.row_at)[empty], 2 * width)
+        offsets = np.insert(offsets, np.repeat(2 * cells_before[empty], 2 * width), pos)
+    n = len(offsets) // 2
+    # Value 2k is cell k, value 2k+1 the markup up to the next cell; each column takes its own.
+    values = (pa.LargeStringArray if large else pa.StringArray).from_buffers(
+        2 * n - 1, pa.py_buffer(offsets), pa.py_buffer(view))
+    step = np.arange(0, 2 * n, 2 * width, dtype=np.int64)
+    ascii_only = body.isascii()  # the whole page: then every cell is valid UTF-8
+    has_cr = body.find(b"\r", start) >= 0
+    tags_in_cells = any(_TD_OPEN in w for w in scan.other.values())
+    cols = {}
+    for j in range(width):
+        col = values.take(pa.array(step + 2 * j))
+        if not ascii_only:
+            try:
+                col.validate(full=True)
+            except pa.ArrowInvalid:
+                return None  # not UTF-8: lxml reads it (replacing what cannot be decoded)
+        if tags_in_cells and pc.any(pc.match_substring(col, "<")).as_py():
+            col = pc.replace_substring_regex(col, "<[^>]*>", "")
+        if has_cr and pc.any(pc.match_substring(col, "\r")).as_py():
+            col = pc.replace_substring(pc.replace_substring(col, "\r\n", "\n"), "\r", "\n")
+        cols[str(j)] = col
+    del values, offsets
+    df = pa.table(cols).to_pandas(types_mapper={
+        pa.string(): pd.StringDtype("pyarrow", na_value=np.nan),
+        pa.large_string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get)
     df.columns = range(df.shape[1])
-    for c in df.columns:
-        col = df[c]
-        has = col.str.contains("&", regex=False)
-        if has.any():
-            df.loc[has, c] = col[has].map(_html.unescape)
+    if body.find(b"&", start) >= 0:
+        for c in df.columns:
+            col = df[c]
+            has = col.str.contains("&", regex=False)
+            if has.any():
+                df.loc[has, c] = col[has].map(_html.unescape)
     return df
 
 
