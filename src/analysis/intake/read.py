@@ -891,6 +891,8 @@ def _html_encoding(raw: bytes) -> str:
             return codecs.lookup(name).name
         except LookupError:
             pass
+    if raw.isascii():  # fast, and no decoded copy of a 300 MB page
+        return "utf-8"
     try:
         raw.decode("utf-8")
         return "utf-8"
@@ -1061,6 +1063,24 @@ _NEXT_OK[_TD_OPEN, _TD_CLOSE] = True
 _NEXT_OK[_TD_CLOSE, [_TD_OPEN, _TR_CLOSE]] = True
 _NEXT_OK[_TR_CLOSE, _TR_OPEN] = True
 _NEXT_OK = _NEXT_OK.ravel()
+# A tag's kind from its first four bytes (any case): the first two say "<tr", "<td"/"<th" or
+# "</t"; the next two end the name (white space, ">" or "/") or, after "</t", end "r"/"d"/"h".
+_FIRST_TWO = np.zeros(1 << 16, dtype=np.uint8)  # index: byte 1 | byte 2 << 8
+_LAST_TWO = np.zeros(1 << 16, dtype=np.uint8)   # index: byte 3 | byte 4 << 8
+for _t in b"tT":
+    _FIRST_TWO[[_t | (b << 8) for b in b"rR"]] = 1
+    _FIRST_TWO[[_t | (b << 8) for b in b"dDhH"]] = 2
+    _FIRST_TWO[_SLASH | (_t << 8)] = 3
+for _e in np.flatnonzero(_TAG_END):
+    _LAST_TWO[[b | (int(_e) << 8) for b in b"rR"]] = 1
+    _LAST_TWO[[b | (int(_e) << 8) for b in b"dDhH"]] = 2
+_KIND = np.zeros(4 * 3 * 2, dtype=np.int8)  # index: (first two * 3 + last two) * 2 + name ends
+for _l in range(3):  # "<tr"/"<td": the name ends at byte 3, whatever bytes 3-4 are
+    _KIND[(1 * 3 + _l) * 2 + 1] = _TR_OPEN
+    _KIND[(2 * 3 + _l) * 2 + 1] = _TD_OPEN
+for _e in range(2):  # "</t" and "r"/"d"/"h" with the name's end at byte 4
+    _KIND[(3 * 3 + 1) * 2 + _e] = _TR_CLOSE
+    _KIND[(3 * 3 + 2) * 2 + _e] = _TD_CLOSE
 # Other tags the fast path removes, as lxml's text of a cell leaves them out. Inline ones may be
 # inside a cell or between rows; table sections, </table> and the page's closing tags only
 # between rows. Anything else (a nested <table>, <script>, <style>, a comment, <caption>...)
@@ -1078,10 +1098,10 @@ class _Scan:
 
     def __init__(self) -> None:
         self.last = 0            # the last row/cell tag seen (0: none yet)
-        self.n_cells = 0         # cells (<td>) so far
+        self.n_seq = 0           # row and cell tags seen
         self.starts: list[np.ndarray] = []       # per chunk: where its cells' text starts
         self.ends: list[np.ndarray] = []         # and ends (a cell may begin in one chunk)
-        self.cells_before: list[np.ndarray] = []  # per row: cells before its <tr>
+        self.row_seq: list[np.ndarray] = []      # per row: its <tr>'s number among those tags
         self.row_at: list[np.ndarray] = []       # per row: offset just after its <tr ...>
         self.attr_tags: list[np.ndarray] = []    # <tr>/<td> with attributes: start, end, ...
         self.other: dict[bytes, set[int]] = {}   # other tags' first bytes -> where they stand
@@ -1096,15 +1116,10 @@ class _Scan:
             return False
         if not len(lt):
             return True
-        c1, c2, c3, c4 = (c.take(lt + k, mode="clip") for k in (1, 2, 3, 4))
-        close = c1 == _SLASH
-        n1 = np.where(close, c2, c1) | 0x20  # lower case; only "T"/"t" give "t", and so on
-        n2 = np.where(close, c3, c2) | 0x20
-        named = (n1 == ord("t")) & _TAG_END[np.where(close, c4, c3)]
-        row = named & (n2 == ord("r"))
-        cell = named & ((n2 == ord("d")) | (n2 == ord("h")))
-        kind = (row * (_TR_OPEN + (_TR_CLOSE - _TR_OPEN) * close)
-                + cell * (_TD_OPEN + close)).astype(np.int8)
+        c1, c2, c3, c4 = (c.take(lt + k, mode="clip").astype(np.uint16) for k in (1, 2, 3, 4))
+        kind = _KIND[(_FIRST_TWO[c1 | (c2 << 8)] * 3 + _LAST_TWO[c3 | (c4 << 8)]) * 2
+                     + _TAG_END[c3]]
+        del c1, c2, c3, c4
         struct = np.flatnonzero(kind)
         seq = kind[struct]
         if len(seq):
@@ -1114,9 +1129,6 @@ class _Scan:
             if not _NEXT_OK[pairs].all():
                 return False
         s_lt, s_gt = lt[struct], gt[struct]
-        # A self-closing <td/> or <tr/> (lxml opens the element and closes it later).
-        if len(seq) and (c[s_gt - 1] == _SLASH).any():
-            return False
         if len(struct) < len(kind):
             others = np.flatnonzero(kind == 0)
             before = np.searchsorted(struct, others) - 1
@@ -1124,23 +1136,23 @@ class _Scan:
                              self.last)
             idx = np.minimum(lt[others, None] + np.arange(1, _TAG_KEY + 1), gt[others, None])
             keys = np.ascontiguousarray(_LOWER[c[idx]]).view(f"S{_TAG_KEY}").ravel()
-            pairs = np.unique(np.rec.fromarrays([keys, state]))
-            for key, where in pairs.tolist():
+            for key, where in np.unique(np.rec.fromarrays([keys, state])).tolist():
                 self.other.setdefault(key, set()).add(int(where))
         if not len(seq):
             return True
         self.last = int(seq[-1])
-        opens = (seq == _TR_OPEN) | (seq == _TD_OPEN)
-        attrs = opens & (s_gt - s_lt > 3)
-        if attrs.any():
+        attrs = np.flatnonzero((s_gt - s_lt > 3) & (seq <= _TD_OPEN))  # "<td" + more than ">"
+        if len(attrs):
+            # A self-closing <td/> or <tr/> (lxml opens the element and closes it later).
+            if (c[s_gt[attrs] - 1] == _SLASH).any():
+                return False
             self.attr_tags.append(np.column_stack([s_lt[attrs], s_gt[attrs]]).ravel() + lo)
-        is_cell = seq == _TD_OPEN
-        rows = seq == _TR_OPEN
-        self.cells_before.append(np.cumsum(is_cell)[rows] + self.n_cells)
+        rows = np.flatnonzero(seq == _TR_OPEN)
+        self.row_seq.append(rows + self.n_seq)
         self.row_at.append(s_gt[rows] + (lo + 1))
-        self.starts.append(s_gt[is_cell] + (lo + 1))
+        self.starts.append(s_gt[seq == _TD_OPEN] + (lo + 1))
         self.ends.append(s_lt[seq == _TD_CLOSE] + lo)
-        self.n_cells += len(self.starts[-1])
+        self.n_seq += len(seq)
         return True
 
     def other_tags_ok(self) -> bool:
@@ -1209,7 +1221,7 @@ def _html_body_fast(body: bytes, encoding: str, start: int = 0) -> pd.DataFrame 
         lo = hi
     if scan.last not in (0, _TR_CLOSE) or not scan.other_tags_ok():
         return None
-    if not scan.cells_before:
+    if not scan.row_seq:
         return pd.DataFrame(columns=range(1), dtype=object)
     large = len(a) >= 2**31 - 1
     if scan.attr_tags:
@@ -1220,14 +1232,15 @@ def _html_body_fast(body: bytes, encoding: str, start: int = 0) -> pd.DataFrame 
         if pc.any(pc.match_substring_regex(tags[::2], "(?i)colspan|rowspan")).as_py():
             return None
     # Cells per row: every row has the same number, or none (an empty <tr></tr>).
-    cells_before = np.concatenate(scan.cells_before)
-    n_cells = np.diff(np.append(cells_before, scan.n_cells))
+    # A row is <tr>, its cells' <td> and </td>, </tr>: the tags from one <tr> to the next.
+    n_cells = (np.diff(np.append(np.concatenate(scan.row_seq), scan.n_seq)) - 2) // 2
+    cells_before = np.cumsum(n_cells) - n_cells
     width = int(n_cells.max())
     if width == 0:
         return pd.DataFrame("", index=range(len(n_cells)), columns=range(1), dtype=object)
     if ((n_cells != width) & (n_cells != 0)).any():
         return None
-    offsets = np.empty(2 * scan.n_cells, dtype=np.int64 if large else np.int32)
+    offsets = np.empty(2 * int(n_cells.sum()), dtype=np.int64 if large else np.int32)
     offsets[0::2], offsets[1::2] = np.concatenate(scan.starts), np.concatenate(scan.ends)
     empty = np.flatnonzero(n_cells == 0)
     if len(empty):
