@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"clean_all:  CSV {med['clean_csv']:.1f} s ({peak['clean_csv']:.2f} GB), "
           f"HTML {med['clean_html']:.1f} s ({peak['clean_html']:.2f} GB)  -> HTML / CSV = "
           f"{med['clean_html'] / med['clean_csv']:.2f} (goal <= 2; per round "
-          + ", ".join(f"{x:.2f}" for x in ratios) + ")")
+          + ", ".join(f"{x:.2f}" for x in ratios) + f", median {statistics.median(ratios):.2f})")
     print(f"same rows in/kept/rejected from both: {same} ({it.rows_in:,} in, {it.rows_kept:,} kept, "
           f"{it.rows_rejected:,} rejected)")
     if peer is not None:
