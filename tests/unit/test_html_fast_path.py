@@ -54,6 +54,10 @@ def _lxml(body: bytes) -> list[list[str]]:
      b"</body></html>", [["1"], ["2"]]),
     # empty cells, and text between rows or cells (not in any cell) left out
     (b"<tr><td></td><td>x</td></tr> \n<tr><td>y</td> <td></td></tr>", [["", "x"], ["y", ""]]),
+    # ">" as text, also beside attributes whose quotes are closed before the tag's ">"
+    (b"<tr><td>BB > 2 SD</td><td>-&gt;</td><td>x >> y</td></tr>", [["BB > 2 SD", "->", "x >> y"]]),
+    (b"<tr><td style=\"a:b\">BB > 2</td><td title='x\"y'>z > 1</td></tr>>",
+     [["BB > 2", "z > 1"]]),
     # UTF-8 text
     (b"<tr><td>Jos\xc3\xa9</td><td>\xe2\x80\x93</td></tr>", [["Jos\u00e9", "\u2013"]]),
 ])
@@ -67,9 +71,9 @@ def test_fast_path_reads_plain_markup(body, expected):
     b"<tr><td>a</td><td/></tr>",                              # self-closing cell
     b"<tr><td COLSPAN=2>a</td></tr>",                         # a span, upper case
     b"<tr><td>a</td><td rowSpan='2'>b</td></tr><tr><td>c</td></tr>",  # a span, mixed case
-    b"<tr><td>BB > 2</td></tr>",                              # ">" as text
     b"<tr><td>a < b</td></tr>",                               # "<" as text
     b"<tr><td title='a>b'>x</td></tr>",                       # ">" in a quoted attribute
+    b"<tr><td>a > b</td><td title=\"a>b\">x</td></tr>",       # the same beside a text ">"
     b"<tr><td>a<!-- <td>b</td> --></td></tr>",                # a comment
     b"<tr><td><table><tr><td>in</td></tr></table></td></tr>",  # a nested table
     b"<tr><td>1</td></tr></table><table><tr><td>2</td></tr>",  # a second table
@@ -110,7 +114,8 @@ def test_declared_encoding_is_used(tmp_path):
 
 @pytest.mark.parametrize("cell, expected", [
     ("<td><b>A</b>&nbsp;</td>", "A"),          # the fast path (no-break space stripped)
-    ("<td>BB &gt; 2 &amp; BB > 3</td>", "BB > 2 & BB > 3"),
+    ("<td>BB &gt; 2 &amp; BB > 3</td>", "BB > 2 & BB > 3"),  # the fast path, ">" as text
+    ("<td>A < B</td>", "A < B"),              # "<" as text: lxml reads the page
     ("<td colspan='1'>A</td>", "A"),
 ])
 def test_markup_left_to_lxml_still_reads(tmp_path, cell, expected):

@@ -1110,10 +1110,11 @@ class _Scan:
         """Read the tags of ``a[lo:hi]`` (which ends just before a ``<``); False: not plain."""
         c = a[lo:hi]
         lt, gt = np.flatnonzero(c == _LT), np.flatnonzero(c == _GT)
-        # Every "<" is closed by the next ">" before the next "<": else some "<" or ">" is text
-        # (or inside a quoted attribute), which only a real parser reads right.
+        # Plain markup: every "<" is closed by the next ">" before the next "<".
         if len(lt) != len(gt) or not ((lt < gt).all() and (gt[:-1] < lt[1:]).all()):
-            return False
+            gt = _tag_ends(c, lt, gt)
+            if gt is None:
+                return False
         if not len(lt):
             return True
         c1, c2, c3, c4 = (c.take(lt + k, mode="clip").astype(np.uint16) for k in (1, 2, 3, 4))
@@ -1170,6 +1171,31 @@ class _Scan:
         return True
 
 
+_QUOTES_CLOSED = re.compile(rb"""[^"']*(?:"[^"]*"[^"']*|'[^']*'[^"']*)*""")
+
+
+def _tag_ends(c: np.ndarray, lt: np.ndarray, gt: np.ndarray) -> np.ndarray | None:
+    """Where each tag of ``c`` ends when some ``>`` are text ("BB > 2 SD"): the first ``>``
+    after its ``<``, the others being text, as lxml reads them. None when that is not sure: a
+    ``<`` before the tag's end (a ``<`` as text), or a quote left open before it (the ``>`` may
+    be inside a quoted attribute value, ``title="a>b"``)."""
+    if len(gt) < len(lt) or not len(lt):
+        return None
+    k = np.searchsorted(gt, lt)
+    if k[-1] >= len(gt):
+        return None
+    ends = gt[k]
+    if not (ends[:-1] < lt[1:]).all():
+        return None
+    quotes = np.flatnonzero((c == ord('"')) | (c == ord("'")))
+    tag = np.searchsorted(lt, quotes, side="right") - 1
+    inside = (tag >= 0) & (quotes < ends[np.maximum(tag, 0)])
+    for t in np.unique(tag[inside]).tolist():
+        if _QUOTES_CLOSED.fullmatch(c[lt[t]:ends[t]].tobytes()) is None:
+            return None
+    return ends
+
+
 def _html_body_fast(body: bytes, encoding: str, start: int = 0) -> pd.DataFrame | None:
     """The rows below the header of a plainly written HTML table, read at CSV speed.
 
@@ -1193,13 +1219,13 @@ def _html_body_fast(body: bytes, encoding: str, start: int = 0) -> pd.DataFrame 
         exact: a ``colspan``/``rowspan``, a ``<table>`` (nested or a second one), a tag that is
         neither a row, a cell nor an inline one (``<script>``, a comment), a self-closing
         ``<td/>`` or a cell left unclosed (HTML allows both), a tag inside a row but outside its
-        cells, a ``<`` or ``>`` that is text, not markup, invalid UTF-8, or rows of different
-        widths.
+        cells, a ``<`` that is text, not markup, a ``>`` that may be inside a quoted attribute,
+        invalid UTF-8, or rows of different widths.
 
     Notes
     -----
-    Tag names are matched in any case (``<TD>``). Text between rows or between cells is left
-    out, as lxml's text of the cells leaves it out.
+    Tag names are matched in any case (``<TD>``). A ``>`` outside tags is text ("BB > 2 SD").
+    Text between rows or between cells is left out, as lxml's text of the cells leaves it out.
     """
     import html as _html
 
