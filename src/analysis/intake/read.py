@@ -1081,6 +1081,7 @@ for _l in range(3):  # "<tr"/"<td": the name ends at byte 3, whatever bytes 3-4 
 for _e in range(2):  # "</t" and "r"/"d"/"h" with the name's end at byte 4
     _KIND[(3 * 3 + 1) * 2 + _e] = _TR_CLOSE
     _KIND[(3 * 3 + 2) * 2 + _e] = _TD_CLOSE
+del _t, _e, _l
 # Other tags the fast path removes, as lxml's text of a cell leaves them out. Inline ones may be
 # inside a cell or between rows; table sections, </table> and the page's closing tags only
 # between rows. Anything else (a nested <table>, <script>, <style>, a comment, <caption>...)
