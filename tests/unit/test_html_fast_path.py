@@ -87,8 +87,9 @@ def test_fast_path_steps_aside(body):
     assert _html_body_fast(body, "utf-8") is None
 
 
-def test_no_rows_in_body():
-    df = _html_body_fast(b"\n</table></body></html>\n", "utf-8")
+@pytest.mark.parametrize("body", [b"\n</table></body></html>\n", b"", b"   "])
+def test_no_rows_in_body(body):
+    df = _html_body_fast(body, "utf-8")
     assert df is not None and len(df) == 0
 
 

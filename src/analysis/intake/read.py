@@ -25,7 +25,7 @@ import hashlib
 import io as _io
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -1094,82 +1094,97 @@ _TAG_KEY = 12  # bytes of a tag looked at to name it ("</strong>" fits)
 _CHUNK = 1 << 22
 
 
-class _Scan:
-    """What the fast path gathers from the body, chunk by chunk (offsets from the body's start)."""
+@dataclass
+class _Chunk:
+    """The row and cell tags of one chunk of a body (offsets from the body's start)."""
 
-    def __init__(self) -> None:
-        self.last = 0            # the last row/cell tag seen (0: none yet)
-        self.n_seq = 0           # row and cell tags seen
-        self.starts: list[np.ndarray] = []       # per chunk: where its cells' text starts
-        self.ends: list[np.ndarray] = []         # and ends (a cell may begin in one chunk)
-        self.row_seq: list[np.ndarray] = []      # per row: its <tr>'s number among those tags
-        self.row_at: list[np.ndarray] = []       # per row: offset just after its <tr ...>
-        self.attr_tags: list[np.ndarray] = []    # <tr>/<td> with attributes: start, end, ...
-        self.other: dict[bytes, set[int]] = {}   # other tags' first bytes -> where they stand
+    first: int                 # its first row/cell tag (0: none in the chunk)
+    last: int                  # its last one
+    n_seq: int                 # how many
+    starts: np.ndarray         # where each cell's text starts
+    ends: np.ndarray           # and ends (a cell may begin in one chunk and end in the next)
+    row_seq: np.ndarray        # per row: its <tr>'s number among the chunk's row/cell tags
+    row_at: np.ndarray         # per row: the offset just after its <tr ...>
+    attr_tags: np.ndarray      # <tr>/<td> with attributes: start, end, start, end...
+    other: dict[bytes, set[int]]  # other tags' first bytes -> the row/cell tag before them
+    #                                (-1: before the chunk's first one)
 
-    def chunk(self, a: np.ndarray, lo: int, hi: int) -> bool:
-        """Read the tags of ``a[lo:hi]`` (which ends just before a ``<``); False: not plain."""
-        c = a[lo:hi]
-        lt, gt = np.flatnonzero(c == _LT), np.flatnonzero(c == _GT)
-        # Plain markup: every "<" is closed by the next ">" before the next "<".
-        if len(lt) != len(gt) or not ((lt < gt).all() and (gt[:-1] < lt[1:]).all()):
-            gt = _tag_ends(c, lt, gt)
-            if gt is None:
-                return False
-        if not len(lt):
-            return True
-        c1, c2, c3, c4 = (c.take(lt + k, mode="clip").astype(np.uint16) for k in (1, 2, 3, 4))
-        kind = _KIND[(_FIRST_TWO[c1 | (c2 << 8)] * 3 + _LAST_TWO[c3 | (c4 << 8)]) * 2
-                     + _TAG_END[c3]]
-        del c1, c2, c3, c4
-        struct = np.flatnonzero(kind)
-        seq = kind[struct]
-        if len(seq):
-            pairs = np.empty(len(seq), dtype=np.int8)
-            pairs[0] = self.last * 5 + seq[0]
-            pairs[1:] = seq[:-1] * 5 + seq[1:]
-            if not _NEXT_OK[pairs].all():
-                return False
-        s_lt, s_gt = lt[struct], gt[struct]
-        if len(struct) < len(kind):
-            others = np.flatnonzero(kind == 0)
-            before = np.searchsorted(struct, others) - 1
-            state = np.where(before >= 0, seq[np.maximum(before, 0)] if len(seq) else 0,
-                             self.last)
-            idx = np.minimum(lt[others, None] + np.arange(1, _TAG_KEY + 1), gt[others, None])
-            keys = np.ascontiguousarray(_LOWER[c[idx]]).view(f"S{_TAG_KEY}").ravel()
-            for key, where in np.unique(np.rec.fromarrays([keys, state])).tolist():
-                self.other.setdefault(key, set()).add(int(where))
-        if not len(seq):
-            return True
-        self.last = int(seq[-1])
-        attrs = np.flatnonzero((s_gt - s_lt > 3) & (seq <= _TD_OPEN))  # "<td" + more than ">"
-        if len(attrs):
-            # A self-closing <td/> or <tr/> (lxml opens the element and closes it later).
-            if (c[s_gt[attrs] - 1] == _SLASH).any():
-                return False
-            self.attr_tags.append(np.column_stack([s_lt[attrs], s_gt[attrs]]).ravel() + lo)
-        rows = np.flatnonzero(seq == _TR_OPEN)
-        self.row_seq.append(rows + self.n_seq)
-        self.row_at.append(s_gt[rows] + (lo + 1))
-        self.starts.append(s_gt[seq == _TD_OPEN] + (lo + 1))
-        self.ends.append(s_lt[seq == _TD_CLOSE] + lo)
-        self.n_seq += len(seq)
-        return True
 
-    def other_tags_ok(self) -> bool:
-        """Whether every non-row, non-cell tag is one the fast path may drop where it stands."""
-        for key, where in self.other.items():
-            m = re.match(rb"(/?)([a-z][a-z0-9]*)[\s/>]", key + b">")
-            name = m.group(2).decode() if m and m.end() <= len(key) else None
-            in_row = bool(where & {_TR_OPEN, _TD_CLOSE})
-            between_rows = not in_row and _TD_OPEN not in where
-            if name in _INLINE_TAGS and not in_row:
-                continue
-            if between_rows and (name in _BETWEEN_ROWS_TAGS or (name == "table" and m.group(1))):
-                continue  # </table> closes; a <table> (nested, or a second table) goes to lxml
-            return False
-        return True
+def _scan_chunk(a: np.ndarray, lo: int, hi: int) -> _Chunk | None:
+    """The tags of ``a[lo:hi]`` (which ends just before a ``<``); None when not plain."""
+    c = a[lo:hi]
+    lt, gt = np.flatnonzero(c == _LT), np.flatnonzero(c == _GT)
+    # Plain markup: every "<" is closed by the next ">" before the next "<".
+    if len(lt) != len(gt) or not ((lt < gt).all() and (gt[:-1] < lt[1:]).all()):
+        gt = _tag_ends(c, lt, gt)
+        if gt is None:
+            return None
+    c1, c2, c3, c4 = (c.take(lt + k, mode="clip").astype(np.uint16) for k in (1, 2, 3, 4))
+    kind = _KIND[(_FIRST_TWO[c1 | (c2 << 8)] * 3 + _LAST_TWO[c3 | (c4 << 8)]) * 2
+                 + _TAG_END[c3]]
+    del c1, c2, c3, c4
+    struct = np.flatnonzero(kind)
+    seq = kind[struct]
+    if len(seq) > 1 and not _NEXT_OK[seq[:-1] * 5 + seq[1:]].all():
+        return None
+    s_lt, s_gt = lt[struct], gt[struct]
+    other: dict[bytes, set[int]] = {}
+    if len(struct) < len(kind):
+        others = np.flatnonzero(kind == 0)
+        before = np.searchsorted(struct, others) - 1
+        state = np.where(before >= 0, seq[np.maximum(before, 0)] if len(seq) else 0, -1)
+        idx = np.minimum(lt[others, None] + np.arange(1, _TAG_KEY + 1), gt[others, None])
+        keys = np.ascontiguousarray(_LOWER[c[idx]]).view(f"S{_TAG_KEY}").ravel()
+        for key, where in np.unique(np.rec.fromarrays([keys, state])).tolist():
+            other.setdefault(key, set()).add(int(where))
+    attrs = np.flatnonzero((s_gt - s_lt > 3) & (seq <= _TD_OPEN))  # "<td" + more than ">"
+    # A self-closing <td/> or <tr/> (lxml opens the element and closes it later).
+    if len(attrs) and (c[s_gt[attrs] - 1] == _SLASH).any():
+        return None
+    rows = np.flatnonzero(seq == _TR_OPEN)
+    return _Chunk(
+        first=int(seq[0]) if len(seq) else 0, last=int(seq[-1]) if len(seq) else 0,
+        n_seq=len(seq), starts=s_gt[seq == _TD_OPEN] + (lo + 1), ends=s_lt[seq == _TD_CLOSE] + lo,
+        row_seq=rows, row_at=s_gt[rows] + (lo + 1),
+        attr_tags=np.column_stack([s_lt[attrs], s_gt[attrs]]).ravel() + lo, other=other)
+
+
+def _join_chunks(scanned: Iterable[_Chunk | None]) -> dict[str, Any] | None:
+    """The chunks' tags as one body (row numbers counted on), checked across the chunks'
+    edges; None (at the first chunk that is not plain) when not plain."""
+    last, n_seq = 0, 0
+    other: dict[bytes, set[int]] = {}
+    row_seq, chunks = [], []
+    for ch in scanned:
+        if ch is None or (ch.n_seq and not _NEXT_OK[last * 5 + ch.first]):
+            return None
+        chunks.append(ch)
+        for key, where in ch.other.items():
+            other.setdefault(key, set()).update(last if w == -1 else w for w in where)
+        row_seq.append(ch.row_seq + n_seq)
+        n_seq += ch.n_seq
+        last = ch.last if ch.n_seq else last
+    if last not in (0, _TR_CLOSE) or not _other_tags_ok(other):
+        return None
+    joined = {name: np.concatenate([getattr(ch, name) for ch in chunks] or [np.zeros(0, int)])
+              for name in ("starts", "ends", "row_at", "attr_tags")}
+    return {**joined, "n_seq": n_seq, "row_seq": np.concatenate(row_seq or [np.zeros(0, int)]),
+            "other": other}
+
+
+def _other_tags_ok(other: dict[bytes, set[int]]) -> bool:
+    """Whether every non-row, non-cell tag is one the fast path may drop where it stands."""
+    for key, where in other.items():
+        m = re.match(rb"(/?)([a-z][a-z0-9]*)[\s/>]", key + b">")
+        name = m.group(2).decode() if m and m.end() <= len(key) else None
+        in_row = bool(where & {_TR_OPEN, _TD_CLOSE})
+        between_rows = not in_row and _TD_OPEN not in where
+        if name in _INLINE_TAGS and not in_row:
+            continue
+        if between_rows and (name in _BETWEEN_ROWS_TAGS or (name == "table" and m.group(1))):
+            continue  # </table> closes; a <table> (nested, or a second table) goes to lxml
+        return False
+    return True
 
 
 _QUOTES_CLOSED = re.compile(rb"""[^"']*(?:"[^"]*"[^"']*|'[^']*'[^"']*)*""")
@@ -1237,22 +1252,21 @@ def _html_body_fast(body: bytes, encoding: str, start: int = 0) -> pd.DataFrame 
         body, start = body[start:].decode(encoding, errors="replace").encode("utf-8"), 0
     view = memoryview(body)[start:]
     a = np.frombuffer(view, dtype=np.uint8)
-    scan = _Scan()
-    lo = 0
+    # Chunks end just before a "<", so that no tag is cut.
+    bounds, lo = [], 0
     while lo < len(a):
-        # Chunks end just before a "<", so that no tag is cut.
         hi = body.find(b"<", start + lo + _CHUNK) - start if lo + _CHUNK < len(a) else len(a)
         hi = len(a) if hi < 0 else hi
-        if not scan.chunk(a, lo, hi):
-            return None
+        bounds.append((lo, hi))
         lo = hi
-    if scan.last not in (0, _TR_CLOSE) or not scan.other_tags_ok():
+    scan = _join_chunks(_scan_chunk(a, lo, hi) for lo, hi in bounds)
+    if scan is None:
         return None
-    if not scan.row_seq:
+    if not len(scan["row_seq"]):
         return pd.DataFrame(columns=range(1), dtype=object)
     large = len(a) >= 2**31 - 1
-    if scan.attr_tags:
-        offsets = np.concatenate(scan.attr_tags).astype(np.int64 if large else np.int32)
+    if len(scan["attr_tags"]):
+        offsets = scan["attr_tags"].astype(np.int64 if large else np.int32)
         tags = pa.BinaryArray.from_buffers(pa.large_binary() if large else pa.binary(),
                                            len(offsets) - 1,
                                            [None, pa.py_buffer(offsets), pa.py_buffer(view)])
@@ -1260,7 +1274,7 @@ def _html_body_fast(body: bytes, encoding: str, start: int = 0) -> pd.DataFrame 
             return None
     # Cells per row: every row has the same number, or none (an empty <tr></tr>).
     # A row is <tr>, its cells' <td> and </td>, </tr>: the tags from one <tr> to the next.
-    n_cells = (np.diff(np.append(np.concatenate(scan.row_seq), scan.n_seq)) - 2) // 2
+    n_cells = (np.diff(np.append(scan["row_seq"], scan["n_seq"])) - 2) // 2
     cells_before = np.cumsum(n_cells) - n_cells
     width = int(n_cells.max())
     if width == 0:
@@ -1268,11 +1282,11 @@ def _html_body_fast(body: bytes, encoding: str, start: int = 0) -> pd.DataFrame 
     if ((n_cells != width) & (n_cells != 0)).any():
         return None
     offsets = np.empty(2 * int(n_cells.sum()), dtype=np.int64 if large else np.int32)
-    offsets[0::2], offsets[1::2] = np.concatenate(scan.starts), np.concatenate(scan.ends)
+    offsets[0::2], offsets[1::2] = scan["starts"], scan["ends"]
     empty = np.flatnonzero(n_cells == 0)
     if len(empty):
         # An empty row: ``width`` empty cells where it stands (offsets stay in page order).
-        pos = np.repeat(np.concatenate(scan.row_at)[empty], 2 * width)
+        pos = np.repeat(scan["row_at"][empty], 2 * width)
         offsets = np.insert(offsets, np.repeat(2 * cells_before[empty], 2 * width), pos)
     n = len(offsets) // 2
     # Value 2k is cell k, value 2k+1 the markup up to the next cell; each column takes its own.
@@ -1281,7 +1295,7 @@ def _html_body_fast(body: bytes, encoding: str, start: int = 0) -> pd.DataFrame 
     step = np.arange(0, 2 * n, 2 * width, dtype=np.int64)
     ascii_only = body.isascii()  # the whole page: then every cell is valid UTF-8
     has_cr = body.find(b"\r", start) >= 0
-    tags_in_cells = any(_TD_OPEN in w for w in scan.other.values())
+    tags_in_cells = any(_TD_OPEN in w for w in scan["other"].values())
     cols = {}
     for j in range(width):
         col = values.take(pa.array(step + 2 * j))
