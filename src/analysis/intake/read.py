@@ -1110,8 +1110,9 @@ class _Chunk:
     #                                (-1: before the chunk's first one)
 
 
-def _scan_chunk(a: np.ndarray, lo: int, hi: int) -> _Chunk | None:
-    """The tags of ``a[lo:hi]`` (which ends just before a ``<``); None when not plain."""
+def _scan_chunk(a: np.ndarray, lo: int, hi: int, dtype: type = np.int32) -> _Chunk | None:
+    """The tags of ``a[lo:hi]`` (which ends just before a ``<``), offsets as ``dtype``; None
+    when not plain."""
     c = a[lo:hi]
     lt, gt = np.flatnonzero(c == _LT), np.flatnonzero(c == _GT)
     # Plain markup: every "<" is closed by the next ">" before the next "<".
@@ -1142,11 +1143,15 @@ def _scan_chunk(a: np.ndarray, lo: int, hi: int) -> _Chunk | None:
     if len(attrs) and (c[s_gt[attrs] - 1] == _SLASH).any():
         return None
     rows = np.flatnonzero(seq == _TR_OPEN)
+
+    def offsets(x: np.ndarray, shift: int) -> np.ndarray:
+        return x.astype(dtype) + dtype(lo + shift)  # small while in cache, then joined
+
     return _Chunk(
         first=int(seq[0]) if len(seq) else 0, last=int(seq[-1]) if len(seq) else 0,
-        n_seq=len(seq), starts=s_gt[seq == _TD_OPEN] + (lo + 1), ends=s_lt[seq == _TD_CLOSE] + lo,
-        row_seq=rows, row_at=s_gt[rows] + (lo + 1),
-        attr_tags=np.column_stack([s_lt[attrs], s_gt[attrs]]).ravel() + lo, other=other)
+        n_seq=len(seq), starts=offsets(s_gt[seq == _TD_OPEN], 1),
+        ends=offsets(s_lt[seq == _TD_CLOSE], 0), row_seq=rows, row_at=offsets(s_gt[rows], 1),
+        attr_tags=offsets(np.column_stack([s_lt[attrs], s_gt[attrs]]).ravel(), 0), other=other)
 
 
 def _join_chunks(scanned: Iterable[_Chunk | None]) -> dict[str, Any] | None:
@@ -1166,8 +1171,8 @@ def _join_chunks(scanned: Iterable[_Chunk | None]) -> dict[str, Any] | None:
         last = ch.last if ch.n_seq else last
     if last not in (0, _TR_CLOSE) or not _other_tags_ok(other):
         return None
-    joined = {name: np.concatenate([getattr(ch, name) for ch in chunks] or [np.zeros(0, int)])
-              for name in ("starts", "ends", "row_at", "attr_tags")}
+    joined = {name: np.concatenate([getattr(ch, name) for ch in chunks]) if chunks
+              else np.zeros(0, np.int32) for name in ("starts", "ends", "row_at", "attr_tags")}
     return {**joined, "n_seq": n_seq, "row_seq": np.concatenate(row_seq or [np.zeros(0, int)]),
             "other": other}
 
@@ -1259,14 +1264,15 @@ def _html_body_fast(body: bytes, encoding: str, start: int = 0) -> pd.DataFrame 
         hi = len(a) if hi < 0 else hi
         bounds.append((lo, hi))
         lo = hi
-    scan = _join_chunks(_scan_chunk(a, lo, hi) for lo, hi in bounds)
+    large = len(a) >= 2**31 - 1
+    dtype = np.int64 if large else np.int32  # Arrow's (large) string offsets
+    scan = _join_chunks(_scan_chunk(a, lo, hi, dtype) for lo, hi in bounds)
     if scan is None:
         return None
     if not len(scan["row_seq"]):
         return pd.DataFrame(columns=range(1), dtype=object)
-    large = len(a) >= 2**31 - 1
     if len(scan["attr_tags"]):
-        offsets = scan["attr_tags"].astype(np.int64 if large else np.int32)
+        offsets = scan["attr_tags"]
         tags = pa.BinaryArray.from_buffers(pa.large_binary() if large else pa.binary(),
                                            len(offsets) - 1,
                                            [None, pa.py_buffer(offsets), pa.py_buffer(view)])
@@ -1281,7 +1287,7 @@ def _html_body_fast(body: bytes, encoding: str, start: int = 0) -> pd.DataFrame 
         return pd.DataFrame("", index=range(len(n_cells)), columns=range(1), dtype=object)
     if ((n_cells != width) & (n_cells != 0)).any():
         return None
-    offsets = np.empty(2 * int(n_cells.sum()), dtype=np.int64 if large else np.int32)
+    offsets = np.empty(2 * int(n_cells.sum()), dtype=dtype)
     offsets[0::2], offsets[1::2] = scan["starts"], scan["ends"]
     empty = np.flatnonzero(n_cells == 0)
     if len(empty):
