@@ -3,14 +3,17 @@
 Builds the synthetic e-PPGBM export of ``bench_intake.py`` (default 1,000,000 rows, Indonesian
 formats and a few percent of dirt), writes the same rows a second time as the web app does (an
 HTML page with a title row above a ``<table>``, saved as ``.xls``), then, in the same run, times
-``analysis.intake.clean.clean_all`` on each, and ``read_table`` alone on each. Goal: cleaning
-the HTML takes at most 2x the CSV. ``pandas.read_html`` (lxml) is timed on the first
-``--peer-n`` rows for comparison and extrapolated linearly.
+``read_table`` alone and ``analysis.intake.clean.clean_all`` on each, interleaved over
+``--repeat`` rounds (CSV, HTML, CSV, HTML, ...) so that a change of load hits both, and reports
+medians, the HTML / CSV ratio per round and each step's peak resident memory. Goal: cleaning the
+HTML takes at most 2x the CSV. ``pandas.read_html`` (lxml) is timed on the first ``--peer-n``
+rows for comparison and extrapolated linearly.
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_html_xls.py                 # 1,000,000 rows
+    .venv/bin/python benchmarks/bench_html_xls.py                 # 1,000,000 rows, 2 rounds
     .venv/bin/python benchmarks/bench_html_xls.py --rows 200000   # under 2 minutes
+    .venv/bin/python benchmarks/bench_html_xls.py --repeat 3 --data /tmp/bench  # inputs kept
 
 Timings are taken on whatever machine runs this; on a shared machine they vary with its load.
 """
