@@ -25,7 +25,7 @@ import hashlib
 import io as _io
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -891,6 +891,8 @@ def _html_encoding(raw: bytes) -> str:
             return codecs.lookup(name).name
         except LookupError:
             pass
+    if raw.isascii():  # fast, and no decoded copy of a 300 MB page
+        return "utf-8"
     try:
         raw.decode("utf-8")
         return "utf-8"
@@ -1021,7 +1023,7 @@ def _read_html(raw: bytes, path: Path, label: str, source: str, cfg: dict[str, A
     plain_head = (body_start is not None
                   and len(re.findall(rb"<tr[\s>]", raw[:body_start], re.IGNORECASE))
                   == header.index + 1)
-    df = _html_body_fast(raw[body_start:], encoding) if plain_head else None
+    df = _html_body_fast(raw, encoding, body_start) if plain_head else None
     if df is None:
         rows = html_rows(raw)
         body = rows[header.index + 1:]
@@ -1041,96 +1043,289 @@ def _nth_row_end(raw: bytes, n: int) -> int | None:
     return None
 
 
-# Plain machine-written rows: <tr ...><td ...>text</td>...</tr>, nothing spanning, nothing nested.
-# Case-sensitive patterns (a page with upper-case tags has them lowered first): the regex engine
-# then scans for a literal prefix, several times faster than with IGNORECASE on 300 MB.
-_UPPER_TAG = re.compile(rb"</?(?:TR|TD|TH|TABLE|TBODY|THEAD)\b", re.IGNORECASE)
-_EMPTY_ROW = re.compile(rb"<tr[^>]*>\s*</tr\s*>")
-_ROW_END = re.compile(rb"</t[dh]\s*>\s*</tr\s*>")
-_ROW_START = re.compile(rb"<tr[^>]*>\s*<t[dh](?:\s[^>]*)?>")
-_CELL_GAP = re.compile(rb"</t[dh]\s*>\s*<t[dh](?:\s[^>]*)?>")
-_ANY_TAG = re.compile(rb"<[^>]*>")
-_TAG_ATTRS = {t: re.compile(b"<" + t + rb"\s[^>]*>") for t in (b"tr", b"td", b"th")}
-_UNIT_SEP = b"\x1f"
-_WHITESPACE_TO_SPACE = bytes.maketrans(b"\r\n\t", b"   ")
+# Plain machine-written rows: <tr ...><td ...>text</td>...</tr>. The fast path finds every tag
+# (each ``<`` and the first ``>`` after it) with numpy, a few MB of the page at a time (the
+# arrays stay in cache), names it from its first bytes, checks that the row and cell tags
+# follow each other as plain rows do, and takes each cell's text straight out of the page's
+# bytes with pyarrow: no rewritten copy of the page, no second parse.
+_LT, _GT, _SLASH = ord("<"), ord(">"), ord("/")
+_TAG_END = np.zeros(256, dtype=bool)  # bytes that end a tag name: white space, ">" and "/"
+_TAG_END[[ord(c) for c in " \t\n\r\f>/"]] = True
+_LOWER = np.arange(256, dtype=np.uint8)
+_LOWER[ord("A"):ord("Z") + 1] += 32
+_TR_OPEN, _TD_OPEN, _TD_CLOSE, _TR_CLOSE = 1, 2, 3, 4
+# (previous, next) structural tags of plain rows: <tr> (<td> </td>)* </tr>, row after row;
+# flattened as previous * 5 + next, previous 0 = the start of the body.
+_NEXT_OK = np.zeros((5, 5), dtype=bool)
+_NEXT_OK[0, _TR_OPEN] = True
+_NEXT_OK[_TR_OPEN, [_TD_OPEN, _TR_CLOSE]] = True
+_NEXT_OK[_TD_OPEN, _TD_CLOSE] = True
+_NEXT_OK[_TD_CLOSE, [_TD_OPEN, _TR_CLOSE]] = True
+_NEXT_OK[_TR_CLOSE, _TR_OPEN] = True
+_NEXT_OK = _NEXT_OK.ravel()
+# A tag's kind from its first four bytes (any case): the first two say "<tr", "<td"/"<th" or
+# "</t"; the next two end the name (white space, ">" or "/") or, after "</t", end "r"/"d"/"h".
+_FIRST_TWO = np.zeros(1 << 16, dtype=np.uint8)  # index: byte 1 | byte 2 << 8
+_LAST_TWO = np.zeros(1 << 16, dtype=np.uint8)   # index: byte 3 | byte 4 << 8
+for _t in b"tT":
+    _FIRST_TWO[[_t | (b << 8) for b in b"rR"]] = 1
+    _FIRST_TWO[[_t | (b << 8) for b in b"dDhH"]] = 2
+    _FIRST_TWO[_SLASH | (_t << 8)] = 3
+for _e in np.flatnonzero(_TAG_END):
+    _LAST_TWO[[b | (int(_e) << 8) for b in b"rR"]] = 1
+    _LAST_TWO[[b | (int(_e) << 8) for b in b"dDhH"]] = 2
+_KIND = np.zeros(4 * 3 * 2, dtype=np.int8)  # index: (first two * 3 + last two) * 2 + name ends
+for _l in range(3):  # "<tr"/"<td": the name ends at byte 3, whatever bytes 3-4 are
+    _KIND[(1 * 3 + _l) * 2 + 1] = _TR_OPEN
+    _KIND[(2 * 3 + _l) * 2 + 1] = _TD_OPEN
+for _e in range(2):  # "</t" and "r"/"d"/"h" with the name's end at byte 4
+    _KIND[(3 * 3 + 1) * 2 + _e] = _TR_CLOSE
+    _KIND[(3 * 3 + 2) * 2 + _e] = _TD_CLOSE
+del _t, _e, _l
+# Other tags the fast path removes, as lxml's text of a cell leaves them out. Inline ones may be
+# inside a cell or between rows; table sections, </table> and the page's closing tags only
+# between rows. Anything else (a nested <table>, <script>, <style>, a comment, <caption>...)
+# goes to lxml.
+_INLINE_TAGS = frozenset(
+    "a abbr b big br center code del div em font i ins mark nobr p s small span strike strong "
+    "sub sup u wbr".split())
+_BETWEEN_ROWS_TAGS = frozenset("tbody thead tfoot body html".split())
+_TAG_KEY = 12  # bytes of a tag looked at to name it ("</strong>" fits)
+_CHUNK = 1 << 22
 
 
-def _html_body_fast(body: bytes, encoding: str) -> pd.DataFrame | None:
+@dataclass
+class _Chunk:
+    """The row and cell tags of one chunk of a body (offsets from the body's start)."""
+
+    first: int                 # its first row/cell tag (0: none in the chunk)
+    last: int                  # its last one
+    n_seq: int                 # how many
+    starts: np.ndarray         # where each cell's text starts
+    ends: np.ndarray           # and ends (a cell may begin in one chunk and end in the next)
+    row_seq: np.ndarray        # per row: its <tr>'s number among the chunk's row/cell tags
+    row_at: np.ndarray         # per row: the offset just after its <tr ...>
+    attr_tags: np.ndarray      # <tr>/<td> with attributes: start, end, start, end...
+    other: dict[bytes, set[int]]  # other tags' first bytes -> the row/cell tag before them
+    #                                (-1: before the chunk's first one)
+
+
+def _scan_chunk(a: np.ndarray, lo: int, hi: int, dtype: type = np.int32) -> _Chunk | None:
+    """The tags of ``a[lo:hi]`` (which ends just before a ``<``), offsets as ``dtype``; None
+    when not plain."""
+    c = a[lo:hi]
+    lt, gt = np.flatnonzero(c == _LT), np.flatnonzero(c == _GT)
+    # Plain markup: every "<" is closed by the next ">" before the next "<".
+    if len(lt) != len(gt) or not ((lt < gt).all() and (gt[:-1] < lt[1:]).all()):
+        gt = _tag_ends(c, lt, gt)
+        if gt is None:
+            return None
+    c1, c2, c3, c4 = (c.take(lt + k, mode="clip").astype(np.uint16) for k in (1, 2, 3, 4))
+    kind = _KIND[(_FIRST_TWO[c1 | (c2 << 8)] * 3 + _LAST_TWO[c3 | (c4 << 8)]) * 2
+                 + _TAG_END[c3]]
+    del c1, c2, c3, c4
+    struct = np.flatnonzero(kind)
+    seq = kind[struct]
+    if len(seq) > 1 and not _NEXT_OK[seq[:-1] * 5 + seq[1:]].all():
+        return None
+    s_lt, s_gt = lt[struct], gt[struct]
+    other: dict[bytes, set[int]] = {}
+    if len(struct) < len(kind):
+        others = np.flatnonzero(kind == 0)
+        before = np.searchsorted(struct, others) - 1
+        state = np.where(before >= 0, seq[np.maximum(before, 0)] if len(seq) else 0, -1)
+        idx = np.minimum(lt[others, None] + np.arange(1, _TAG_KEY + 1), gt[others, None])
+        keys = np.ascontiguousarray(_LOWER[c[idx]]).view(f"S{_TAG_KEY}").ravel()
+        for key, where in np.unique(np.rec.fromarrays([keys, state])).tolist():
+            other.setdefault(key, set()).add(int(where))
+    attrs = np.flatnonzero((s_gt - s_lt > 3) & (seq <= _TD_OPEN))  # "<td" + more than ">"
+    # A self-closing <td/> or <tr/> (lxml opens the element and closes it later).
+    if len(attrs) and (c[s_gt[attrs] - 1] == _SLASH).any():
+        return None
+    rows = np.flatnonzero(seq == _TR_OPEN)
+
+    def offsets(x: np.ndarray, shift: int) -> np.ndarray:
+        return x.astype(dtype) + dtype(lo + shift)  # small while in cache, then joined
+
+    return _Chunk(
+        first=int(seq[0]) if len(seq) else 0, last=int(seq[-1]) if len(seq) else 0,
+        n_seq=len(seq), starts=offsets(s_gt[seq == _TD_OPEN], 1),
+        ends=offsets(s_lt[seq == _TD_CLOSE], 0), row_seq=rows, row_at=offsets(s_gt[rows], 1),
+        attr_tags=offsets(np.column_stack([s_lt[attrs], s_gt[attrs]]).ravel(), 0), other=other)
+
+
+def _join_chunks(scanned: Iterable[_Chunk | None]) -> dict[str, Any] | None:
+    """The chunks' tags as one body (row numbers counted on), checked across the chunks'
+    edges; None (at the first chunk that is not plain) when not plain."""
+    last, n_seq = 0, 0
+    other: dict[bytes, set[int]] = {}
+    row_seq, chunks = [], []
+    for ch in scanned:
+        if ch is None or (ch.n_seq and not _NEXT_OK[last * 5 + ch.first]):
+            return None
+        chunks.append(ch)
+        for key, where in ch.other.items():
+            other.setdefault(key, set()).update(last if w == -1 else w for w in where)
+        row_seq.append(ch.row_seq + n_seq)
+        n_seq += ch.n_seq
+        last = ch.last if ch.n_seq else last
+    if last not in (0, _TR_CLOSE) or not _other_tags_ok(other):
+        return None
+    joined = {name: np.concatenate([getattr(ch, name) for ch in chunks]) if chunks
+              else np.zeros(0, np.int32) for name in ("starts", "ends", "row_at", "attr_tags")}
+    return {**joined, "n_seq": n_seq, "row_seq": np.concatenate(row_seq or [np.zeros(0, int)]),
+            "other": other}
+
+
+def _other_tags_ok(other: dict[bytes, set[int]]) -> bool:
+    """Whether every non-row, non-cell tag is one the fast path may drop where it stands."""
+    for key, where in other.items():
+        m = re.match(rb"(/?)([a-z][a-z0-9]*)[\s/>]", key + b">")
+        name = m.group(2).decode() if m and m.end() <= len(key) else None
+        in_row = bool(where & {_TR_OPEN, _TD_CLOSE})
+        between_rows = not in_row and _TD_OPEN not in where
+        if name in _INLINE_TAGS and not in_row:
+            continue
+        if between_rows and (name in _BETWEEN_ROWS_TAGS or (name == "table" and m.group(1))):
+            continue  # </table> closes; a <table> (nested, or a second table) goes to lxml
+        return False
+    return True
+
+
+_QUOTES_CLOSED = re.compile(rb"""[^"']*(?:"[^"]*"[^"']*|'[^']*'[^"']*)*""")
+
+
+def _tag_ends(c: np.ndarray, lt: np.ndarray, gt: np.ndarray) -> np.ndarray | None:
+    """Where each tag of ``c`` ends when some ``>`` are text ("BB > 2 SD"): the first ``>``
+    after its ``<``, the others being text, as lxml reads them. None when that is not sure: a
+    ``<`` before the tag's end (a ``<`` as text), or a quote left open before it (the ``>`` may
+    be inside a quoted attribute value, ``title="a>b"``)."""
+    if len(gt) < len(lt) or not len(lt):
+        return None
+    k = np.searchsorted(gt, lt)
+    if k[-1] >= len(gt):
+        return None
+    ends = gt[k]
+    if not (ends[:-1] < lt[1:]).all():
+        return None
+    quotes = np.flatnonzero((c == ord('"')) | (c == ord("'")))
+    tag = np.searchsorted(lt, quotes, side="right") - 1
+    inside = (tag >= 0) & (quotes < ends[np.maximum(tag, 0)])
+    for t in np.unique(tag[inside]).tolist():
+        if _QUOTES_CLOSED.fullmatch(c[lt[t]:ends[t]].tobytes()) is None:
+            return None
+    return ends
+
+
+def _html_body_fast(body: bytes, encoding: str, start: int = 0) -> pd.DataFrame | None:
     """The rows below the header of a plainly written HTML table, read at CSV speed.
 
-    The markup is rewritten by a few byte-level regular expressions into one line per ``<tr>``
-    and a unit separator (``\\x1f``) between cells, which pyarrow's CSV reader then splits (no
-    quoting). Returns None, and the caller parses with lxml, whenever the markup is not plain
-    enough for that to be exact: a ``colspan``/``rowspan``, a nested table, a ``<thead>``, a
-    self-closing ``/>``, a cell left unclosed (HTML allows it), a unit separator in the text, or
-    rows that do not split into the same number of cells. Entities (``&amp;``, ``&nbsp;``) are
-    decoded and tags inside cells (``<b>``) removed, as lxml's text would give.
+    Parameters
+    ----------
+    body
+        The page's bytes; the rows read are those after offset ``start`` (just after the header
+        row's ``</tr>``).
+    encoding
+        The page's encoding (:func:`_html_encoding`).
+    start
+        Where the body begins in ``body`` (so that a large page is not copied to cut it).
+
+    Returns
+    -------
+    DataFrame or None
+        One row per ``<tr>`` (a row without cells is all empty), columns ``0..width-1``, each
+        cell's text as lxml gives it (entities decoded, tags inside the cell such as ``<b>`` or
+        ``<br>`` left out, line ends ``\\r\\n``/``\\r`` read as ``\\n``), not yet stripped. None,
+        and the caller parses with lxml, whenever the markup is not plain enough for that to be
+        exact: a ``colspan``/``rowspan``, a ``<table>`` (nested or a second one), a tag that is
+        neither a row, a cell nor an inline one (``<script>``, a comment), a self-closing
+        ``<td/>`` or a cell left unclosed (HTML allows both), a tag inside a row but outside its
+        cells, a ``<`` that is text, not markup, a ``>`` that may be inside a quoted attribute,
+        invalid UTF-8, or rows of different widths.
+
+    Notes
+    -----
+    Tag names are matched in any case (``<TD>``). A ``>`` outside tags is text ("BB > 2 SD").
+    Text between rows or between cells is left out, as lxml's text of the cells leaves it out.
     """
     import html as _html
 
     import pyarrow as pa
-    import pyarrow.csv as pcsv
+    import pyarrow.compute as pc
 
     if encoding not in ("utf-8", "ascii"):
-        body = body.decode(encoding, errors="replace").encode("utf-8")
-    if b"<TR" in body or b"<Tr" in body or b"<TD" in body or b"<Td" in body:
-        body = _UPPER_TAG.sub(lambda m: m.group().lower(), body)
-    if (any(t in body for t in (b"colspan", b"COLSPAN", b"rowspan", b"ROWSPAN", b"<table",
-                               b"/>", _UNIT_SEP))
-            or body.count(b"<tr") != body.count(b"</tr")):
+        body, start = body[start:].decode(encoding, errors="replace").encode("utf-8"), 0
+    view = memoryview(body)[start:]
+    a = np.frombuffer(view, dtype=np.uint8)
+    # Chunks end just before a "<", so that no tag is cut.
+    bounds, lo = [], 0
+    while lo < len(a):
+        hi = body.find(b"<", start + lo + _CHUNK) - start if lo + _CHUNK < len(a) else len(a)
+        hi = len(a) if hi < 0 else hi
+        bounds.append((lo, hi))
+        lo = hi
+    large = len(a) >= 2**31 - 1
+    dtype = np.int64 if large else np.int32  # Arrow's (large) string offsets
+    scan = _join_chunks(_scan_chunk(a, lo, hi, dtype) for lo, hi in bounds)
+    if scan is None:
         return None
-    first, last = body.find(b"<tr"), body.rfind(b"</tr")
-    if first < 0:
+    if not len(scan["row_seq"]):
         return pd.DataFrame(columns=range(1), dtype=object)
-    part = body[first:body.find(b">", last) + 1]
-    n_rows = part.count(b"</tr")
-    part = part.translate(_WHITESPACE_TO_SPACE)  # one pass: line breaks become row ends below
-    for tag, pattern in _TAG_ATTRS.items():  # attributes (style, class): dropped first
-        if b"<" + tag + b" " in part:
-            part = pattern.sub(b"<" + tag + b">", part)
-    # Literal replacements (memchr speed) for tags written next to each other, as exports do;
-    # the regular expressions then take whatever spacing is left.
-    if b"<th" in part:
-        part = part.replace(b"<th>", b"<td>").replace(b"</th>", b"</td>")
-    part = part.replace(b"<tr></tr>", b"\n").replace(b"</td></tr>", b"\n")
-    part = part.replace(b"<tr><td>", b"").replace(b"</td><td>", _UNIT_SEP)
-    if b"<t" in part or b"</t" in part:
-        part = _EMPTY_ROW.sub(b"\n", part)
-        part = _ROW_END.sub(b"\n", part)
-        part = _ROW_START.sub(b"", part)
-        part = _CELL_GAP.sub(_UNIT_SEP, part)
-    # A row or cell tag still there was not paired (a cell left unclosed): lxml reads that.
-    if any(t in part for t in (b"<td", b"</td", b"<tr", b"</tr")):
+    if len(scan["attr_tags"]):
+        offsets = scan["attr_tags"]
+        tags = pa.BinaryArray.from_buffers(pa.large_binary() if large else pa.binary(),
+                                           len(offsets) - 1,
+                                           [None, pa.py_buffer(offsets), pa.py_buffer(view)])
+        if pc.any(pc.match_substring_regex(tags[::2], "(?i)colspan|rowspan")).as_py():
+            return None
+    # Cells per row: every row has the same number, or none (an empty <tr></tr>).
+    # A row is <tr>, its cells' <td> and </td>, </tr>: the tags from one <tr> to the next.
+    n_cells = (np.diff(np.append(scan["row_seq"], scan["n_seq"])) - 2) // 2
+    cells_before = np.cumsum(n_cells) - n_cells
+    width = int(n_cells.max())
+    if width == 0:
+        return pd.DataFrame("", index=range(len(n_cells)), columns=range(1), dtype=object)
+    if ((n_cells != width) & (n_cells != 0)).any():
         return None
-    if b"<" in part:
-        part = _ANY_TAG.sub(b"", part)
-    # What is left between rows (</tbody>, spaces) became part of the next row's first cell:
-    # only spaces are possible there, and cells are stripped later.
-    if part.count(b"\n") != n_rows:
-        return None
-    # Every row has the first row's number of cells, or pyarrow refuses (then lxml reads it).
-    width = part[:part.find(b"\n")].count(_UNIT_SEP) + 1
-    names = [str(i) for i in range(width)]
-    try:
-        tbl = pcsv.read_csv(
-            _io.BytesIO(part),
-            read_options=pcsv.ReadOptions(column_names=names),
-            parse_options=pcsv.ParseOptions(delimiter="\x1f", quote_char=False,
-                                            ignore_empty_lines=False),
-            convert_options=pcsv.ConvertOptions(
-                column_types={n: pa.string() for n in names}, strings_can_be_null=False,
-                quoted_strings_can_be_null=False))
-    except (pa.ArrowInvalid, pa.ArrowException):
-        return None
-    if tbl.num_rows != n_rows:
-        return None
-    df = tbl.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get)
+    offsets = np.empty(2 * int(n_cells.sum()), dtype=dtype)
+    offsets[0::2], offsets[1::2] = scan["starts"], scan["ends"]
+    empty = np.flatnonzero(n_cells == 0)
+    if len(empty):
+        # An empty row: ``width`` empty cells where it stands (offsets stay in page order).
+        pos = np.repeat(scan["row_at"][empty], 2 * width)
+        offsets = np.insert(offsets, np.repeat(2 * cells_before[empty], 2 * width), pos)
+    n = len(offsets) // 2
+    # Value 2k is cell k, value 2k+1 the markup up to the next cell; each column takes its own.
+    values = (pa.LargeStringArray if large else pa.StringArray).from_buffers(
+        2 * n - 1, pa.py_buffer(offsets), pa.py_buffer(view))
+    step = np.arange(0, 2 * n, 2 * width, dtype=np.int64)
+    ascii_only = body.isascii()  # the whole page: then every cell is valid UTF-8
+    has_cr = body.find(b"\r", start) >= 0
+    tags_in_cells = any(_TD_OPEN in w for w in scan["other"].values())
+    cols = {}
+    for j in range(width):
+        col = values.take(pa.array(step + 2 * j))
+        if not ascii_only:
+            try:
+                col.validate(full=True)
+            except pa.ArrowInvalid:
+                return None  # not UTF-8: lxml reads it (replacing what cannot be decoded)
+        if tags_in_cells and pc.any(pc.match_substring(col, "<")).as_py():
+            col = pc.replace_substring_regex(col, "<[^>]*>", "")
+        if has_cr and pc.any(pc.match_substring(col, "\r")).as_py():
+            col = pc.replace_substring(pc.replace_substring(col, "\r\n", "\n"), "\r", "\n")
+        cols[str(j)] = col
+    del values, offsets
+    df = pa.table(cols).to_pandas(types_mapper={
+        pa.string(): pd.StringDtype("pyarrow", na_value=np.nan),
+        pa.large_string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get)
     df.columns = range(df.shape[1])
-    for c in df.columns:
-        col = df[c]
-        has = col.str.contains("&", regex=False)
-        if has.any():
-            df.loc[has, c] = col[has].map(_html.unescape)
+    if body.find(b"&", start) >= 0:
+        for c in df.columns:
+            col = df[c]
+            has = col.str.contains("&", regex=False)
+            if has.any():
+                df.loc[has, c] = col[has].map(_html.unescape)
     return df
 
 
