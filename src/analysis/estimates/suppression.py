@@ -225,7 +225,8 @@ def _row_cells(est: pd.DataFrame, min_cell: int):
 
 
 def _relations(values: dict[Cell, float], rates) -> list[tuple[Cell, list[Cell]]]:
-    """Sums a reader can use: parent area = its sub-areas, total = its breakdown values, n = k + (n − k),
+    """Sums a reader can use: parent area = its sub-areas, total = its breakdown values, a margin =
+    its cross's values (``age=6-11`` = ``sex=1,age=6-11`` + ``sex=2,age=6-11``), n = k + (n − k),
     and the totals of :data:`SUMS`."""
     rel: list[tuple[Cell, list[Cell]]] = [(den, [num, comp]) for den, num, comp in set(rates)]
     by_group: dict[tuple[str, str, str], list[Cell]] = {}
@@ -245,6 +246,17 @@ def _relations(values: dict[Cell, float], rates) -> list[tuple[Cell, list[Cell]]
             parts = [(p + suffix, *cell[1:]) for p in SUMS[base]]
             if all(p in values for p in parts):
                 rel.append((cell, parts))
+    # a cross of breakdowns sums to each of its margins: sex=1,age=6-11 + sex=2,age=6-11 = age=6-11
+    margins: dict[Cell, list[Cell]] = {}
+    for cell in values:
+        parts = cell[2].split(",")
+        if len(parts) < 2 or not all(p.split("=", 1)[0] in ADDITIVE_BREAKDOWNS for p in parts):
+            continue
+        for i in range(len(parts)):
+            top = (cell[0], cell[1], ",".join(parts[:i] + parts[i + 1:]), cell[3])
+            if top in values:
+                margins.setdefault(top + (parts[i].split("=", 1)[0],), []).append(cell)
+    rel += [(key[:4], kids) for key, kids in margins.items()]
     by_area: dict[tuple[str, str, str], list[Cell]] = {}
     for cell in values:
         by_area.setdefault((cell[0], cell[1], cell[3]), []).append(cell)
@@ -292,12 +304,13 @@ class _Solver:
             self.cache[key] = members[_component_determined(rows(), len(members))]
         return self.cache[key]
 
-    def component_determined(self, seed: int, unknown: np.ndarray) -> list[Cell]:
-        """The determined cells of the connected component of unknown cells that holds ``seed``."""
+    def component(self, seed: int, unknown: np.ndarray) -> tuple[np.ndarray, list[int]]:
+        """The connected component of unknown cells that holds ``seed``: its cells (sorted ids) and
+        the relations touching it (sorted)."""
         if self.rel_cells is None:  # relations are numbered 0 … R − 1, each listed with its top cell
             bounds = np.flatnonzero(np.diff(self.rel_of)) + 1
             self.rel_cells = [c.tolist() for c in np.split(self.cell_of, bounds)]
-            self.rel_signs = np.split(self.sign, bounds)
+            self.rel_signs = [s.tolist() for s in np.split(self.sign, bounds)]
             self.cell_rels = [[] for _ in self.cells]
             for r, c in sorted(set(zip(self.rel_of.tolist(), self.cell_of.tolist(), strict=True))):
                 self.cell_rels[c].append(r)
@@ -312,17 +325,57 @@ class _Solver:
                     if unknown[c2] and c2 not in seen:
                         seen.add(c2)
                         stack.append(c2)
-        members = np.array(sorted(seen), dtype=np.int64)
+        return np.array(sorted(seen), dtype=np.int64), sorted(rels)
+
+    def _matrix(self, members: np.ndarray, rels: list[int], cols=None) -> np.ndarray:
+        """Coefficients of ``rels`` (rows) on ``cols`` (default ``members``; sorted ids)."""
+        cols = members if cols is None else cols
+        a = np.zeros((len(rels), len(cols)))
+        for k, r in enumerate(rels):
+            for c, sign in zip(self.rel_cells[r], self.rel_signs[r], strict=True):
+                j = np.searchsorted(cols, c)
+                if j < len(cols) and cols[j] == c:
+                    a[k, j] = sign
+        return a
+
+    def component_determined(self, seed: int, unknown: np.ndarray) -> list[Cell]:
+        """The determined cells of the connected component of unknown cells that holds ``seed``."""
+        members, rels = self.component(seed, unknown)
 
         def rows():
             out = []
-            for r in sorted(rels):
+            for r in rels:
                 cols = np.asarray(self.rel_cells[r], dtype=np.int64)
                 ok = unknown[cols]
-                out.append((np.searchsorted(members, cols[ok]), self.rel_signs[r][ok]))
+                out.append((np.searchsorted(members, cols[ok]), np.asarray(self.rel_signs[r])[ok]))
             return out
 
         return [self.cells[j] for j in self._solve(members, rows).tolist()]
+
+    def breakers(self, seed: int, unknown: np.ndarray, targets: list[int],
+                 candidates: list[int]) -> np.ndarray:
+        """Which shown ``candidates`` (ids), once unknown, leave each determined ``target`` (ids of
+        the component of ``seed``) unsolvable: ``breaks[t, k]``.
+
+        With the component's system ``A x = 0`` (relations × unknown cells), target ``j`` is solved
+        by every ``y`` with ``yᵀA = e_jᵀ``: ``y₀ + N z``, ``y₀`` the least-norm solution and ``N``
+        the left null space. A new unknown with column ``a`` breaks all of them when ``yᵀa ≠ 0``
+        for every such ``y``: ``Nᵀa = 0`` and ``y₀ᵀa ≠ 0``. The new unknown's relations outside
+        the component are not in ``A``: the caller checks the result again.
+        """
+        from scipy.linalg import svd
+
+        members, rels = self.component(seed, unknown)
+        a = self._matrix(members, rels)
+        u, sv, vt = svd(a, full_matrices=True)
+        rank = int((sv > max(a.shape) * np.finfo(float).eps * (sv[0] if len(sv) else 0)).sum())
+        cand = np.asarray(sorted(candidates), dtype=np.int64)
+        c = self._matrix(members, rels, cand)
+        y0 = u[:, :rank] @ (vt[:rank, np.searchsorted(members, targets)] / sv[:rank, None])
+        free = np.linalg.norm(u[:, rank:].T @ c, axis=0) < 1e-8
+        breaks = (np.abs(y0.T @ c) > 1e-8) & free
+        order = np.searchsorted(cand, candidates)
+        return breaks[:, order]
 
     def determined(self, known: set[Cell]) -> set[Cell]:
         """The unknown cells (not in ``known``) that the relations fix exactly."""
@@ -610,26 +663,45 @@ def _settle(p: Cell, solver: _Solver, view: _Shown, protected: dict, small: set,
     """Hide shown cells until no small cell of ``p``'s component can be solved.
 
     Hiding a cell only adds unknowns, so a small cell that cannot be solved stays so: each
-    component is settled once, and the cells hidden for it never expose another one.
+    component is settled once, and the cells hidden for it never expose another one. The cells
+    hidden are the smallest that break the sums giving each exposed cell away
+    (:meth:`_Solver.breakers`), else :func:`_complement_for`'s choice.
     """
     pid = solver.id[p]
     for _ in range(len(solver.cells) + 1):
         exposed = sorted(c for c in solver.component_determined(pid, view.unknown) if c in small)
-        # one new hidden cell per exposed cell, skipping cells whose sums were just changed
-        touched: set[Cell] = set()
-        for q in exposed:
-            if q in touched:
-                continue
-            pick = _complement_for(q, cell_rel, view.known, protected, values)
-            if pick is None:
-                continue
-            protected[pick] = "secondary"
-            view.protect(pick)
-            for c in (pick, q):
-                for _kind, top, kids in cell_rel.get(c, []):
-                    touched.update((top, *kids))
-        if not touched:
+        if not exposed:
             return
+        members, rels = solver.component(pid, view.unknown)
+        near = {c for r in rels for c in solver.rel_cells[r]}
+        cand = sorted((c for c in near if not view.unknown[c] and solver.cells[c] not in protected
+                       and not _pinned(c, solver, view.unknown, rels)),
+                      key=lambda c: (values[solver.cells[c]] == 0, values[solver.cells[c]], solver.cells[c]))
+        breaks = solver.breakers(pid, view.unknown, [solver.id[q] for q in exposed], cand) if cand else None
+        chosen: list[int] = []
+        before = len(protected)
+        for t, q in enumerate(exposed):
+            if breaks is not None and breaks[t, chosen].any():
+                continue  # a cell already chosen breaks it too
+            k = np.flatnonzero(breaks[t]) if breaks is not None else []
+            if len(k):
+                chosen.append(int(k[0]))
+                pick = solver.cells[cand[int(k[0])]]
+            else:
+                pick = _complement_for(q, cell_rel, view.known, protected, values)
+            if pick is not None and pick not in protected:
+                protected[pick] = "secondary"
+                view.protect(pick)
+        if len(protected) == before:
+            return
+
+
+def _pinned(c: int, solver: _Solver, unknown: np.ndarray, rels: list[int]) -> bool:
+    """Whether cell ``c``, if hidden, is still solved by a sum outside ``rels`` whose other cells
+    are all shown."""
+    inside = set(rels)
+    return any(r not in inside and all(not unknown[x] for x in solver.rel_cells[r] if x != c)
+               for r in solver.cell_rels[c])
 
 
 def _complement_for(p: Cell, cell_rel, known: set[Cell], protected: dict, values: dict) -> Cell | None:
