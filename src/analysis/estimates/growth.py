@@ -25,6 +25,11 @@ GROWTH_INDICATORS = {
 ZSCORES = {"haz": ("haz_flag", "haz"), "waz": ("waz_flag", "waz"), "whz": ("whz_flag", "whz")}
 #: WHO anthro's standard breakdowns beside ``total``: sex, age group, sex × age group
 BREAKDOWNS = ("sex", "age", ("sex", "age"))
+#: the levels that also get the sex × age cross. A kelurahan's cross cells hold a handful of
+#: children each (most are 1-4 and hidden); with its margins (sex, age) and the kecamatan's cross
+#: they made the small-count search (estimates/suppression.py) run for minutes, and hide more
+#: of the margins. Every area gets sex and age.
+CROSS_LEVELS = ("kota", "kecamatan")
 
 
 def who_design(round_df: pd.DataFrame) -> pd.DataFrame:
@@ -48,8 +53,12 @@ def who_design(round_df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _who_rows(design: pd.DataFrame, estimator, **kw) -> list[pd.DataFrame]:
-    """``total`` and WHO's breakdowns (:data:`BREAKDOWNS`) for every area."""
-    return [estimate_by_levels(design, estimator, source="eppgbm", breakdowns=BREAKDOWNS, **kw)]
+    """``total``, sex and age for every area; sex × age at :data:`CROSS_LEVELS`."""
+    margins = [b for b in BREAKDOWNS if isinstance(b, str)]
+    cross = [b for b in BREAKDOWNS if not isinstance(b, str)]
+    out = estimate_by_levels(design, estimator, source="eppgbm", breakdowns=cross, levels=CROSS_LEVELS, **kw)
+    return [estimate_by_levels(design, estimator, source="eppgbm", breakdowns=margins, **kw),
+            out[out["breakdown"] != "total"]]
 
 
 def growth_rows(children: pd.DataFrame, period: str) -> pd.DataFrame:
@@ -57,8 +66,9 @@ def growth_rows(children: pd.DataFrame, period: str) -> pd.DataFrame:
 
     Stunting, severe stunting, wasting, underweight and overweight prevalence with CIs, and the
     mean and SD of HAZ, WAZ and WHZ (indicators ``haz_mean``, ``haz_sd``, …): ``breakdown``
-    ``total`` at every level, and ``sex=1|2``, ``age=0-5`` … ``age=48-59``, ``sex=1,age=0-5`` …
-    (:data:`BREAKDOWNS`), for every area. Plus the exact counts ``stunting_count`` and ``children_measured``.
+    ``total``, ``sex=1|2`` and ``age=0-5`` … ``age=48-59`` for every area, and the cross
+    ``sex=1,age=0-5`` … for the kota and the kecamatan (:data:`CROSS_LEVELS`).
+    Plus the exact counts ``stunting_count`` and ``children_measured``.
 
     Notes
     -----
