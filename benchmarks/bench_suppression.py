@@ -7,7 +7,8 @@ Usage::
     python benchmarks/bench_suppression.py --table table.parquet
 
 The table is the estimate stage's own (``estimates.build.build_all`` on the processed sample,
-captured just before ``suppress``), with WHO's age and sex × age breakdowns at every level and the
+captured just before ``suppress``), with WHO's sex and age breakdowns at every level (the sex × age
+cross for the kota and kecamatan) and the
 SKDN rows computed on a seeded monthly panel made from the sample's latest round (each child of
 the round weighed in each of the ``--months`` months up to it with probability 0.8, at the child's
 own kelurahan and posyandu, gaining 0-400 g a month), posyandu parts in every month: the sample
