@@ -3,7 +3,7 @@
 Written apart from ``analysis.estimates.suppression`` on purpose (a test oracle): it knows only
 what a reader knows (the published values) and tries the three routes of issue 17 — a count shown,
 a rate × n (and n − rate × n, and n), and a total minus its shown parts (repeated until nothing
-new is learnt, across kelurahan → kecamatan → kota, across sex → total, and n = k + (n − k)).
+new is learnt, across kelurahan → kecamatan → kota, across sex → total, age → total, sex × age → its margins, and n = k + (n − k)).
 """
 
 from __future__ import annotations
@@ -62,18 +62,23 @@ def revealed_small_counts(pub: pd.DataFrame, min_cell: int) -> list[tuple]:
     groups: dict[tuple, list] = {}
     for c in cells:
         groups.setdefault((c[0], c[2], c[3]), []).append(c)
-    for (q, bd, dp), cs in groups.items():
+    for cs in groups.values():
         codes = {c[1]: c for c in cs}
         kids: dict[str, list] = {}
         for c in cs:
             if c[1].count(".") >= 2 and c[1].rsplit(".", 1)[0] in codes:
                 kids.setdefault(c[1].rsplit(".", 1)[0], []).append(c)
         relations += [(codes[p], ks) for p, ks in kids.items()]
-        if bd == "total":
-            for area, top in codes.items():
-                parts = [c for c in cells if c[0] == q and c[1] == area and c[3] == dp and c[2].startswith("sex=")]
-                if parts:
-                    relations.append((top, parts))
+    # the values of a breakdown add up to what they break down: total = the sexes, total = the
+    # age groups, age=a = sex=1,age=a + sex=2,age=a, sex=s = its age groups
+    broken_down: dict[tuple, list] = {}
+    for c in cells:
+        labels = [] if c[2] == "total" else c[2].split(",")
+        for i, label in enumerate(labels):
+            if label.split("=")[0] in ("sex", "age"):
+                rest = ",".join(labels[:i] + labels[i + 1:]) or "total"
+                broken_down.setdefault((c[0], c[1], rest, c[3], label.split("=")[0]), []).append(c)
+    relations += [(key[:4], parts) for key, parts in broken_down.items() if key[:4] in truth]
     changed = True
     while changed:
         changed = False

@@ -130,8 +130,8 @@ def test_estimate_rows(panel):
     assert _get(rows, "skdn_o", "2025-03", "posyandu=Melati")["estimate"] == 1
     assert _get(rows, "skdn_s", "2025-03", "posyandu=Mawar")["estimate"] == 7
     posyandu = rows[rows["breakdown"].str.startswith("posyandu=")]
-    assert set(posyandu["data_period"]) == {"2025-03"}  # the posyandu: the latest month only
-    part_sum = posyandu[posyandu["indicator"] == "skdn_s"]["estimate"].sum()
+    assert set(posyandu["data_period"]) == {"2025-01", "2025-02", "2025-03"}  # the posyandu: every month
+    part_sum = posyandu[(posyandu["indicator"] == "skdn_s") & (posyandu["data_period"] == "2025-03")]["estimate"].sum()
     assert part_sum == _get(rows, "skdn_s", "2025-03")["estimate"]  # the parts add up to the total
     # N, T, O, B need the month before; 2T the two before
     assert rows[(rows["data_period"] == "2025-01") & rows["indicator"].isin(["skdn_n", "skdn_o", "skdn_n_d"])].empty

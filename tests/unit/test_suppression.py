@@ -218,6 +218,19 @@ def test_no_published_row_reveals_a_small_count(data, min_cell):
     assert revealed_small_counts(published, min_cell) == []
 
 
+def test_a_cross_of_sex_and_age_is_not_given_away_by_its_margins():
+    """3 stunted boys aged 0-5 months: age=0-5 (23) minus the girls (20) would give them away, as
+    would sex=1 (33) minus the older boys (30); neither route may stay open."""
+    cells = {"total": 93, "sex=1": 33, "sex=2": 60, "age=0-5": 23, "age=6-11": 70,
+             "sex=1,age=0-5": 3, "sex=2,age=0-5": 20, "sex=1,age=6-11": 30, "sex=2,age=6-11": 40}
+    est = _table([_row("stunting_count", "64.74.01", v, source="eppgbm", breakdown=bd) for bd, v in cells.items()])
+    pub = published_estimates(suppress(est, 5), 5).set_index("breakdown")["estimate"]
+    assert np.isnan(pub["sex=1,age=0-5"])
+    assert np.isnan(pub["age=0-5"]) or np.isnan(pub["sex=2,age=0-5"])
+    assert np.isnan(pub["sex=1"]) or np.isnan(pub["sex=1,age=6-11"])
+    assert revealed_small_counts(published_estimates(suppress(est, 5), 5), 5) == []
+
+
 def test_a_mean_z_of_fewer_than_min_cell_children_is_hidden_with_its_n():
     est = _table([
         _row("haz_mean", "64.74.01", -1.234, n=3, unit="z", source="eppgbm", method="direct:mean",

@@ -25,10 +25,11 @@ GROWTH_INDICATORS = {
 ZSCORES = {"haz": ("haz_flag", "haz"), "waz": ("waz_flag", "waz"), "whz": ("whz_flag", "whz")}
 #: WHO anthro's standard breakdowns beside ``total``: sex, age group, sex × age group
 BREAKDOWNS = ("sex", "age", ("sex", "age"))
-#: the levels that get WHO's breakdowns. A kelurahan's age and sex cells are a handful of children,
-#: hidden by the small-count rule almost everywhere, and their linked sums made the complementary
-#: suppression (estimates/suppression.py) run for minutes on the sample data.
-AGE_LEVELS = ("kota", "kecamatan")
+#: the levels that also get the sex × age cross. A kelurahan's cross cells hold a handful of
+#: children each (most are 1-4 and hidden); with its margins (sex, age) and the kecamatan's cross
+#: they made the small-count search (estimates/suppression.py) run for minutes, and hide more
+#: of the margins. Every area gets sex and age.
+CROSS_LEVELS = ("kota", "kecamatan")
 
 
 def who_design(round_df: pd.DataFrame) -> pd.DataFrame:
@@ -51,14 +52,13 @@ def who_design(round_df: pd.DataFrame) -> pd.DataFrame:
     return kept.assign(**extra)
 
 
-def _who_rows(design: pd.DataFrame, estimator, *, kelurahan_sex: bool = False, **kw) -> list[pd.DataFrame]:
-    """``total`` at every level; WHO's breakdowns at :data:`AGE_LEVELS`; sex per kelurahan if asked."""
-    out = [estimate_by_levels(design, estimator, source="eppgbm", **kw),
-           estimate_by_levels(design, estimator, source="eppgbm", breakdowns=BREAKDOWNS, levels=AGE_LEVELS, **kw)]
-    if kelurahan_sex:
-        out.append(estimate_by_levels(design, estimator, source="eppgbm", breakdowns=BREAKDOWNS[:1],
-                                      levels=("kelurahan",), **kw))
-    return [out[0]] + [o[o["breakdown"] != "total"] for o in out[1:]]
+def _who_rows(design: pd.DataFrame, estimator, **kw) -> list[pd.DataFrame]:
+    """``total``, sex and age for every area; sex × age at :data:`CROSS_LEVELS`."""
+    margins = [b for b in BREAKDOWNS if isinstance(b, str)]
+    cross = [b for b in BREAKDOWNS if not isinstance(b, str)]
+    out = estimate_by_levels(design, estimator, source="eppgbm", breakdowns=cross, levels=CROSS_LEVELS, **kw)
+    return [estimate_by_levels(design, estimator, source="eppgbm", breakdowns=margins, **kw),
+            out[out["breakdown"] != "total"]]
 
 
 def growth_rows(children: pd.DataFrame, period: str) -> pd.DataFrame:
@@ -66,9 +66,9 @@ def growth_rows(children: pd.DataFrame, period: str) -> pd.DataFrame:
 
     Stunting, severe stunting, wasting, underweight and overweight prevalence with CIs, and the
     mean and SD of HAZ, WAZ and WHZ (indicators ``haz_mean``, ``haz_sd``, …): ``breakdown``
-    ``total`` at every level, and ``sex=1|2``, ``age=0-5`` … ``age=48-59``, ``sex=1,age=0-5`` …
-    (:data:`BREAKDOWNS`) for the kota and the kecamatan (:data:`AGE_LEVELS`); stunting by sex also
-    per kelurahan. Plus the exact counts ``stunting_count`` and ``children_measured``.
+    ``total``, ``sex=1|2`` and ``age=0-5`` … ``age=48-59`` for every area, and the cross
+    ``sex=1,age=0-5`` … for the kota and the kecamatan (:data:`CROSS_LEVELS`).
+    Plus the exact counts ``stunting_count`` and ``children_measured``.
 
     Notes
     -----
@@ -99,7 +99,7 @@ def growth_rows(children: pd.DataFrame, period: str) -> pd.DataFrame:
         for col, indicator in GROWTH_INDICATORS.items():
             if col not in design:
                 continue
-            parts += _who_rows(design, estimate_proportion, **label, kelurahan_sex=col == "is_stunted", y=col, indicator=indicator,
+            parts += _who_rows(design, estimate_proportion, **label, y=col, indicator=indicator,
                               method=f"direct:{est['ci_method']}", ci_method=est["ci_method"],
                               alpha=est["alpha"], dof=est["dof"])
         for z, (_, prefix) in ZSCORES.items():

@@ -7,7 +7,7 @@ weighing) into rows for every month at or before the rakor period:
 - proportions ``skdn_d_s`` (D/S, participation) and ``skdn_n_d`` (N/D′, growth), Wilson 95%.
 
 A posyandu is a part of its kelurahan, as in :mod:`analysis.estimates.local`: ``area_level``
-kelurahan, ``breakdown`` ``posyandu=<name>``, the latest month; the posyandu of a kelurahan add up to
+kelurahan, ``breakdown`` ``posyandu=<name>``, every month; the posyandu of a kelurahan add up to
 its ``total``.
 
 :func:`skdn_app_rows` counts the app's own ``Naik Berat Badan`` (N/T/O/B) column beside ours, and
@@ -41,11 +41,11 @@ REPORT_COLUMNS = {"skdn_s": "children_target", "skdn_d": "children_weighed", "sk
 DIFFERENCE_METHOD = "difference:eppgbm-eppgbm_bulanan"
 
 
-def _by_levels(counts: pd.DataFrame, cols: list[str], posyandu_period: str | None = None):
-    """(level, area_col, breakdown, table) for posyandu parts of one month and each area level, summed."""
+def _by_levels(counts: pd.DataFrame, cols: list[str], posyandu: bool = False):
+    """(level, area_col, breakdown, table) for the posyandu parts (if asked) and each area level, summed."""
     c = counts.assign(kecamatan_code=counts["kelurahan_code"].str.rsplit(".", n=1).str[0])
-    if posyandu_period is not None:
-        p = c[c["period"] == posyandu_period].reset_index(drop=True)
+    if posyandu:
+        p = c.reset_index(drop=True)
         yield "kelurahan", "kelurahan_code", "posyandu=" + p["posyandu"].astype(str), p
     for level, area_col in LEVELS.items():
         keys = [*([area_col] if area_col else []), "period"]
@@ -80,11 +80,8 @@ def skdn_rows(children: pd.DataFrame, period: str, kbm: np.ndarray | None = None
     Returns
     -------
     pandas.DataFrame
-        Estimates rows, ``source`` eppgbm, ``data_period`` the month: kota, kecamatan and kelurahan
-        every month; the posyandu (breakdown ``posyandu=<name>``) in the latest month at or before
-        ``period``, as :mod:`analysis.estimates.local` does for stunting (a posyandu's monthly
-        series is on the cadre's own KMS; the small-count rule, applied to posyandu parts of every
-        month, does not settle in reasonable time). Counts (``unit`` count,
+        Estimates rows, ``source`` eppgbm, ``data_period`` the month: kota, kecamatan, kelurahan
+        and its posyandu (breakdown ``posyandu=<name>``), every month. Counts (``unit`` count,
         ``method`` count, ``n`` empty): ``skdn_s``, ``skdn_d`` every month; ``skdn_n``, ``skdn_t``,
         ``skdn_o``, ``skdn_b`` in months whose previous month is in the data; ``growth_2t`` in
         months whose two previous months are. Proportions (``method`` count:wilson):
@@ -114,8 +111,7 @@ def skdn_rows(children: pd.DataFrame, period: str, kbm: np.ndarray | None = None
         columns={k: f"c_{k}" for k in COUNT_INDICATORS})
     parts = []
     common = dict(period=period, source="eppgbm")
-    latest = str(counts["period"].max())
-    for level, area_col, breakdown, t in _by_levels(counts, [f"c_{k}" for k in COUNT_INDICATORS], latest):
+    for level, area_col, breakdown, t in _by_levels(counts, [f"c_{k}" for k in COUNT_INDICATORS], posyandu=True):
         prev, two = t["has_previous"].to_numpy(bool), t["has_two_previous"].to_numpy(bool)
         bd = breakdown if isinstance(breakdown, str) else breakdown.reset_index(drop=True)
         for col, indicator in COUNT_INDICATORS.items():
