@@ -218,7 +218,28 @@ def _register_engine() -> None:
     if _REGISTERED:
         return
     from papermill.clientwrap import PapermillNotebookClient
-    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
+
+    class FinalSaveManager(NotebookExecutionManager):
+        """papermill's execution manager, writing the notebook once, when it completes.
+
+        papermill writes the whole notebook (images included) at the start and the end of every
+        cell, so that a crash leaves a partial copy; for a brief that is some 45 serialisations of a
+        1 MB notebook, each between two cells, while the kernel waits. The notebook is complete only
+        at the end, and :meth:`notebook_complete` runs then whatever happened (a cell raised, the
+        kernel died), so that is the one write kept here; papermill writes the same notebook once
+        more afterwards (its own last write, also on a failed cell).
+        """
+
+        _final = False
+
+        def save(self, **kwargs):
+            if self._final:
+                super().save(**kwargs)
+
+        def notebook_complete(self, **kwargs):
+            self._final = True
+            super().notebook_complete(**kwargs)
 
     class ReusedKernelClient(PapermillNotebookClient):
         """Papermill's client on an already running kernel, reset before the first cell."""
@@ -233,6 +254,20 @@ def _register_engine() -> None:
 
     class ReusedKernelEngine(NBClientEngine):
         """papermill's nbclient engine, on the kernel of a :class:`KernelSession`."""
+
+        @classmethod
+        def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True, log_output=False,
+                             autosave_cell_every=30, **kwargs):
+            # papermill's Engine.execute_notebook, with the manager that writes once
+            nb_man = FinalSaveManager(nb, output_path=output_path, progress_bar=progress_bar,
+                                      log_output=log_output, autosave_cell_every=autosave_cell_every)
+            nb_man.notebook_start()
+            try:
+                cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
+            finally:
+                nb_man.cleanup_pbar()
+                nb_man.notebook_complete()
+            return nb_man.nb
 
         @classmethod
         def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,

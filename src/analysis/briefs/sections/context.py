@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
@@ -41,10 +42,31 @@ def load_estimates(processed_dir: Path | str) -> pd.DataFrame:
     pandas.DataFrame
         The whole table, every period, checked against its declared schema
         (:func:`analysis.estimates.store.read_estimates`).
+
+    Notes
+    -----
+    A kernel kept across briefs (:mod:`analysis.briefs.executor`) reads the table once: the checked
+    table is kept while the file's path, size and modification time stay the same, and each call
+    returns a copy of it.
     """
     from analysis.estimates.store import read_estimates
 
-    return read_estimates(Path(processed_dir) / ESTIMATES_FILE)
+    path = Path(processed_dir) / ESTIMATES_FILE
+    try:
+        stat = path.stat()
+        key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    except OSError:
+        key = None  # read_estimates names the missing file
+    if key is None or _ESTIMATES_CACHE.get("key") != key:
+        _ESTIMATES_CACHE.clear()
+        est = read_estimates(path)
+        if key is not None:
+            _ESTIMATES_CACHE.update(key=key, table=est)
+        return est.copy()
+    return _ESTIMATES_CACHE["table"].copy()
+
+
+_ESTIMATES_CACHE: dict[str, Any] = {}  # the last table load_estimates read, with its file's key
 
 
 def load_manifest(path: Path | str | None) -> dict[str, Any]:
@@ -119,6 +141,25 @@ class BriefContext:
     synthetic: bool = False
     manifest: dict[str, Any] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
+    _where: tuple[pd.DataFrame, dict[tuple, np.ndarray]] | None = field(default=None, init=False, repr=False,
+                                                                         compare=False)
+
+    def _positions(self, indicator: str, level: str | None, codes) -> np.ndarray | None:
+        """Positions in :attr:`est` of the rows of ``indicator`` at ``level`` in ``codes``, in table
+        order; ``None`` where :meth:`rows` filters the indicator's rows itself (``level`` or ``codes``
+        None). A brief selects a few hundred times from one table: it is grouped once, and each
+        selection takes its rows instead of comparing every row of the table again."""
+        if self._where is None or self._where[0] is not self.est:  # (a table set after the first use)
+            keys = ["indicator", "area_level", "area_code"]
+            self._where = (self.est, {
+                **self.est.groupby(keys, sort=False).indices,
+                **{(k,): v for k, v in self.est.groupby("indicator", sort=False).indices.items()}})
+        where, none = self._where[1], np.array([], dtype=np.intp)
+        if level is None or codes is None:
+            return where.get((indicator,), none) if level is None and codes is None else None
+        wanted = [codes] if isinstance(codes, str) else list(dict.fromkeys(codes))
+        parts = [where.get((indicator, level, c), none) for c in wanted]
+        return parts[0] if len(parts) == 1 else np.sort(np.concatenate(parts + [none]))
 
     @property
     def name(self) -> str:
@@ -200,11 +241,15 @@ class BriefContext:
         -------
         pandas.DataFrame
         """
-        df = self.est[self.est["indicator"] == indicator]
-        if level is not None:
-            df = df[df["area_level"] == level]
-        if codes is not None:
-            df = df[df["area_code"].isin([codes] if isinstance(codes, str) else list(codes))]
+        where = self._positions(indicator, level, codes)
+        if where is not None:
+            df = self.est.iloc[where]
+        else:
+            df = self.est.iloc[self._positions(indicator, None, None)]
+            if level is not None:
+                df = df[df["area_level"] == level]
+            if codes is not None:
+                df = df[df["area_code"].isin([codes] if isinstance(codes, str) else list(codes))]
         if breakdown is not None:
             df = df[df["breakdown"] == breakdown]
         if method is not None:
