@@ -408,3 +408,13 @@ def test_load_estimates_keeps_the_table_until_the_file_changes(tmp_path):
     path.unlink()
     with pytest.raises(Exception, match="no estimates table"):
         brief.load_estimates(tmp_path)
+
+
+def test_sources_name_the_latest_data_period_of_each_source_of_the_table():
+    ctx = make_ctx([est_row("stunting", KEL, 0.2, data_period="2024-08"), est_row("stunting", KEC, 0.2),
+                    est_row("poverty", KEC, 0.1, source="susenas", data_period="2024-03"),
+                    est_row("poverty", KEL, 0.1, source="susenas", data_period=None)])
+    assert ctx.sources() == {"e-PPGBM": "2025-02", "Susenas": "2024-03"}
+    assert ctx.sources() == {"e-PPGBM": "2025-02", "Susenas": "2024-03"}  # the second call alike
+    ctx.est = pd.DataFrame([est_row("stunting", KEC, 0.2, data_period="2025-01")])
+    assert ctx.sources() == {"e-PPGBM": "2025-01"}

@@ -143,6 +143,7 @@ class BriefContext:
     manifest: dict[str, Any] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
     _index: tuple | None = field(default=None, init=False, repr=False, compare=False)
+    _latest: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     def _select(self, indicator: str, level: str | None, codes, breakdown: str | None, method: str | None,
                 data_period: str | None) -> np.ndarray:
@@ -306,8 +307,9 @@ class BriefContext:
         dict
             ``{"e-PPGBM": "2025-02", ...}`` in the order of the table's sources.
         """
-        latest = self.est.dropna(subset=["data_period"]).groupby("source")["data_period"].max()
-        return {labels.source_name(s, self.lang): p for s, p in latest.items() if s in labels.SOURCES}
+        if self._latest is None or self._latest[0] is not self.est:  # once per table (~17 calls a brief)
+            self._latest = (self.est, self.est.dropna(subset=["data_period"]).groupby("source")["data_period"].max())
+        return {labels.source_name(s, self.lang): p for s, p in self._latest[1].items() if s in labels.SOURCES}
 
     def source_note(self, *sources: str) -> str:
         """The "Sumber: …" line of some sources.
