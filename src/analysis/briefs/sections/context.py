@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from analysis import config
+from analysis import config, files
 from analysis.briefs import labels, narrative, plots, render
 from analysis.estimates.suppression import COMPLEMENTARY_MARK
 
@@ -47,27 +47,17 @@ def load_estimates(processed_dir: Path | str) -> pd.DataFrame:
     Notes
     -----
     A kernel kept across briefs (:mod:`analysis.briefs.executor`) reads the table once: the checked
-    table is kept while the file's path, size and modification time stay the same, and each call
-    returns a copy of it.
+    table is kept while the file's content stays the same (:func:`analysis.files.reread_when_changed`), and
+    each call returns a copy of it.
     """
+    return _read_estimates(Path(processed_dir) / ESTIMATES_FILE)
+
+
+@files.reread_when_changed
+def _read_estimates(path: Path) -> pd.DataFrame:
     from analysis.estimates.store import read_estimates
 
-    path = Path(processed_dir) / ESTIMATES_FILE
-    try:
-        stat = path.stat()
-        key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
-    except OSError:
-        key = None  # read_estimates names the missing file
-    if key is None or _ESTIMATES_CACHE.get("key") != key:
-        _ESTIMATES_CACHE.clear()
-        est = read_estimates(path)
-        if key is not None:
-            _ESTIMATES_CACHE.update(key=key, table=est)
-        return est.copy()
-    return _ESTIMATES_CACHE["table"].copy()
-
-
-_ESTIMATES_CACHE: dict[str, Any] = {}  # the last table load_estimates read, with its file's key
+    return read_estimates(path)
 
 
 def load_manifest(path: Path | str | None) -> dict[str, Any]:
