@@ -279,25 +279,21 @@ def _register_engine() -> None:
     from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
 
     class FinalSaveManager(NotebookExecutionManager):
-        """papermill's execution manager, writing the notebook once, when it completes.
+        """papermill's execution manager, writing the notebook only when the engine fails.
 
         papermill writes the whole notebook (images included) at the start and the end of every
         cell, so that a crash leaves a partial copy; for a brief that is some 45 serialisations of a
-        1 MB notebook, each between two cells, while the kernel waits. The notebook is complete only
-        at the end, and :meth:`notebook_complete` runs then whatever happened (a cell raised, the
-        kernel died), so that is the one write kept here; papermill writes the same notebook once
-        more afterwards (its own last write, also on a failed cell).
+        1 MB notebook, each between two cells, while the kernel waits. papermill writes the
+        finished notebook itself once the engine returns (also when a cell raised); only an error
+        out of the engine (the kernel died) skips that write, and then this manager writes the
+        partial notebook when it completes (``save_now`` set by the engine).
         """
 
-        _final = False
+        save_now = False
 
         def save(self, **kwargs):
-            if self._final:
+            if self.save_now:
                 super().save(**kwargs)
-
-        def notebook_complete(self, **kwargs):
-            self._final = True
-            super().notebook_complete(**kwargs)
 
     class ReusedKernelClient(PapermillNotebookClient):
         """Papermill's client on an already running kernel, reset before the first cell."""
@@ -316,12 +312,15 @@ def _register_engine() -> None:
         @classmethod
         def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True, log_output=False,
                              autosave_cell_every=30, **kwargs):
-            # papermill's Engine.execute_notebook, with the manager that writes once
+            # papermill's Engine.execute_notebook, with the manager that does not write each cell
             nb_man = FinalSaveManager(nb, output_path=output_path, progress_bar=progress_bar,
                                       log_output=log_output, autosave_cell_every=autosave_cell_every)
             nb_man.notebook_start()
             try:
                 cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
+            except BaseException:
+                nb_man.save_now = True  # papermill will not write it: the partial notebook, below
+                raise
             finally:
                 nb_man.cleanup_pbar()
                 nb_man.notebook_complete()
