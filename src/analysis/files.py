@@ -4,10 +4,15 @@ Every writer of the workspace (cleaned tables, rejects, estimates, history, work
 manifests) goes through :func:`atomic_write`: the content is written to a temporary file in the
 same folder, flushed to disk, and moved over the target with ``os.replace``. A failure at any
 point removes the temporary file and leaves the previous version of the target untouched.
+
+A file that many briefs of one kernel read (the estimates table, the poverty lines) is read once
+while it stays the same: :func:`reread_when_changed`.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import os
 import tempfile
@@ -77,3 +82,42 @@ def read_json(path: Path | str) -> dict:
     """The JSON object in ``path``, or ``{}`` when the file does not exist."""
     path = Path(path)
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def reread_when_changed(read: Callable[[Path], Any]) -> Callable[[Path], Any]:
+    """Decorate ``read(path)``: the result is kept while the file's content stays the same, and each
+    call returns a ``.copy()`` of it.
+
+    The content is recognised by its BLAKE2 digest (hashing the bytes costs a small part of
+    parsing and checking them, and, unlike a modification time, cannot miss a quick rewrite of the
+    same size). One file is kept (the last read). A file that cannot be read is passed to ``read``
+    each time (which says what is wrong with it).
+
+    Parameters
+    ----------
+    read
+        Reads one file into an object with a ``copy()`` method (a DataFrame); it must depend on
+        the file's content only.
+
+    Returns
+    -------
+    callable
+        ``read`` with the cache; ``.cache_clear()`` forgets the kept result.
+    """
+    kept: dict[tuple, Any] = {}
+
+    @functools.wraps(read)
+    def wrapper(path: Path | str) -> Any:
+        path = Path(path)
+        try:
+            key = (str(path.resolve()), hashlib.blake2b(path.read_bytes()).digest())
+        except OSError:
+            return read(path)
+        if key not in kept:
+            result = read(path)
+            kept.clear()
+            kept[key] = result
+        return kept[key].copy()
+
+    wrapper.cache_clear = kept.clear  # type: ignore[attr-defined]
+    return wrapper

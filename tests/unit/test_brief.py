@@ -340,3 +340,81 @@ def test_age_profile_with_every_age_group_hidden_says_not_available(shown):
     rows += [est_row("stunting", KOTA, 0.2, breakdown="age=0-5", suppressed=True, note="*")]
     age_profile(make_ctx(rows))
     assert "data tidak tersedia" in "".join(shown)
+
+
+# ------------------------------------------------------------- selections (grouped once per brief)
+
+def _plain_rows(est: pd.DataFrame, indicator, level=None, codes=None, breakdown="total", method=None,
+                data_period="latest") -> pd.DataFrame:
+    """The selection of BriefContext.rows written as one boolean filter after another (the reference)."""
+    df = est[est["indicator"] == indicator]
+    if level is not None:
+        df = df[df["area_level"] == level]
+    if codes is not None:
+        df = df[df["area_code"].isin([codes] if isinstance(codes, str) else list(codes))]
+    if breakdown is not None:
+        df = df[df["breakdown"] == breakdown]
+    if method is not None:
+        df = df[df["method"].str.startswith(method)]
+    if data_period == "latest" and len(df):
+        df = df[df["data_period"] == df["data_period"].max()]
+    elif data_period not in (None, "latest"):
+        df = df[df["data_period"] == data_period]
+    return df
+
+
+def test_rows_and_row_select_as_a_plain_filter_does():
+    rows = [est_row("stunting", KEL, 0.21), est_row("stunting", KEL, 0.25, data_period="2024-08"),
+            est_row("stunting", KEL2, 0.18, method="fay-herriot"), est_row("stunting", KEL, 0.3, breakdown="sex:L"),
+            est_row("stunting", KEC, 0.2), est_row("wasting", KEL, 0.05),
+            est_row("stunting", KEL2, 0.19, data_period="2024-08"),
+            est_row("extreme_poor_families", KEL, 12.0, method="count:register", unit="count"),
+            est_row("extreme_poor_families", KEL, 14.0, method="count:register", unit="count", data_period=None)]
+    ctx = make_ctx(rows)
+    # by hand: the kelurahan's latest total stunting row is 0.21 (2025-02, not 2024-08)
+    assert ctx.row("stunting", "kelurahan", KEL)["estimate"] == 0.21
+    assert ctx.rows("stunting", "kelurahan", [KEL2, KEL])["estimate"].tolist() == [0.21, 0.18]
+    assert ctx.rows("stunting", "kelurahan", KEL2, method="direct")["estimate"].tolist() == [0.19]
+    assert ctx.row("stunting", "kelurahan", "64.74.01.9999") is None
+    calls = [dict(level=lv, codes=c, **kw)
+             for lv in (None, "kelurahan", "kecamatan")
+             for c in (None, KEL, KEL2, [KEL2, KEL, KEL], [], ["none"])
+             for kw in ({}, {"breakdown": None}, {"breakdown": "sex:L"}, {"method": "direct"},
+                        {"method": "count"}, {"data_period": None}, {"data_period": "2024-08"})]
+    for indicator in ("stunting", "wasting", "extreme_poor_families", "absent"):
+        for call in calls:
+            expected = _plain_rows(ctx.est, indicator, **call)
+            pd.testing.assert_frame_equal(ctx.rows(indicator, **call), expected)
+            if isinstance(call["codes"], str) and call["level"]:
+                kw = {k: v for k, v in call.items() if k not in ("level", "codes")}
+                got = ctx.row(indicator, call["level"], call["codes"], **kw)
+                if expected.empty:
+                    assert got is None
+                else:
+                    pd.testing.assert_series_equal(got, expected.iloc[0])
+    # a table set after the first selection is the one selected from
+    ctx.est = pd.DataFrame([est_row("wasting", KEL, 0.1), est_row("stunting", KEL, 0.4)])
+    assert ctx.row("stunting", "kelurahan", KEL)["estimate"] == 0.4
+
+
+def test_load_estimates_keeps_the_table_until_the_file_changes(tmp_path):
+    path = tmp_path / "estimates.parquet"
+    pd.DataFrame([est_row("stunting", KEC, 0.2)]).to_parquet(path)
+    first = brief.load_estimates(tmp_path)
+    first.loc[0, "estimate"] = 0.9  # a caller changing its copy changes nothing for the next
+    assert brief.load_estimates(tmp_path)["estimate"].tolist() == [0.2]
+    pd.DataFrame([est_row("stunting", KEC, 0.2), est_row("stunting", KEC2, 0.3)]).to_parquet(path)
+    assert brief.load_estimates(tmp_path)["estimate"].tolist() == [0.2, 0.3]
+    path.unlink()
+    with pytest.raises(Exception, match="no estimates table"):
+        brief.load_estimates(tmp_path)
+
+
+def test_sources_name_the_latest_data_period_of_each_source_of_the_table():
+    ctx = make_ctx([est_row("stunting", KEL, 0.2, data_period="2024-08"), est_row("stunting", KEC, 0.2),
+                    est_row("poverty", KEC, 0.1, source="susenas", data_period="2024-03"),
+                    est_row("poverty", KEL, 0.1, source="susenas", data_period=None)])
+    assert ctx.sources() == {"e-PPGBM": "2025-02", "Susenas": "2024-03"}
+    assert ctx.sources() == {"e-PPGBM": "2025-02", "Susenas": "2024-03"}  # the second call alike
+    ctx.est = pd.DataFrame([est_row("stunting", KEC, 0.2, data_period="2025-01")])
+    assert ctx.sources() == {"e-PPGBM": "2025-01"}

@@ -155,3 +155,20 @@ def test_burndown_plot_names_each_kelurahan_first_and_last_count():
     # the straight line to zero runs from the first count on day 0 to 0 on the deadline
     line = panels[0].get_lines()[1]
     assert list(line.get_ydata()) == [380.0, 0]
+
+
+@pytest.mark.parametrize(("limits", "expected"), [
+    ((0.0, 0.3), ["0%", "5%", "10%", "15%", "20%", "25%", "30%"]),  # steps of 5 points: no decimals
+    ((0.1, 0.105), ["10,0%", "10,1%", "10,2%", "10,3%", "10,4%", "10,5%"]),  # steps of 0.1 point: one
+])
+def test_percent_ticks_take_the_decimals_of_their_spacing(limits, expected):
+    fig, ax = plt.subplots()
+    ax.set_ylim(*limits)
+    ax.yaxis.set_major_formatter(plots.PercentFormatter("id"))
+    ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=6, steps=[1, 5, 10]))
+    fig.canvas.draw()
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    fmt = ax.yaxis.get_major_formatter()
+    one_by_one = [fmt(v) for v in ax.yaxis.get_majorticklocs()]
+    plt.close(fig)
+    assert labels == expected and one_by_one == expected

@@ -162,3 +162,17 @@ def test_the_same_html_prints_the_same_pdf_bytes_and_leaves_the_environment(rend
     again = render.html_to_pdf(html, folder / "contoh-lagi.pdf")
     assert again.read_bytes() == pdf.read_bytes()
     assert "SOURCE_DATE_EPOCH" not in os.environ
+
+
+def test_the_pdf_is_the_one_weasyprint_prints_from_the_html_alone(rendered, tmp_path, monkeypatch):
+    # html_to_pdf gives WeasyPrint the fonts parsed once per process: the bytes must be those of a
+    # plain print of the file, fonts read from its own <style> (same fixed font time stamp)
+    import weasyprint
+
+    folder, html, pdf = rendered
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", render.PDF_FONT_EPOCH)
+    plain = weasyprint.HTML(filename=str(html), base_url=str(folder)).write_pdf()
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    assert render._font_faces() in html.read_text(encoding="utf-8")  # the fonts were in the file
+    assert pdf.read_bytes() == plain
+    assert render.html_to_pdf(html, tmp_path / "again.pdf").read_bytes() == plain  # the fonts reused

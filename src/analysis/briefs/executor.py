@@ -6,7 +6,12 @@ for every brief through a papermill engine (``rakor-reuse``), so the parameters 
 ``injected-parameters`` cell, the papermill metadata, the error cells and the written notebook are
 papermill's own. Before each brief the kernel is put back in the state of a fresh kernel:
 
-- the user namespace is emptied (``%reset -f``) and the execution counter set back to 1;
+- the user namespace is emptied (what ``%reset -f`` does: ``InteractiveShell.reset`` and a full
+  garbage collection, without the second one reset makes before the namespace is emptied) and the
+  execution counter set back to 1;
+  what survives the collection (modules, the caches below) is then frozen (``gc.freeze``), so the
+  next brief's collections look at that brief's objects only, not again at the ~350,000 objects
+  of pandas, matplotlib and the rest (a full collection of them cost 0.3 s and more a brief);
 - matplotlib's figures are closed and its ``rcParams`` restored to what they were right after
   ``import matplotlib.pyplot`` in the fresh kernel (the briefs set their theme on top of them);
 - the warning filters are restored and every "already shown" warning registry is invalidated, so a
@@ -21,6 +26,7 @@ A kernel that died is replaced by a new one before the next brief.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
@@ -50,9 +56,23 @@ del __rakor_setup
 
 # Run before each brief (silently, outside the history): back to the fresh-kernel state.
 RESET_CODE = """
-get_ipython().run_line_magic("reset", "-f")
+def __rakor_empty():
+    # %reset -f is InteractiveShell.reset(new_session=False) and a full collection; reset also
+    # collects in its output-cache flush, before the namespace is emptied: that one is skipped
+    # (its other work, releasing the cached outputs, is done here and by the history reset)
+    import gc
+    ip = get_ipython()
+    hook = ip.displayhook
+    full, hook.do_full_cache = hook.do_full_cache, False
+    try:
+        ip.reset(new_session=False)
+    finally:
+        hook.do_full_cache = full
+    hook._ = hook.__ = hook.___ = ""
+    gc.collect()
+__rakor_empty()
 def __rakor_reset():
-    import os, sys, warnings
+    import gc, os, sys, warnings
     import matplotlib
     import matplotlib.pyplot as plt
     state = sys.modules["__rakor_fresh_state__"]
@@ -71,8 +91,9 @@ def __rakor_reset():
     if config is not None:
         config.load_yaml.cache_clear()
     get_ipython().execution_count = 1
+    gc.freeze()
 __rakor_reset()
-del __rakor_reset
+del __rakor_reset  # (__rakor_empty went with the namespace it emptied)
 """
 
 
@@ -204,6 +225,43 @@ class KernelSession:
                             input_path)
 
 
+#: what differs between two executions of one notebook with the same inputs: the clock
+_TIMING_KEYS = ("start_time", "end_time", "duration")
+
+
+def comparable(executed_ipynb: Path) -> str:
+    """An executed notebook as text, without what differs between two executions of the same
+    inputs (to check that the kept and the fresh kernel give the same notebook).
+
+    Left out: papermill's times (notebook and cells), nbclient's ``execution`` timestamps, the
+    notebook's own input and output paths, and the id papermill draws at random for the
+    ``injected-parameters`` cell. Everything else (sources, outputs with their images, execution
+    counts, parameters, cell ids and statuses) is kept as it is.
+
+    Parameters
+    ----------
+    executed_ipynb
+        A notebook written by papermill.
+
+    Returns
+    -------
+    str
+        JSON with sorted keys.
+    """
+    nb = json.loads(Path(executed_ipynb).read_text(encoding="utf-8"))
+    pm = nb.get("metadata", {}).get("papermill", {})
+    for key in (*_TIMING_KEYS, "input_path", "output_path"):
+        pm.pop(key, None)
+    for cell in nb.get("cells", []):
+        meta = cell.get("metadata", {})
+        meta.pop("execution", None)
+        for key in _TIMING_KEYS:
+            meta.get("papermill", {}).pop(key, None)
+        if "injected-parameters" in meta.get("tags", []):
+            cell.pop("id", None)
+    return json.dumps(nb, sort_keys=True, ensure_ascii=False)
+
+
 def _env_key() -> tuple:
     """What a kernel inherits at start and the briefs depend on."""
     return tuple(os.environ.get(k) for k in ("RAKOR_ROOT", "RAKOR_CONFIG", "PYTHONPATH"))
@@ -218,7 +276,24 @@ def _register_engine() -> None:
     if _REGISTERED:
         return
     from papermill.clientwrap import PapermillNotebookClient
-    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
+
+    class FinalSaveManager(NotebookExecutionManager):
+        """papermill's execution manager, writing the notebook only when the engine fails.
+
+        papermill writes the whole notebook (images included) at the start and the end of every
+        cell, so that a crash leaves a partial copy; for a brief that is some 45 serialisations of a
+        1 MB notebook, each between two cells, while the kernel waits. papermill writes the
+        finished notebook itself once the engine returns (also when a cell raised); only an error
+        out of the engine (the kernel died) skips that write, and then this manager writes the
+        partial notebook when it completes (``save_now`` set by the engine).
+        """
+
+        save_now = False
+
+        def save(self, **kwargs):
+            if self.save_now:
+                super().save(**kwargs)
 
     class ReusedKernelClient(PapermillNotebookClient):
         """Papermill's client on an already running kernel, reset before the first cell."""
@@ -233,6 +308,23 @@ def _register_engine() -> None:
 
     class ReusedKernelEngine(NBClientEngine):
         """papermill's nbclient engine, on the kernel of a :class:`KernelSession`."""
+
+        @classmethod
+        def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True, log_output=False,
+                             autosave_cell_every=30, **kwargs):
+            # papermill's Engine.execute_notebook, with the manager that does not write each cell
+            nb_man = FinalSaveManager(nb, output_path=output_path, progress_bar=progress_bar,
+                                      log_output=log_output, autosave_cell_every=autosave_cell_every)
+            nb_man.notebook_start()
+            try:
+                cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
+            except BaseException:
+                nb_man.save_now = True  # papermill will not write it: the partial notebook, below
+                raise
+            finally:
+                nb_man.cleanup_pbar()
+                nb_man.notebook_complete()
+            return nb_man.nb
 
         @classmethod
         def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,

@@ -255,23 +255,10 @@ def choropleth(shapes: gpd.GeoDataFrame | None, data: pd.DataFrame, title: str =
         hidden = m["_hidden"].astype("boolean").fillna(False).to_numpy(bool)
         fill[hidden] = SUPPRESSED_GREY
         unreliable = m["_unreliable"].astype("boolean").fillna(False).to_numpy(bool)
-        m.plot(ax=ax, color=list(fill), edgecolor=EDGE, linewidth=0.7)
-        no_row = m["area_code"].isna().to_numpy()
-        if no_row.any():
-            m.loc[no_row].plot(ax=ax, facecolor="none", edgecolor="#999999", linewidth=0.6)
-        if unreliable.any():
-            # dark lines with a white edge: visible on the lightest and the darkest class
-            for colour, width in (("white", 2.4), (HATCH_COLOUR, 0.9)):
-                n_before = len(ax.collections)
-                m.loc[unreliable].plot(ax=ax, facecolor="none", edgecolor=colour, hatch=HATCH, linewidth=0)
-                for coll in ax.collections[n_before:]:
-                    coll.set_hatch_linewidth(width)
-        # outlines with a white halo, so that they show on light and dark classes alike
-        for codes, colour, width in ((focus, FOCUS_COLOUR, 1.8), (highlight, HIGHLIGHT_COLOUR, 2.4)):
-            sel = m["kode"].isin(list(codes)).to_numpy()
-            if sel.any():
-                m.loc[sel].plot(ax=ax, facecolor="none", edgecolor="white", linewidth=width + 1.8)
-                m.loc[sel].plot(ax=ax, facecolor="none", edgecolor=colour, linewidth=width)
+        with _no_redraw(fig):
+            _draw_panel(ax, m, fill, unreliable, focus, highlight)
+        for a in axes:  # what the last of those drawings did that the names below depend on: the
+            a.apply_aspect()  # box of each map at its aspect (transData), with the limits of then
         ax.set_xlim(x0 - (x1 - x0) * 0.02, x1 + (x1 - x0) * 0.02)
         ax.set_ylim(y0 - (y1 - y0) * 0.02, y1 + (y1 - y0) * 0.02)
         ax.set_axis_off()
@@ -354,6 +341,42 @@ def choropleth(shapes: gpd.GeoDataFrame | None, data: pd.DataFrame, title: str =
     fig._alt_text = alt.strip()
     fig._title = title
     return fig
+
+
+def _no_redraw(fig: Figure):
+    """A context in which ``fig.canvas.draw_idle()`` does nothing.
+
+    geopandas asks for a redraw after each layer it adds, and a canvas without an event loop (the
+    kernel's, Agg) then draws the whole figure at once, several times per map. The figure is drawn
+    when it is saved; of those drawings only the boxes of the maps at their aspect are used (to fit
+    the names), and :func:`choropleth` sets them itself (``apply_aspect``), as the last one did.
+    """
+    import contextlib
+
+    cntx = getattr(fig.canvas, "_idle_draw_cntx", None)  # matplotlib's own guard of draw_idle
+    return cntx() if cntx is not None else contextlib.nullcontext()
+
+
+def _draw_panel(ax, m: gpd.GeoDataFrame, fill: np.ndarray, unreliable: np.ndarray, focus: set[str],
+                highlight: set[str]) -> None:
+    """The layers of one map panel: fill, "no data" outlines, hatching, focus and own-area outlines."""
+    m.plot(ax=ax, color=list(fill), edgecolor=EDGE, linewidth=0.7)
+    no_row = m["area_code"].isna().to_numpy()
+    if no_row.any():
+        m.loc[no_row].plot(ax=ax, facecolor="none", edgecolor="#999999", linewidth=0.6)
+    if unreliable.any():
+        # dark lines with a white edge: visible on the lightest and the darkest class
+        for colour, width in (("white", 2.4), (HATCH_COLOUR, 0.9)):
+            n_before = len(ax.collections)
+            m.loc[unreliable].plot(ax=ax, facecolor="none", edgecolor=colour, hatch=HATCH, linewidth=0)
+            for coll in ax.collections[n_before:]:
+                coll.set_hatch_linewidth(width)
+    # outlines with a white halo, so that they show on light and dark classes alike
+    for codes, colour, width in ((focus, FOCUS_COLOUR, 1.8), (highlight, HIGHLIGHT_COLOUR, 2.4)):
+        sel = m["kode"].isin(list(codes)).to_numpy()
+        if sel.any():
+            m.loc[sel].plot(ax=ax, facecolor="none", edgecolor="white", linewidth=width + 1.8)
+            m.loc[sel].plot(ax=ax, facecolor="none", edgecolor=colour, linewidth=width)
 
 
 def _describe(m: pd.DataFrame, value: np.ndarray, hidden: np.ndarray, unreliable: np.ndarray, panel,

@@ -75,12 +75,26 @@ class PercentFormatter(Formatter):
 
     def __init__(self, lang: str = "id"):
         self.lang = lang
+        self._decimals: int | None = None
 
-    def __call__(self, x: float, pos: int | None = None) -> str:
+    def _tick_decimals(self) -> int:
+        """Decimals the axis's tick spacing needs (0 for steps of 1 point or more)."""
         lo, hi = self.axis.get_view_interval() if self.axis is not None else (0.0, 1.0)
         ticks = [t for t in self.axis.get_majorticklocs()] if self.axis is not None else []
         step = np.min(np.diff(ticks)) if len(ticks) > 1 else abs(hi - lo)
-        decimals = 0 if step * 100 >= 1 - 1e-9 else (1 if step * 100 >= 0.1 - 1e-9 else 2)
+        return 0 if step * 100 >= 1 - 1e-9 else (1 if step * 100 >= 0.1 - 1e-9 else 2)
+
+    def format_ticks(self, values) -> list[str]:
+        """The labels of all ticks of the axis, its spacing worked out once for them (not per label:
+        the axis's tick locations are computed anew at each request)."""
+        self._decimals = self._tick_decimals()
+        try:
+            return super().format_ticks(values)
+        finally:
+            self._decimals = None
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        decimals = self._tick_decimals() if self._decimals is None else self._decimals
         return narrative.fmt_pct(x, self.lang, decimals=decimals)
 
 

@@ -424,9 +424,33 @@ def html_to_pdf(html_path: Path, pdf_path: Path) -> Path:
     html_path = Path(html_path)
     if not html_path.is_file():
         raise RakorInputError(f"HTML to print not found: {html_path}")
-    document = weasyprint.HTML(filename=str(html_path), base_url=str(html_path.parent),
-                               url_fetcher=_offline_fetcher())
-    return atomic_write(Path(pdf_path), lambda tmp: _write_pdf_reproducibly(document, tmp))
+    text = html_path.read_text(encoding="utf-8")
+    faces = _font_faces()
+    options: dict[str, Any] = {}
+    if faces and faces in text:
+        # the fonts (190 kB of data URLs in every brief) parsed and registered once per process
+        font_config, font_css = _print_fonts()
+        text = text.replace(faces, "", 1)
+        options = {"stylesheets": [font_css], "font_config": font_config}
+    document = weasyprint.HTML(string=text, base_url=str(html_path.parent), url_fetcher=_offline_fetcher())
+    return atomic_write(Path(pdf_path), lambda tmp: _write_pdf_reproducibly(document, tmp, options))
+
+
+@cache
+def _print_fonts() -> tuple[Any, Any]:
+    """WeasyPrint's font configuration with the brief's fonts, and their parsed ``@font-face`` rules.
+
+    Made once per process and given to every print (WeasyPrint otherwise parses the fonts' data URLs
+    and registers them with fontconfig for each document). ``@font-face`` rules take no part in the
+    cascade, so printing them from this stylesheet rather than from the brief's ``<style>`` gives
+    the same PDF, byte for byte (tests/unit/test_render.py compares with a plain print).
+    """
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
+    font_config = FontConfiguration()
+    css = weasyprint.CSS(string=_font_faces(), font_config=font_config, url_fetcher=_offline_fetcher())
+    return font_config, css
 
 
 #: The timestamp fontTools writes into each embedded font subset (``head.modified``) when
@@ -435,13 +459,13 @@ def html_to_pdf(html_path: Path, pdf_path: Path) -> Path:
 PDF_FONT_EPOCH = "946684800"  # 2000-01-01T00:00:00Z
 
 
-def _write_pdf_reproducibly(document: Any, target: Path) -> None:
-    """``document.write_pdf(target)`` with ``SOURCE_DATE_EPOCH`` set for the call only (the process
-    environment is restored: a kept brief kernel is restarted when it changes)."""
+def _write_pdf_reproducibly(document: Any, target: Path, options: dict[str, Any] | None = None) -> None:
+    """``document.write_pdf(target, **options)`` with ``SOURCE_DATE_EPOCH`` set for the call only (the
+    process environment is restored: a kept brief kernel is restarted when it changes)."""
     before = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = before or PDF_FONT_EPOCH
     try:
-        document.write_pdf(target=str(target))
+        document.write_pdf(target=str(target), **(options or {}))
     finally:
         if before is None:
             del os.environ["SOURCE_DATE_EPOCH"]

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis import files
 from analysis.errors import RakorInputError
 from analysis.periods import is_period
 
@@ -184,8 +185,10 @@ def validate_poverty_lines(table: pd.DataFrame, name: str = "poverty lines table
     return out
 
 
+@files.reread_when_changed
 def read_poverty_lines(path: str | Path) -> pd.DataFrame:
-    """Read and validate a poverty-line CSV (see :func:`validate_poverty_lines`).
+    """Read and validate a poverty-line CSV (see :func:`validate_poverty_lines`); read once while the
+    file stays the same (a brief resolves several lines: :func:`analysis.files.reread_when_changed`).
 
     Raises
     ------

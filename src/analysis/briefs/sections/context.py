@@ -9,16 +9,18 @@ reads the run's ``manifest.json`` (inputs with sha256 and rows, code version) fo
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from analysis import config
+from analysis import config, files
 from analysis.briefs import labels, narrative, plots, render
 from analysis.estimates.suppression import COMPLEMENTARY_MARK
 
@@ -41,10 +43,21 @@ def load_estimates(processed_dir: Path | str) -> pd.DataFrame:
     pandas.DataFrame
         The whole table, every period, checked against its declared schema
         (:func:`analysis.estimates.store.read_estimates`).
+
+    Notes
+    -----
+    A kernel kept across briefs (:mod:`analysis.briefs.executor`) reads the table once: the checked
+    table is kept while the file's content stays the same (:func:`analysis.files.reread_when_changed`), and
+    each call returns a copy of it.
     """
+    return _read_estimates(Path(processed_dir) / ESTIMATES_FILE)
+
+
+@files.reread_when_changed
+def _read_estimates(path: Path) -> pd.DataFrame:
     from analysis.estimates.store import read_estimates
 
-    return read_estimates(Path(processed_dir) / ESTIMATES_FILE)
+    return read_estimates(path)
 
 
 def load_manifest(path: Path | str | None) -> dict[str, Any]:
@@ -119,6 +132,50 @@ class BriefContext:
     synthetic: bool = False
     manifest: dict[str, Any] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
+    _index: tuple | None = field(default=None, init=False, repr=False, compare=False)
+    _latest: tuple | None = field(default=None, init=False, repr=False, compare=False)
+
+    def _select(self, indicator: str, level: str | None, codes, breakdown: str | None, method: str | None,
+                data_period: str | None) -> np.ndarray:
+        """Positions in :attr:`est` of the rows :meth:`rows` selects, in table order.
+
+        A brief selects a few hundred times from one table of arrow-backed strings, where every
+        filtered frame costs a take of each column: the table is grouped once by indicator, level
+        and area, the other conditions are tested on numpy copies of their columns, and a selection
+        takes its rows once.
+        """
+        if self._index is None or self._index[0] is not self.est:  # (a table set after the first use)
+            keys = ["indicator", "area_level", "area_code"]
+            groups = {**self.est.groupby(keys, sort=False).indices,
+                      **{(k,): v for k, v in self.est.groupby("indicator", sort=False).indices.items()}}
+            cols = {c: self.est[c].to_numpy(dtype=object, na_value=None)
+                    for c in ("area_level", "area_code", "breakdown", "method", "data_period")}
+            self._index = (self.est, groups, cols)
+        _, groups, cols = self._index
+        none = np.array([], dtype=np.intp)
+        wanted = None if codes is None else [codes] if isinstance(codes, str) else list(dict.fromkeys(codes))
+        if level is not None and wanted is not None:
+            parts = [groups.get((indicator, level, c), none) for c in wanted]
+            pos = parts[0] if len(parts) == 1 else np.sort(np.concatenate(parts + [none]))
+        else:
+            pos = groups.get((indicator,), none)
+            if level is not None:
+                pos = pos[cols["area_level"][pos] == level]
+            if wanted is not None:
+                keep = set(wanted)
+                pos = pos[np.fromiter((c in keep for c in cols["area_code"][pos]), bool, len(pos))]
+        if breakdown is not None:
+            pos = pos[cols["breakdown"][pos] == breakdown]
+        if method is not None:
+            pos = pos[np.fromiter((isinstance(m, str) and m.startswith(method) for m in cols["method"][pos]),
+                                  bool, len(pos))]
+        if data_period == "latest" and len(pos):
+            periods = cols["data_period"][pos]
+            present = [v for v in periods if v is not None]
+            pos = pos[periods == max(present)] if present else pos[:0]
+        elif data_period not in (None, "latest"):
+            pos = pos[cols["data_period"][pos] == data_period]
+        return pos
 
     @property
     def name(self) -> str:
@@ -200,20 +257,7 @@ class BriefContext:
         -------
         pandas.DataFrame
         """
-        df = self.est[self.est["indicator"] == indicator]
-        if level is not None:
-            df = df[df["area_level"] == level]
-        if codes is not None:
-            df = df[df["area_code"].isin([codes] if isinstance(codes, str) else list(codes))]
-        if breakdown is not None:
-            df = df[df["breakdown"] == breakdown]
-        if method is not None:
-            df = df[df["method"].str.startswith(method)]
-        if data_period == "latest" and len(df):
-            df = df[df["data_period"] == df["data_period"].max()]
-        elif data_period not in (None, "latest"):
-            df = df[df["data_period"] == data_period]
-        return df
+        return self.est.iloc[self._select(indicator, level, codes, breakdown, method, data_period)]
 
     def row(self, indicator: str, level: str, code: str, **kw: Any) -> pd.Series | None:
         """The first row :meth:`rows` selects, or None.
@@ -229,8 +273,9 @@ class BriefContext:
         -------
         pandas.Series or None
         """
-        df = self.rows(indicator, level, code, **kw)
-        return None if df.empty else df.iloc[0]
+        kw = {**_ROWS_DEFAULTS, **kw}  # the one row, without the frame of all of them
+        where = self._select(indicator, level, code, kw["breakdown"], kw["method"], kw["data_period"])
+        return None if len(where) == 0 else self.est.iloc[int(where[0])]
 
     def sub_areas(self) -> pd.Series:
         """Codes and names of the areas one level below (kelurahan of the kecamatan, or kecamatan).
@@ -252,8 +297,9 @@ class BriefContext:
         dict
             ``{"e-PPGBM": "2025-02", ...}`` in the order of the table's sources.
         """
-        latest = self.est.dropna(subset=["data_period"]).groupby("source")["data_period"].max()
-        return {labels.source_name(s, self.lang): p for s, p in latest.items() if s in labels.SOURCES}
+        if self._latest is None or self._latest[0] is not self.est:  # once per table (~17 calls a brief)
+            self._latest = (self.est, self.est.dropna(subset=["data_period"]).groupby("source")["data_period"].max())
+        return {labels.source_name(s, self.lang): p for s, p in self._latest[1].items() if s in labels.SOURCES}
 
     def source_note(self, *sources: str) -> str:
         """The "Sumber: …" line of some sources.
@@ -384,6 +430,10 @@ class BriefContext:
         """
         return self.t("table_note") + self.t("suppressed_note")
 
+
+#: the defaults of :meth:`BriefContext.rows` (``breakdown``, ``method``, ``data_period``), for :meth:`~BriefContext.row`
+_ROWS_DEFAULTS = {k: v.default for k, v in inspect.signature(BriefContext.rows).parameters.items()
+                  if k in ("breakdown", "method", "data_period")}
 
 def make_context(processed_dir: Path | str, period: str, lang: str = "id", synthetic: bool = False,
                  area_code: str | None = None, manifest: Path | str | None = None) -> BriefContext:

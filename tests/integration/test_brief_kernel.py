@@ -1,0 +1,68 @@
+"""A notebook executed in the kept brief kernel is the notebook a fresh papermill kernel writes.
+
+A tiny notebook (not a brief: no pipeline run) that would show the state a kept kernel carries over
+from the brief before: a variable, a changed rcParam, a warning shown once, the execution count.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import papermill as pm
+import pytest
+
+from analysis.briefs.executor import KernelSession, comparable
+
+pytestmark = pytest.mark.integration
+
+CELLS = [
+    "x = 1",  # parameters
+    "print('left over' if 'leak' in dir() else 'clean')\nleak = x",
+    "import warner\nwarner.warn()",
+    "import matplotlib\nprint(matplotlib.rcParams['lines.linewidth'])\nmatplotlib.rcParams['lines.linewidth'] = x",
+    "x * 10",
+]
+
+
+@pytest.fixture
+def notebook(tmp_path: Path) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(src) for src in CELLS]
+    nb.cells[0].metadata["tags"] = ["parameters"]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "tiny.ipynb"
+    nbformat.write(nb, path)
+    # a warning raised in a module (its location is the module, the same in any kernel), shown
+    # once per location unless the registry is reset
+    (tmp_path / "warner.py").write_text("import warnings\n\ndef warn():\n    warnings.warn('shown in every brief')\n")
+    return path
+
+
+def _outputs(path: Path) -> list[str]:
+    """Each code cell's printed text or result, in order (typed-out expectations below)."""
+    out = []
+    for cell in json.loads(path.read_text())["cells"][2:]:  # after the parameters and injected cells
+        texts = ["".join(o.get("text", "")) if o["output_type"] == "stream"
+                 else "".join(o.get("data", {}).get("text/plain", "")) for o in cell["outputs"]]
+        out.append("|".join(t.strip() for t in texts))
+    return out
+
+
+def test_kept_kernel_writes_the_notebook_of_a_fresh_kernel(notebook, tmp_path):
+    fresh = tmp_path / "fresh.ipynb"
+    pm.execute_notebook(str(notebook), str(fresh), parameters={"x": 2}, kernel_name="python3",
+                        progress_bar=False, cwd=str(tmp_path))
+    session = KernelSession("python3", tmp_path)
+    try:
+        session.execute(notebook, tmp_path / "first.ipynb", {"x": 3})  # leaves x, leak, rcParam, warning
+        session.execute(notebook, tmp_path / "kept.ipynb", {"x": 2})
+    finally:
+        session.close()
+    assert session.starts == 1 and session.briefs == 2
+    kept = _outputs(tmp_path / "kept.ipynb")
+    assert kept[0] == "clean" and kept[2] == "1.5" and kept[3] == "20"  # matplotlib's default width
+    assert "shown in every brief" in kept[1]
+    assert comparable(tmp_path / "kept.ipynb") == comparable(fresh)
+    assert comparable(tmp_path / "first.ipynb") != comparable(fresh)  # the check sees a difference
