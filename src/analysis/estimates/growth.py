@@ -28,7 +28,7 @@ BREAKDOWNS = ("sex", "age", ("sex", "age"))
 #: the levels that get WHO's breakdowns. A kelurahan's age and sex cells are a handful of children,
 #: hidden by the small-count rule almost everywhere, and their linked sums made the complementary
 #: suppression (estimates/suppression.py) run for minutes on the sample data.
-AGE_LEVELS = ("kota", "kecamatan")
+AGE_LEVELS = ("kota", "kabkota", "kecamatan")  # kabkota: a province region only
 
 
 def who_design(round_df: pd.DataFrame) -> pd.DataFrame:
