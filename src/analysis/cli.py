@@ -38,8 +38,9 @@ def _add_brief_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lang", choices=["id", "en"], default="id", help="language of the briefs")
     p.add_argument("--no-pdf", action="store_true", help="HTML only (faster)")
     p.add_argument("--levels", type=_levels, default=None, metavar="LEVELS",
-                   help="briefs of these levels, comma-separated among region,kecamatan,desa "
-                        "(default: all; e.g. region,kecamatan skips the desa/kelurahan briefs of a big region)")
+                   help="briefs of these levels, comma-separated among region,kabkota,kecamatan,desa "
+                        "(default: all of a kab/kota; region,kabkota for a province; e.g. region,kecamatan "
+                        "skips the desa/kelurahan briefs of a big region)")
     _date_option(p)
 
 
