@@ -424,7 +424,7 @@ def make_context(processed_dir: Path | str, period: str, lang: str = "id", synth
         sub_level = "kabkota" if region_code.count(".") == 0 else "kecamatan"
     else:
         if area_code not in names.index or area_code.count(".") not in (1, 2) or area_code == region_code:
-            raise ValueError(f"unknown kecamatan (or kab/kota of the province) code {area_code}")
+            raise ValueError(f"unknown kecamatan code {area_code} (nor a kab/kota of a province region)")
         level, sub_level = ("kabkota", "kecamatan") if area_code.count(".") == 1 else ("kecamatan", "kelurahan")
         code = area_code
     focus = [c for c in config.focus_kelurahan() if level == "kota" or c.startswith(code + ".")]
