@@ -38,8 +38,9 @@ def _add_brief_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lang", choices=["id", "en"], default="id", help="language of the briefs")
     p.add_argument("--no-pdf", action="store_true", help="HTML only (faster)")
     p.add_argument("--levels", type=_levels, default=None, metavar="LEVELS",
-                   help="briefs of these levels, comma-separated among region,kecamatan,desa "
-                        "(default: all; e.g. region,kecamatan skips the desa/kelurahan briefs of a big region)")
+                   help="briefs of these levels, comma-separated among region,kabkota,kecamatan,desa "
+                        "(default: all of a kab/kota; region,kabkota for a province; e.g. region,kecamatan "
+                        "skips the desa/kelurahan briefs of a big region)")
     _date_option(p)
 
 
@@ -96,7 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", type=float, default=1.0,
                    help="size multiplier (default 1: ~730 children per kelurahan and ~300 per desa and round)")
     p.add_argument("--region", metavar="CODE", default=None,
-                   help="Kemendagri code of the kab/kota (default: region.code of the configuration)")
+                   help="Kemendagri code of the kab/kota or province (default: region.code of the configuration); "
+                        "a province gets one sample per kab/kota and one Susenas file")
 
     p = sub.add_parser("clean", help="read, validate and pseudonymise the raw exports (01_clean)")
     _add_common(p, raw=True)

@@ -102,11 +102,14 @@ def write_config(region: str, out: Path | str, *, defaults: Path | str | None = 
     province = region_table(province_code).loc[lambda t: t["kode"] == province_code, "nama"].iloc[0]
     notes = []
 
-    # Poverty lines: the rows that can apply (the region's, its province's, the nation's).
+    # Poverty lines: the rows that can apply (the region's, its province's, the nation's; a
+    # province's kab/kota lines).
     default_settings = yaml.safe_load((defaults / "settings.yml").read_text(encoding="utf-8"))
     table_name = default_settings["poverty_line_table"]["table"]
     lines = pd.read_csv(defaults / table_name, dtype=str, keep_default_na=False)
     keep = lines["area_code"].isin([region, province_code, "00"]) | (lines["kind"] == "extreme")
+    if kind_of(region) == "provinsi":  # a province: its kab/kota's own lines too
+        keep |= lines["area_code"].str.startswith(region + ".")
     own = lines[(lines["kind"] == "poverty") & (lines["area_code"] == region)]
     lines = lines[keep]
     if own.empty:
@@ -145,6 +148,10 @@ def write_config(region: str, out: Path | str, *, defaults: Path | str | None = 
                     f"desa/kelurahan")
     notes.append("local criteria and programmes are Bontang's: adapt them in settings.yml")
     if kind_of(region) == "provinsi":
-        notes.append("province: the configuration is written; briefs are still per kecamatan plus the "
-                     "province (no per-kab/kota briefs or kab/kota poverty lines yet)")
+        kabkota = table.loc[table["level"] == "kabkota", "kode"]
+        without = [k for k in kabkota if not ((lines["kind"] == "poverty") & (lines["area_code"] == k)).any()]
+        notes.append(f"province: briefs are one per kab/kota ({len(kabkota)}) plus the province's "
+                     "(`--levels` adds kecamatan and desa briefs)"
+                     + (f"; {len(without)} kab/kota without a line of their own use the province or "
+                        f"national line until theirs are added to {out / table_name}" if without else ""))
     return notes

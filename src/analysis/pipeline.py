@@ -56,8 +56,29 @@ NOTEBOOKS = {
     "kelurahan": "05_brief_kelurahan.ipynb",
 }
 KELURAHAN_DIR = "kelurahan"  # reports/<period>/kelurahan/<slug>.html|pdf
-#: Levels of briefs (``rakor run|brief --levels``): the region's, one per kecamatan, one per desa/kelurahan.
-BRIEF_LEVELS = ("region", "kecamatan", "desa")
+#: Levels of briefs (``rakor run|brief --levels``): the region's, one per kab/kota (of a province),
+#: one per kecamatan, one per desa/kelurahan.
+BRIEF_LEVELS = ("region", "kabkota", "kecamatan", "desa")
+
+
+def default_levels() -> tuple[str, ...]:
+    """The briefs of a run without ``--levels``: a province's and one per kab/kota for a province
+    (kecamatan and desa briefs on request), every level of a kab/kota.
+
+    Returns
+    -------
+    tuple of str
+        Among :data:`BRIEF_LEVELS`.
+    """
+    if is_province():
+        return ("region", "kabkota")
+    return tuple(level for level in BRIEF_LEVELS if level != "kabkota")
+
+
+def is_province(code: str | None = None) -> bool:
+    """Whether the region (default the configured one) is a province (code ``PP``)."""
+    code = str(code if code is not None else config.settings()["region"]["code"])
+    return code.count(".") == 0
 SYNTHETIC_MARKER = ".synthetic"
 RUN_INFO = "run_info.json"  # written by the pipeline into the processed folder
 KERNEL = "python3"
@@ -361,6 +382,17 @@ def region_slug(name: str | None = None) -> str:
     return re.sub(r"^kabupaten-", "kab-", slug)
 
 
+def kabkota_list() -> pd.DataFrame:
+    """Kab/kota of a province region (code, name, slug ``kab-bulungan``, ``kota-tarakan``); no rows
+    for a kab/kota region."""
+    from analysis.intake.gazetteer import region_table
+
+    t = region_table(config.settings()["region"]["code"])
+    kk = t.loc[t["level"] == "kabkota", ["kode", "nama"]].rename(columns={"kode": "code", "nama": "name"})
+    kk["slug"] = kk["name"].map(region_slug)
+    return kk.reset_index(drop=True)
+
+
 def kecamatan_list() -> pd.DataFrame:
     """Kecamatan of the region (code, name, slug) from the gazetteer.
 
@@ -371,7 +403,8 @@ def kecamatan_list() -> pd.DataFrame:
 
     kec = gazetteer().kecamatan.rename(columns={"kode": "code", "nama": "name"})
     kec["slug"] = kec["name"].map(slugify)
-    clash = kec["slug"].isin(_RESERVED_SLUGS | {region_slug()}) | kec["slug"].duplicated(keep=False)
+    taken = _RESERVED_SLUGS | {region_slug()} | set(kabkota_list()["slug"])
+    clash = kec["slug"].isin(taken) | kec["slug"].duplicated(keep=False)
     kec.loc[clash, "slug"] = "kecamatan-" + kec.loc[clash, "slug"]
     dup = kec["slug"].duplicated(keep=False)
     kec.loc[dup, "slug"] = kec.loc[dup, "slug"] + "-" + kec.loc[dup, "code"].str.replace(".", "-", regex=False)
@@ -416,7 +449,7 @@ def run_briefs(processed: Path, period: str | None = None, out: Path | None = No
 
     With ``rakor_date`` other than the one the estimates were built for, the estimates are
     rebuilt for that date first (the countdown is a figure of the estimates table). ``levels``
-    (among :data:`BRIEF_LEVELS`, default all) chooses which briefs are rendered.
+    (among :data:`BRIEF_LEVELS`, default :func:`default_levels`) chooses which briefs are rendered.
     """
     processed = Path(processed).resolve()
     out = Path(out or config.REPORTS_DIR).resolve()
@@ -431,7 +464,7 @@ def run_briefs(processed: Path, period: str | None = None, out: Path | None = No
 def _run_briefs_locked(processed: Path, period: str | None, out: Path, kecamatan: Iterable[str] | None,
                        jobs: int | None, lang: str, pdf: bool, timings: dict | None,
                        rakor_date: str | None = None, levels: Iterable[str] | None = None) -> Path:
-    levels = set(levels or BRIEF_LEVELS)
+    levels = set(levels or default_levels())
     estimates = processed / "estimates.parquet"
     if not estimates.exists():
         raise RakorInputError(f"no estimates in {processed}; run `rakor estimate` first")
@@ -470,6 +503,12 @@ def _run_briefs_locked(processed: Path, period: str | None, out: Path, kecamatan
                  {**brief_params, "kecamatan_code": row.code}, staging, lang, pdf)
         for row in kec.itertuples() if "kecamatan" in levels
     ]
+    if "kabkota" in levels:  # a province: a brief per kab/kota (the area brief, one level up)
+        brief_jobs += [
+            BriefJob(NOTEBOOKS["kecamatan"], row.slug, f"Brief rakor {row.name} {period}",
+                     {**brief_params, "kecamatan_code": row.code}, staging, lang, pdf)
+            for row in kabkota_list().itertuples()
+        ]
     region = config.settings()["region"]["name"]
     if "region" in levels:
         brief_jobs.append(BriefJob(NOTEBOOKS["kota"], region_slug(), f"Brief rakor {region} {period}",

@@ -88,7 +88,7 @@ KOTA = "64.74"
 
 def _row(indicator, code, estimate, *, n=np.nan, unit="count", source="program", method="count",
          breakdown="total", data_period="2025-02"):
-    level = {1: "kota", 2: "kecamatan", 3: "kelurahan"}[code.count(".")]
+    level = {0: "kota", 1: "kota", 2: "kecamatan", 3: "kelurahan"}[code.count(".")]  # 0: a province region
     return dict(period="2025-03", data_period=data_period, area_level=level, area_code=code, area_name=None,
                 indicator=indicator, breakdown=breakdown, n=n, n_weighted=n, estimate=estimate, se=np.nan,
                 ci_low=np.nan, ci_high=np.nan, df=np.nan, deff=np.nan, p_value=np.nan, method=method,
@@ -244,3 +244,20 @@ def test_a_mean_z_of_fewer_than_min_cell_children_is_hidden_with_its_n():
     assert out.loc["64.74.01", "note"] == "<5"
     assert out.loc["64.74.02", "estimate"] == -0.9 and out.loc["64.74.02", "n"] == 40
     assert out.loc["64.74.03", "estimate"] == -0.5  # survey rows follow the RSE rule instead
+
+
+def test_a_small_kab_kota_count_is_protected_against_the_province_total():
+    """A province region: its kab/kota add up to it. Kab/kota 65.01 holds 3 (hidden); the province
+    total minus the other two would give it unless one of them is hidden too."""
+    kk = {"65.01": 3, "65.02": 40, "65.03": 25}
+    rows = [_row("dtsen_desil1_families", c, v, source="dtsen") | {"area_level": "kabkota"} for c, v in kk.items()]
+    rows.append(_row("dtsen_desil1_families", "65", sum(kk.values()), source="dtsen") | {"area_level": "kota"})
+    est = suppress(_table(rows), 5)
+    by = est.set_index("area_code")
+    assert by.loc["65.01", "note"] == "<5"
+    shown = {c: v for c, v in kk.items() if not by.loc[c, "suppressed"]}
+    province_shown = not by.loc["65", "suppressed"]
+    # by hand: with the total and both other kab/kota shown, 68 - 40 - 25 = 3 would be read off
+    assert not (province_shown and len(shown) == 2)
+    assert by.loc["65.03", "note"] == "*"  # the smallest positive other cell is the complement
+    assert province_shown and not by.loc["65.02", "suppressed"]

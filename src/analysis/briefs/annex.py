@@ -85,7 +85,7 @@ def annex_tables(published: pd.DataFrame, period: str, lang: str = "id") -> dict
     est = published[published["period"].astype(str) == period].copy()
     est["label"] = est["indicator"].map(lambda i: narrative.indicator_label(i, lang))
     est["topic"] = est["indicator"].map(topic_of)
-    level_order = {"kota": 0, "kecamatan": 1, "kelurahan": 2}
+    level_order = {"kota": 0, "kabkota": 1, "kecamatan": 2, "kelurahan": 3}  # kabkota: a province's
     est["_lvl"] = est["area_level"].map(level_order).fillna(9)
     est = est.sort_values(["topic", "indicator", "_lvl", "area_code", "breakdown", "data_period"], kind="mergesort")
     cols = [c for c, _ in COLUMNS]

@@ -337,6 +337,8 @@ TEXT: dict[str, Pair] = {
                               "Anthropometric plausibility score {score} ({rating})."),
     # area tables
     "h_kelurahan": ("Kelurahan", "Kelurahan"), "h_kecamatan": ("Kecamatan", "Kecamatan"),
+    "h_kabkota": ("Kabupaten/kota, menurut prevalensi stunting", "Regencies and cities, ranked by stunting prevalence"),
+    "level_kabkota": ("kabupaten/kota", "regency/city"),
     "h_ranking": ("Semua kelurahan, menurut prevalensi stunting", "All kelurahan, ranked by stunting prevalence"),
     "table_note": (
         "◆ kelurahan fokus (target nol kemiskinan ekstrem). * hati-hati (RSE {reliable_max_rse}–"
@@ -790,7 +792,8 @@ def _substitutions(lang: str) -> tuple[Any, dict[str, str]] | None:
             words |= {kota: region.lower(), city: region}
         if village != "kelurahan":
             words |= {"kelurahan": village, "Kelurahan": village[0].upper() + village[1:]}
-        _SUBS[(code, lang)] = (re.compile(r"\b(" + "|".join(words) + r")\b"), words) if words else None
+        # "kab/kota" ("regency/city") names the kab/kota of a province and keeps its words
+        _SUBS[(code, lang)] = (re.compile(r"(?<!/)\b(" + "|".join(words) + r")\b"), words) if words else None
     return _SUBS[(code, lang)]
 
 

@@ -156,7 +156,7 @@ def weighing_participation_rows(children: pd.DataFrame, period: str, *, members:
     of the kecamatan and kota sums, numerator and denominator alike, and the note says how many.
     Kecamatan and kota ratios are ratios of the summed counts.
     """
-    from analysis.estimates.table import empty_estimates
+    from analysis.estimates.table import KOTA_CODE, PROVINCE, empty_estimates, with_area_columns
 
     _require(children, ["period", "kelurahan_code"], "e-PPGBM table")
     if not is_period(period):
@@ -178,9 +178,10 @@ def weighing_participation_rows(children: pd.DataFrame, period: str, *, members:
         kel["note"] = np.where(kel["target"] == 0, kel["source"] + "; S=0",
                                np.where(kel["target"].isna(), "S unknown", kel["source"]))
         kel["kecamatan_code"] = _kecamatan(kel["kelurahan_code"])
-        kel["kota_code"] = kel["kelurahan_code"].str.split(".").str[:2].str.join(".")
+        kel = with_area_columns(kel)  # a province's kab/kota
+        kel["kota_code"] = KOTA_CODE  # the region, kab/kota or province
         for level, col in (("kelurahan", "kelurahan_code"), ("kecamatan", "kecamatan_code"),
-                           ("kota", "kota_code")):
+                           *([("kabkota", "kabkota_code")] if PROVINCE else []), ("kota", "kota_code")):
             if level == "kelurahan":
                 agg = kel.rename(columns={col: "area_code"})
             else:

@@ -5,17 +5,27 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.estimates.table import KOTA_CODE, empty_estimates, to_estimate_rows
+from analysis.estimates.table import (
+    KOTA_CODE,
+    LEVELS,
+    PROVINCE,
+    empty_estimates,
+    to_estimate_rows,
+    with_area_columns,
+)
 
 
 def quality_rows(children: pd.DataFrame, period: str, data_period: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """WHO/UNICEF checks and the SMART plausibility score for the kota and each kecamatan."""
+    """WHO/UNICEF checks and the SMART plausibility score for the kota, each kab/kota of a province
+    and each kecamatan."""
     from analysis.measures.quality import assess_quality
 
     kids = children[children["period"] == data_period]
+    kids = with_area_columns(kids)
+    levels = (["kabkota"] if PROVINCE else []) + ["kecamatan"]
     tables = [assess_quality(kids, by=None).assign(area_level="kota", area_code=KOTA_CODE),
-              assess_quality(kids, by="kecamatan_code").query("area != 'total'")
-              .assign(area_level="kecamatan", area_code=lambda d: d["area"])]
+              *(assess_quality(kids, by=LEVELS[level]).query("area != 'total'")
+                .assign(area_level=level, area_code=lambda d: d["area"]) for level in levels)]
     q = pd.concat(tables, ignore_index=True)
     q["note"] = q["rating_id"]
     q["estimate"] = q["value"]

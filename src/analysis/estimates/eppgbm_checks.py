@@ -16,7 +16,6 @@ __all__ = ["INDICATOR", "z_disagreement_rows"]
 INDICATOR = "eppgbm_z_disagreement"
 #: WHO 2006: stunted when height-for-age z < -2 (the same cut-off as ``compute_zscores``).
 STUNTING_CUTOFF = -2.0
-_LEVELS = {"kota": None, "kecamatan": "kecamatan_code", "kelurahan": "kelurahan_code"}
 
 
 def z_disagreement_rows(children: pd.DataFrame, period: str) -> pd.DataFrame:
@@ -49,7 +48,12 @@ def z_disagreement_rows(children: pd.DataFrame, period: str) -> pd.DataFrame:
     difference points at the app's inputs (age in whole months, no 0.7 cm adjustment between
     lying and standing, a typing error) or at ours; either way the child's record is worth a look.
     """
-    from analysis.estimates.table import empty_estimates, to_estimate_rows
+    from analysis.estimates.table import (
+        LEVELS,
+        empty_estimates,
+        to_estimate_rows,
+        with_area_columns,
+    )
     from analysis.estimation.survey import proportion_ci
 
     if children is None or children.empty or "app_haz" not in children.columns:
@@ -60,13 +64,14 @@ def z_disagreement_rows(children: pd.DataFrame, period: str) -> pd.DataFrame:
     if not both.any():
         return empty_estimates()
     d = c.loc[both, ["period", "kecamatan_code", "kelurahan_code"]].copy()
+    d = with_area_columns(d)
     d["_differs"] = ((c.loc[both, "app_haz"] < STUNTING_CUTOFF).to_numpy()
                      != ours[both].to_numpy(dtype=bool)).astype(np.int64)
     has_pkm = "puskesmas" in c.columns and c.loc[both, "puskesmas"].notna().any()
     if has_pkm:
         d["puskesmas"] = c.loc[both, "puskesmas"].to_numpy()
     parts = []
-    for level, area_col in _LEVELS.items():
+    for level, area_col in LEVELS.items():  # kab/kota too, in a province
         area = [area_col] if area_col else []
         splits = [(None, "total")] + ([("puskesmas", None)] if has_pkm and level != "kelurahan" else [])
         for extra, _ in splits:

@@ -28,8 +28,8 @@ BREAKDOWNS = ("sex", "age", ("sex", "age"))
 #: the levels that also get the sex × age cross. A kelurahan's cross cells hold a handful of
 #: children each (most are 1-4 and hidden); with its margins (sex, age) and the kecamatan's cross
 #: they made the small-count search (estimates/suppression.py) run for minutes, and hide more
-#: of the margins. Every area gets sex and age.
-CROSS_LEVELS = ("kota", "kecamatan")
+#: of the margins. Every area gets sex and age. kabkota: a province region only.
+CROSS_LEVELS = ("kota", "kabkota", "kecamatan")
 
 
 def who_design(round_df: pd.DataFrame) -> pd.DataFrame:

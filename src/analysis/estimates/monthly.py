@@ -17,7 +17,6 @@ __all__ = ["MONTHLY_INDICATORS", "monthly_rows"]
 #: ``n_<count>``, chosen at cleaning: see ``analysis.intake.clean._check_percentages``).
 MONTHLY_INDICATORS = {"stunting": "stunted", "wasting": "wasted", "underweight": "underweight",
                       "overweight": "overweight"}
-_LEVELS = {"kota": None, "kecamatan": "kecamatan_code", "kelurahan": "kelurahan_code"}
 _DEFAULT_DENOMINATOR = {"stunted": "children_measured_height", "wasted": "children_measured_height",
                         "underweight": "children_weighed", "overweight": "children_measured_height"}
 
@@ -58,7 +57,12 @@ def monthly_rows(table: pd.DataFrame, period: str) -> pd.DataFrame:
     JASA 22(158), 209-212.
     """
     # Imported here: analysis.estimates.build is being split into modules.
-    from analysis.estimates.table import empty_estimates, to_estimate_rows
+    from analysis.estimates.table import (
+        LEVELS,
+        empty_estimates,
+        to_estimate_rows,
+        with_area_columns,
+    )
     from analysis.estimation.survey import proportion_ci
 
     if table is None or table.empty:
@@ -72,9 +76,10 @@ def monthly_rows(table: pd.DataFrame, period: str) -> pd.DataFrame:
             _x=x[use].to_numpy(), _n=n[use].to_numpy(),
             _other=(t.loc[use, f"n_{col}_from"] != _DEFAULT_DENOMINATOR[col]).to_numpy(),
             _from=t.loc[use, f"n_{col}_from"].to_numpy())
+        d = with_area_columns(d)
         if d.empty:
             continue
-        for level, area_col in _LEVELS.items():
+        for level, area_col in LEVELS.items():  # kab/kota too, in a province
             keys = ["period"] + ([area_col] if area_col else [])
             g = d.groupby(keys, sort=True).agg(
                 count=("_x", "sum"), n=("_n", "sum"), other=("_other", "sum"),

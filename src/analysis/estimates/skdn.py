@@ -21,7 +21,13 @@ import numpy as np
 import pandas as pd
 
 from analysis.estimates.local import UNKNOWN, part_labels
-from analysis.estimates.table import ESTIMATE_COLUMNS, LEVELS, empty_estimates, to_estimate_rows
+from analysis.estimates.table import (
+    ESTIMATE_COLUMNS,
+    LEVELS,
+    empty_estimates,
+    to_estimate_rows,
+    with_area_columns,
+)
 
 __all__ = ["APP_METHOD", "COUNT_INDICATORS", "REPORT_COLUMNS", "skdn_app_rows", "skdn_report_rows", "skdn_rows"]
 
@@ -43,7 +49,7 @@ DIFFERENCE_METHOD = "difference:eppgbm-eppgbm_bulanan"
 
 def _by_levels(counts: pd.DataFrame, cols: list[str], posyandu: bool = False):
     """(level, area_col, breakdown, table) for the posyandu parts (if asked) and each area level, summed."""
-    c = counts.assign(kecamatan_code=counts["kelurahan_code"].str.rsplit(".", n=1).str[0])
+    c = with_area_columns(counts.assign(kecamatan_code=counts["kelurahan_code"].str.rsplit(".", n=1).str[0]))
     if posyandu:
         p = c.reset_index(drop=True)
         yield "kelurahan", "kelurahan_code", "posyandu=" + p["posyandu"].astype(str), p

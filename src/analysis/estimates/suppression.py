@@ -236,7 +236,7 @@ def _relations(values: dict[Cell, float], rates) -> list[tuple[Cell, list[Cell]]
         codes = {c[1] for c in cells}
         children: dict[str, list[Cell]] = {}
         for c in cells:
-            parent = c[1].rsplit(".", 1)[0] if c[1].count(".") >= 2 else None
+            parent = c[1].rsplit(".", 1)[0] if c[1].count(".") >= 1 else None  # kab/kota -> province too
             if parent in codes:
                 children.setdefault(parent, []).append(c)
         rel += [((q, parent, bd, dp), kids) for parent, kids in children.items()]
@@ -566,7 +566,7 @@ def plan_suppression(est: pd.DataFrame, min_cell: int | None = None) -> _Plan:
                                   "estimate"]].copy()
         t["cell"] = [est_cells[i][0] for i in count_rows]
         t["level"] = t["area_code"].str.count(r"\.")
-        for level, parent_len in ((3, 8), (2, 5)):
+        for level, parent_len in ((3, 8), (2, 5), (1, 2)):  # kelurahan, kecamatan, kab/kota of a province
             rows = t[(t["level"] == level) & t["estimate"].notna()]
             if rows.empty:
                 continue

@@ -13,11 +13,13 @@ import pandas as pd
 from analysis import config
 from analysis.estimates.table import (
     KOTA_CODE,
+    PROVINCE,
     area_names,
     empty_estimates,
     estimate_by_levels,
     to_estimate_rows,
 )
+from analysis.estimation.poverty import EXPENDITURE_COL
 from analysis.estimation.poverty_lines import resolve_line
 
 POVERTY_INDICATORS = {"poverty": "poverty", "extreme": "extreme_poverty"}
@@ -47,12 +49,16 @@ def poverty_rows(households: pd.DataFrame, period: str) -> pd.DataFrame:
     design = survey_design()
     parts = []
     lines = []
+    households = hh
     for kind, name in POVERTY_INDICATORS.items():
         # The region's own line for the survey's year (else the latest earlier, province, national)
         resolved = resolve_line(kind, KOTA_CODE, data_period)
         line = resolved.value_idr
         lines.append({"estimate": line, "kind": kind, "note": resolved.fallback,
-                      "method": f"line:{resolved.key}"})
+                      "method": f"line:{resolved.key}", "level": "kota", "code": None})
+        if PROVINCE:
+            hh, kk_lines = _kabkota_lines(households, kind, line, data_period)
+            lines += kk_lines
         ci_method = est["ci_method_rare"] if kind == "extreme" else est["ci_method"]
         common = dict(line_idr=line, design=design, alpha=est["alpha"], dof=est["dof"], period=period,
                       data_period=data_period, source="susenas")
@@ -71,11 +77,35 @@ def poverty_rows(households: pd.DataFrame, period: str) -> pd.DataFrame:
                                         unit="count", **common))
     # The lines used, as figures of the table: the brief names them and `rakor verify` checks them.
     for item in lines:
-        parts.append(to_estimate_rows(pd.DataFrame({"estimate": [item["estimate"]], "note": [item["note"]]}),
-                                      level="kota", area_col=None, indicator="poverty_line", period=period,
+        parts.append(to_estimate_rows(pd.DataFrame({"estimate": [item["estimate"]], "note": [item["note"]],
+                                                    "code": [item["code"]]}),
+                                      level=item["level"], area_col="code" if item["code"] else None,
+                                      indicator="poverty_line", period=period,
                                       data_period=data_period, method=item["method"], source="config",
                                       unit="idr", breakdown=f"kind={item['kind']}"))
     return pd.concat(parts, ignore_index=True)
+
+
+def _kabkota_lines(hh: pd.DataFrame, kind: str, line: float, data_period: str) -> tuple[pd.DataFrame, list[dict]]:
+    """A province's households measured against their own kab/kota's line.
+
+    Each household's expenditure is rescaled by ``line`` / its kab/kota's line (the kab/kota's own
+    line, else the chain of :func:`resolve_line`: latest earlier, province, national). The FGT
+    measures depend only on expenditure / line, so every estimate from the rescaled expenditure
+    against the province's ``line`` is the one against each household's kab/kota line.
+
+    Returns
+    -------
+    (households, lines)
+        The rescaled households, and one ``poverty_line`` item per kab/kota (level ``kabkota``).
+    """
+    kk = hh["kecamatan_code"].astype("str").str.slice(0, 5)
+    resolved = {c: resolve_line(kind, c, data_period) for c in sorted(kk.dropna().unique())}
+    own = kk.map({c: r.value_idr for c, r in resolved.items()}).astype(float).fillna(line)
+    out = hh.assign(**{EXPENDITURE_COL: hh[EXPENDITURE_COL].astype(float) * (line / own)})
+    items = [{"estimate": r.value_idr, "kind": kind, "note": r.fallback, "method": f"line:{r.key}",
+              "level": "kabkota", "code": c} for c, r in resolved.items()]
+    return out, items
 
 
 # --------------------------------------------------------------------------------------------

@@ -25,7 +25,12 @@ ESTIMATE_COLUMNS = [
 ]
 #: Kemendagri code of the region the workspace is configured for (``region.code`` in settings.yml)
 KOTA_CODE = config.settings()["region"]["code"]
-LEVELS = {"kota": None, "kecamatan": "kecamatan_code", "kelurahan": "kelurahan_code"}
+#: True when the region is a province (``region.code`` ``PP``): its kab/kota are a level between the
+#: region (area_level ``kota``, the region's own level whatever its kind) and the kecamatan.
+PROVINCE = KOTA_CODE.count(".") == 0
+#: Area levels of the estimates and the column holding each level's code (``None``: the region).
+LEVELS = ({"kota": None, "kabkota": "kabkota_code"} if PROVINCE else {"kota": None}) | {
+    "kecamatan": "kecamatan_code", "kelurahan": "kelurahan_code"}
 
 AREA_LEVELS = ("province", "kabkota", "kota", "kecamatan", "kelurahan", "desa")
 #: units used by the builders (a new unit is added here, on purpose)
@@ -114,6 +119,25 @@ def area_names() -> pd.Series:
     return pd.Series(gazetteer().names, name="nama").rename_axis("kode")
 
 
+def with_area_columns(data: pd.DataFrame) -> pd.DataFrame:
+    """``data`` with a ``kabkota_code`` column (the first two parts of its kecamatan or kelurahan
+    code) when the region is a province and the column is missing; else ``data`` unchanged.
+
+    Parameters
+    ----------
+    data
+        Rows with ``kecamatan_code`` or ``kelurahan_code``.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    if not PROVINCE or "kabkota_code" in data:
+        return data
+    source = data["kecamatan_code"] if "kecamatan_code" in data else data["kelurahan_code"]
+    return data.assign(kabkota_code=source.astype("str").str.slice(0, 5))
+
+
 def empty_estimates() -> pd.DataFrame:
     """An estimates table without rows, with the schema's columns and dtypes."""
     out = pd.DataFrame({c: pd.Series(dtype=float if c in _NUMERIC else "str") for c in ESTIMATE_COLUMNS})
@@ -165,13 +189,15 @@ def estimate_by_levels(data: pd.DataFrame, estimator, *, indicator: str, period:
                        method: str, source: str, unit: str = "proportion",
                        breakdowns: Iterable[str | tuple[str, ...]] = (),
                        levels: Iterable[str] | None = None, **kwargs) -> pd.DataFrame:
-    """Run ``estimator(data, by=...)`` for kota, kecamatan and kelurahan, and each breakdown.
+    """Run ``estimator(data, by=...)`` for kota (the region), kab/kota (of a province), kecamatan and
+    kelurahan, and each breakdown.
 
     A breakdown is a column (``"sex"`` → ``sex=1``) or a tuple of columns (``("sex", "age")`` →
     ``sex=1,age=0-5``). ``levels``: some of :data:`LEVELS` (default all). ``kwargs`` go to the
     estimator; the other parameters label the rows (:func:`to_estimate_rows`).
     """
     parts = []
+    data = with_area_columns(data)
     for level, area_col in LEVELS.items():
         if levels is not None and level not in levels:
             continue
@@ -198,6 +224,7 @@ def count_rows(data: pd.DataFrame, flag: str, *, indicator: str, period: str, da
 
     ``n`` is the number of rows (e.g. children weighed) in the area.
     """
+    data = with_area_columns(data)
     values = data[flag].astype("boolean").fillna(False).astype(int)
     parts = []
     for level, area_col in LEVELS.items():
@@ -214,7 +241,7 @@ def count_rows(data: pd.DataFrame, flag: str, *, indicator: str, period: str, da
 
 def counts_by_area(table: pd.DataFrame, value_cols: dict[str, str], *, period: str, data_period: str,
                    source: str, breakdown_col: str | None = None, method: str = "count",
-                   unit: str = "count", levels=("kota", "kecamatan", "kelurahan")) -> pd.DataFrame:
+                   unit: str = "count", levels=tuple(LEVELS)) -> pd.DataFrame:
     """Sum per-kelurahan count columns up to kecamatan and kota; one indicator per column.
 
     ``value_cols`` maps a column of ``table`` (one row per kelurahan, or kelurahan × breakdown)
@@ -223,6 +250,7 @@ def counts_by_area(table: pd.DataFrame, value_cols: dict[str, str], *, period: s
     t = table.copy()
     if "kecamatan_code" not in t:
         t["kecamatan_code"] = t["kelurahan_code"].str.rsplit(".", n=1).str[0]
+    t = with_area_columns(t)
     parts = []
     extra = [breakdown_col] if breakdown_col else []
     for level in levels:

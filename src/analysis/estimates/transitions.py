@@ -185,11 +185,12 @@ def transition_rows(pairs: pd.DataFrame, period: str) -> pd.DataFrame:
     from scipy import stats
 
     from analysis import config
-    from analysis.estimates.table import LEVELS, to_estimate_rows
+    from analysis.estimates.table import LEVELS, to_estimate_rows, with_area_columns
     from analysis.estimation.survey import proportion_ci
 
     alpha = config.settings()["estimation"]["alpha"]
     # Load inputs.
+    pairs = with_area_columns(pairs)
     rounds = np.asarray(pairs["data_period"].astype("category").cat.categories, dtype=object)
     rnd = pairs["data_period"].astype(pd.CategoricalDtype(rounds)).cat.codes.to_numpy()
     keep = np.isin(rnd, np.flatnonzero(rounds <= period)) if len(rounds) else np.zeros(len(pairs), bool)

@@ -144,13 +144,16 @@ def crosswalk_table(code: str) -> pd.DataFrame:
     Parameters
     ----------
     code
-        Kemendagri code of the kab/kota.
+        Kemendagri code of the kab/kota, or of a province (its kab/kota's crosswalks).
 
     Returns
     -------
     pandas.DataFrame
         As :func:`build_crosswalk`. Treat as read-only.
     """
+    if kind_of(code) == "provinsi":  # a province: its kab/kota's crosswalks together
+        kabkota = region_table(code).loc[lambda t: t["level"] == "kabkota", "kode"]
+        return pd.concat([crosswalk_table(k) for k in kabkota], ignore_index=True)
     if code in PACKAGED:
         t = pd.read_csv(PACKAGED[code], dtype=str, keep_default_na=False)
         return t.assign(**{c: t[c].str.strip() for c in COLUMNS[:4]})

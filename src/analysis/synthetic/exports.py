@@ -147,15 +147,34 @@ def _kec_codes(w: SyntheticBontang) -> list[str]:
     return list(dict.fromkeys(w.kelurahan["kec_code"].tolist()))
 
 
+def _per_region(w: SyntheticBontang) -> bool:
+    """Whether e-PPGBM and DTSEN are one file per round for the whole kab/kota (a province's
+    sample: ``file_unit`` ``kabkota``) rather than one per kecamatan."""
+    return w.file_unit == "kabkota"
+
+
+def _file_units(w: SyntheticBontang) -> list[str]:
+    """The areas with a file each: the kecamatan, or the kab/kota itself (:func:`_per_region`)."""
+    return [w.region_code] if _per_region(w) else _kec_codes(w)
+
+
 def _eppgbm_files(w: SyntheticBontang) -> dict[tuple[int, str], tuple]:
-    """(round, kecamatan) -> file style; Bontang's :data:`EPPGBM_FILES`, cycled over other regions."""
+    """(round, kecamatan) -> file style; Bontang's :data:`EPPGBM_FILES`, cycled over other regions
+    (a kab/kota of a province sample: its one file per round takes the style of its number mod 3)."""
+    if _per_region(w):
+        style = _STYLE_KEC[int(w.region_code.split(".")[1]) % 3]
+        return {(r, w.region_code): EPPGBM_FILES[(r, style)] for r in range(len(ROUNDS))}
     kecs = _kec_codes(w)
     return {(r, kec): EPPGBM_FILES[(r, _STYLE_KEC[i % 3])]
             for r in range(len(ROUNDS)) for i, kec in enumerate(kecs)}
 
 
 def _dtsen_files(w: SyntheticBontang) -> dict[str, tuple[str, tuple]]:
-    """Kecamatan -> (Bontang kecamatan whose header it uses, file style of :data:`DTSEN_FILES`)."""
+    """Kecamatan (or the kab/kota, :func:`_per_region`) -> (Bontang kecamatan whose header it uses,
+    file style of :data:`DTSEN_FILES`)."""
+    if _per_region(w):
+        style = _STYLE_KEC[int(w.region_code.split(".")[1]) % 3]
+        return {w.region_code: (style, DTSEN_FILES[style])}
     return {kec: (_STYLE_KEC[i % 3], DTSEN_FILES[_STYLE_KEC[i % 3]]) for i, kec in enumerate(_kec_codes(w))}
 
 
@@ -193,19 +212,24 @@ def _write_eppgbm(w: SyntheticBontang, out: Path, log: DirtLog) -> None:
     mrow = child["member_row"].to_numpy()[c]
     kidx = child["kel_idx"].to_numpy()[c]
     m["kec_code"] = kel["kec_code"].to_numpy()[kidx]
+    m["unit"] = w.region_code if _per_region(w) else m["kec_code"]
     m["posyandu"] = w.posyandu["posyandu"].to_numpy()[fam["pos_idx"].to_numpy()[f]]
     m["kel_name"] = kel["kel_name"].to_numpy()[kidx]
     m["nama"] = mem["nama"].to_numpy()[mrow]
     m = m.assign(_f=f, _mrow=mrow, _k=kidx)
     folder = out / "eppgbm"
     folder.mkdir(parents=True, exist_ok=True)
-    us_date_file = (US_DATE_FILE[0], _kec_codes(w)[0])
+    us_date_file = (US_DATE_FILE[0], _file_units(w)[0])
     region_upper, province_upper = _region_words(w)
     for (r, kec), (fmt, sep, hstyle, dstyle, sstyle) in _eppgbm_files(w).items():
         period, label = ROUNDS[r]
-        d = m[(m["round"] == r) & (m["kec_code"] == kec)].sort_values(["posyandu", "nama"], kind="stable")
-        kec_name = kel.loc[kel["kec_code"] == kec, "kec_name"].iloc[0]
-        fname = f"eppgbm_{period.replace('-', '')}_{_slug(kec_name)}.{fmt}"
+        d = m[(m["round"] == r) & (m["unit"] == kec)].sort_values(["posyandu", "nama"], kind="stable")
+        if _per_region(w):
+            kec_name = w.region_name
+            fname = f"eppgbm_{period.replace('-', '')}.{fmt}"
+        else:
+            kec_name = kel.loc[kel["kec_code"] == kec, "kec_name"].iloc[0]
+            fname = f"eppgbm_{period.replace('-', '')}_{_slug(kec_name)}.{fmt}"
         counts: dict[str, int] = {}
         # Duplicates (~1%): repeated next to the original, some a day or two / 0.1 kg apart.
         dup = pick(rng, len(d), DIRT_RATES["duplicate_measurement"][0])
@@ -326,7 +350,7 @@ def _write_eppgbm(w: SyntheticBontang, out: Path, log: DirtLog) -> None:
             "birth_date": b_txt, "birth_weight_kg": fmt_num(bw, 2, comma), "birth_length_cm": fmt_num(bl, 1, comma),
             "nama_ortu": nama_ortu, "nik_ortu": nik_ortu, "no_kk": kk,
             "provinsi": np.full(n, province_upper, object), "kabkota": np.full(n, region_upper, object),
-            "kecamatan": np.full(n, kec_name.upper(), object),
+            "kecamatan": map_text(str.upper, kel["kec_name"].to_numpy()[ck].astype(object)),
             "puskesmas": np.full(n, "", object) + kel["puskesmas"].to_numpy()[ck].astype(object),
             "kelurahan": kel_txt, "posyandu": d["posyandu"].to_numpy().astype(object),
             "rt": as_text(fam_rt), "rw": as_text(fam_rw), "alamat": fam["alamat"].to_numpy()[cf].astype(object),
@@ -346,7 +370,8 @@ def _write_eppgbm(w: SyntheticBontang, out: Path, log: DirtLog) -> None:
                 kinds |= {"birth_date": "d" if dstyle == "xlsx_date" else "n",
                           "measure_date": "d" if dstyle == "xlsx_date" else "n"}
             cols = [(kinds.get(fd, "s"), values[fd]) for fd in fields]
-            titles = [[f"LAPORAN e-PPGBM {region_upper}"], [f"Periode: {label}", f"Kecamatan: {kec_name}"]]
+            titles = [[f"LAPORAN e-PPGBM {region_upper}"],
+                      [f"Periode: {label}", kec_name if _per_region(w) else f"Kecamatan: {kec_name}"]]
             rows_n = write_xlsx(path, "Data Balita", titles, header, cols)
         else:
             rows_n = write_csv(path, header, [values[fd] for fd in fields], sep=sep,
@@ -387,6 +412,8 @@ def _write_dtsen(w: SyntheticBontang, out: Path, log: DirtLog) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     f_of = mem["fam_id"].to_numpy()
     kec_of = kel["kec_code"].to_numpy()[fam["kel_idx"].to_numpy()[f_of]]
+    if _per_region(w):
+        kec_of = np.full(len(kec_of), w.region_code, object)
     hub = np.array(["Kepala Keluarga", "Istri", "Anak", "Famili Lain"], dtype=object)
     yn = np.array(["Tidak", "Ya"], dtype=object)
     for kec, (style_kec, (sep, dstyle, sstyle, kstyle, bom, crlf)) in _dtsen_files(w).items():
@@ -428,8 +455,11 @@ def _write_dtsen(w: SyntheticBontang, out: Path, log: DirtLog) -> None:
         header = DTSEN_HEADERS[style_kec]
         _check_headers("dtsen", header)
         fields = DTSEN_FIELDS[: len(header)]
-        kec_name = kel.loc[kel["kec_code"] == kec, "kec_name"].iloc[0]
-        fname = f"dtsen_{_slug(kec_name)}_{REGISTER_PERIOD.replace('-', '')}.csv"
+        if _per_region(w):
+            fname = f"dtsen_{REGISTER_PERIOD.replace('-', '')}.csv"
+        else:
+            kec_name = kel.loc[kel["kec_code"] == kec, "kec_name"].iloc[0]
+            fname = f"dtsen_{_slug(kec_name)}_{REGISTER_PERIOD.replace('-', '')}.csv"
         log.files[f"dtsen/{fname}"] = write_csv(folder / fname, header, [values[x] for x in fields],
                                                  sep=sep, bom=bom, crlf=crlf)
         log.add("dtsen", fname, counts)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from statistics import NormalDist
 from typing import Any
@@ -98,6 +99,8 @@ CHILDREN_PER_KELURAHAN, CHILDREN_PER_DESA = 730, 300
 #: Share of a kota's kelurahan counted peri-urban (a kabupaten: its desa); share of desa made focus
 #: (deprived) when the configuration names none for the region.
 PERI_URBAN_SHARE, FOCUS_SHARE = 0.4, 0.2
+#: Share of desa made focus in a kab/kota of a province sample (a province's rakor follows fewer).
+PROVINCE_FOCUS_SHARE = 0.05
 N_FAMILIES = 50_000          # DTSEN families at scale 1
 N_CHILDREN_ROUND = 11_000    # expected children per weighing round at scale 1
 N_POSYANDU = 100
@@ -245,6 +248,7 @@ class SyntheticBontang:
     region_name: str = "Kota Bontang"
     province_name: str = "Kalimantan Timur"
     spellings: tuple | None = None  # (variants, typos, local) of the region; None: Bontang's
+    file_unit: str = "kecamatan"  # e-PPGBM and DTSEN files per kecamatan, or per "kabkota" (a province's)
 
 
 def _largest_remainder(total: int, weights: np.ndarray, minimum: int) -> np.ndarray:
@@ -258,13 +262,15 @@ def _largest_remainder(total: int, weights: np.ndarray, minimum: int) -> np.ndar
     return base
 
 
-def _region_profile(kel: pd.DataFrame, region: str, rng: np.random.Generator) -> pd.DataFrame:
+def _region_profile(kel: pd.DataFrame, region: str, rng: np.random.Generator,
+                    within: str | None = None) -> pd.DataFrame:
     """Population weights, peri-urban strata, puskesmas and focus of a region other than Bontang.
 
     Weights are children per round (a kelurahan ~730, a desa ~300, times a log-normal spread)
     in Bontang's units (its KEL_POP sums to 201 for 15 x 730 children). Focus: the configured
-    focus desa when the configuration is this region's and names some, else a fifth of the desa
-    whose names are unique in the region (the RT listing names the desa alone).
+    focus desa of this region when the configuration names some, else a fifth of the desa whose
+    names are unique in the region, or in ``within`` (the province whose sample this region is
+    part of): the RT listing names the desa alone.
     """
     is_kel = kel["kel_code"].str.split(".").str[3].str.startswith("1").to_numpy()
     base = np.where(is_kel, CHILDREN_PER_KELURAHAN, CHILDREN_PER_DESA).astype(float)
@@ -275,18 +281,22 @@ def _region_profile(kel: pd.DataFrame, region: str, rng: np.random.Generator) ->
     else:
         kel["peri_urban"] = ~is_kel
     kel["puskesmas"] = kel["kec_name"]
-    focus = set(config.focus_kelurahan()) if region == config.settings()["region"]["code"] else set()
+    focus = {c for c in config.focus_kelurahan() if c.startswith(region + ".")}
     if not focus:
         unique = ~kel["kel_name"].str.lower().duplicated(keep=False).to_numpy()
+        if within is not None:
+            names = region_table(within).loc[lambda t: t["level"] == "kelurahan", "nama"].str.lower()
+            unique &= ~kel["kel_name"].str.lower().isin(set(names[names.duplicated()])).to_numpy()
         idx = np.flatnonzero(unique)
-        k = max(1, int(round(FOCUS_SHARE * len(kel))))
+        k = max(1, int(round((FOCUS_SHARE if within is None else PROVINCE_FOCUS_SHARE) * len(kel))))
         focus = set(kel["kel_code"].to_numpy()[np.sort(rng.choice(idx, min(k, len(idx)), replace=False))])
     kel["focus"] = kel["kel_code"].isin(focus)
     return kel
 
 
 def _geography(rng: np.random.Generator, region: str = BONTANG,
-               profile_rng: np.random.Generator | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+               profile_rng: np.random.Generator | None = None,
+               within: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     # Load inputs: the official kelurahan and kecamatan (names trimmed by the gazetteer).
     gaz = region_gazetteer(region)
     kel = gaz.kelurahan.rename(columns={"kode": "kel_code", "nama": "kel_name", "kode_kecamatan": "kec_code"})
@@ -299,7 +309,7 @@ def _geography(rng: np.random.Generator, region: str = BONTANG,
         kel["peri_urban"] = kel["kel_code"].isin(PERI_URBAN)
         kel["puskesmas"] = kel["kel_code"].map(PUSKESMAS).fillna("Bontang")
     else:  # its own draws: Bontang's stream (and so its sample) does not move
-        kel = _region_profile(kel, region, profile_rng)
+        kel = _region_profile(kel, region, profile_rng, within)
     n = len(kel)
     n_posyandu = int(round(N_POSYANDU * kel["pop"].sum() / sum(KEL_POP.values())))
     # Deprivation index: ~1 in the focus kelurahan, ~0 elsewhere.
@@ -336,8 +346,11 @@ def _geography(rng: np.random.Generator, region: str = BONTANG,
 
 
 def _register(rng: np.random.Generator, kel: pd.DataFrame, rts: pd.DataFrame, n_fam: int,
-              n_pool: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Families and their members (head, spouse, children incl. the under-five pool, relatives)."""
+              n_pool: int, serial_base: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Families and their members (head, spouse, children incl. the under-five pool, relatives).
+
+    ``serial_base`` starts the NIK serials (the kab/kota of a province sample each take their own
+    range, so that people first registered elsewhere never share a NIK across them)."""
     # Process data: families.
     p = kel["pop"].to_numpy() / kel["pop"].sum()
     k = np.sort(rng.choice(len(kel), n_fam, p=p))
@@ -403,7 +416,7 @@ def _register(rng: np.random.Generator, kel: pd.DataFrame, rts: pd.DataFrame, n_
     others = _other_regions(kel)
     region = np.where(local, fam_region[mem["fam_id"].to_numpy()],
                       others[rng.integers(0, len(others), m)])
-    mem["nik"] = _make_ids(rng, region, mem["birth"].to_numpy(), mem["sex"].to_numpy() == 2)
+    mem["nik"] = _make_ids(rng, region, mem["birth"].to_numpy(), mem["sex"].to_numpy() == 2, serial_base)
     mem["nama"] = _names(rng, mem["sex"].to_numpy())
     issue_lo = np.maximum(head_birth + int(18 * 365.25), to_day("2006-01-01"))
     issue = issue_lo + (rng.random(n_fam) * (to_day("2024-12-20") - issue_lo)).astype(np.int64)
@@ -720,7 +733,14 @@ def _bps_codes(kel: pd.DataFrame, region: str) -> pd.DataFrame:
     return kel
 
 
-def simulate(seed: int = 2025, scale: float = 1.0, region: str | None = None) -> SyntheticBontang:
+@cache
+def _spellings(code: str) -> tuple:
+    """The desa spellings of a region (:func:`~analysis.synthetic.dirt.region_spellings`), once."""
+    return region_spellings(region_gazetteer(code))
+
+
+def simulate(seed: int = 2025, scale: float = 1.0, region: str | None = None, *,
+             within: str | None = None, serial_base: int = 0) -> SyntheticBontang:
     """Build the synthetic world (clean truth, before any export dirt).
 
     Parameters
@@ -734,6 +754,11 @@ def simulate(seed: int = 2025, scale: float = 1.0, region: str | None = None) ->
         Kemendagri code of the kab/kota; default the configured region. Any region other than Bontang
         takes its kecamatan and desa from the gazetteer, and its size from them (about 730 children
         per kelurahan and 300 per desa and round at scale 1).
+    within
+        The province whose sample ``region`` is part of (:mod:`analysis.synthetic.province`): the
+        focus desa have names unique in it and the spellings are checked against its gazetteer.
+    serial_base
+        First NIK serial of the region's people (a range per kab/kota of a province).
 
     Returns
     -------
@@ -743,10 +768,10 @@ def simulate(seed: int = 2025, scale: float = 1.0, region: str | None = None) ->
         raise RakorInputError(f"scale must be a number between 0.005 and 4; got {scale!r}")
     region = str(region or config.settings()["region"]["code"]).strip()
     if kind_of(region) not in ("kota", "kabupaten"):
-        raise RakorInputError(f"sample data is made for one kab/kota; {region!r} is not a kab/kota code "
-                              "(e.g. 64.74)")
+        raise RakorInputError(f"a synthetic world is one kab/kota; {region!r} is not a kab/kota code "
+                              "(e.g. 64.74; a province's sample is written by `generate`, one world per kab/kota)")
     # Load inputs.
-    kel, rts, pos = _geography(stream(seed, "geography"), region, stream(seed, f"geography-{region}"))
+    kel, rts, pos = _geography(stream(seed, "geography"), region, stream(seed, f"geography-{region}"), within)
     # Process data: the region's size relative to Bontang's (1 for Bontang).
     size = 1.0 if region == BONTANG else float(kel["pop"].sum() / sum(KEL_POP.values()))
     if region != BONTANG:
@@ -756,7 +781,7 @@ def simulate(seed: int = 2025, scale: float = 1.0, region: str | None = None) ->
     # x still in the city (moves in/out): solved for the pool size.
     share = 1826 / (POOL_END - POOL_START) * 0.88 * 0.93
     n_pool = int(round(N_CHILDREN_ROUND * scale * size / share))
-    fam, mem = _register(stream(seed, "register"), kel, rts, n_fam, n_pool)
+    fam, mem = _register(stream(seed, "register"), kel, rts, n_fam, n_pool, serial_base)
     child, meas = _children(stream(seed, "children"), kel, fam, mem)
     sus = _susenas(stream(seed, "susenas"), kel, float(n_fam), region)
     listing = _pendataan(stream(seed, "pendataan"), kel, fam, mem, rts)
@@ -785,7 +810,6 @@ def simulate(seed: int = 2025, scale: float = 1.0, region: str | None = None) ->
         facts["susenas_strata"] = int(sus["stratum"].nunique())
     for df in (kel, rts, pos, fam, mem, child, meas, sus, listing, prog):
         objectify(df)
-    gaz = region_gazetteer(region)
     table = region_table(region)
     province = region_table(region.split(".")[0]).set_index("kode")["nama"].get(region.split(".")[0], "")
     return SyntheticBontang(seed=seed, scale=float(scale), kelurahan=kel, rts=rts, posyandu=pos,
@@ -793,7 +817,7 @@ def simulate(seed: int = 2025, scale: float = 1.0, region: str | None = None) ->
                             susenas=sus, pendataan=listing, programmes=prog, facts=facts,
                             region_code=region, region_name=str(table.loc[table["kode"] == region, "nama"].iloc[0]),
                             province_name=str(province),
-                            spellings=None if region == BONTANG else region_spellings(gaz))
+                            spellings=None if region == BONTANG else _spellings(within or region))
 
 
 def generate(out_dir: Path | str, seed: int = 2025, scale: float = 1.0,
@@ -838,6 +862,11 @@ def generate(out_dir: Path | str, seed: int = 2025, scale: float = 1.0,
     if out.exists() and not out.is_dir():
         raise RakorInputError(f"--out must be a folder; {out} is a file")
     out.mkdir(parents=True, exist_ok=True)
+    region = str(region or config.settings()["region"]["code"]).strip()
+    if kind_of(region) == "provinsi":  # one sample per kab/kota, the survey of the province
+        from analysis.synthetic.province import generate_province
+
+        return generate_province(out, seed, scale, region) | {"seconds": round(time.perf_counter() - t0, 2)}
     # Load inputs / process data.
     world = simulate(seed, scale, region)
     # Save outputs.

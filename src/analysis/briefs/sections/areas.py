@@ -52,29 +52,42 @@ def area_table(ctx: BriefContext, level: str, codes: pd.Series) -> pd.DataFrame:
 
 
 def kelurahan_table(ctx: BriefContext) -> None:
-    """The kelurahan of a kecamatan brief.
+    """The kelurahan of a kecamatan brief (the kecamatan of a kab/kota brief of a province).
 
     Parameters
     ----------
     ctx
         The brief's context.
     """
+    if ctx.sub_level == "kecamatan":
+        kecamatan_table(ctx)
+        return
     heading(ctx, "h_kelurahan")
     table(area_table(ctx, "kelurahan", ctx.sub_areas()),
           caption=ctx.source_note("eppgbm", "susenas", "dtsen"), note=ctx.table_note())
 
 
 def kecamatan_table(ctx: BriefContext) -> None:
-    """The kecamatan of the region's brief.
+    """The kecamatan of the region's brief; a province's brief ranks its kab/kota instead
+    (highest stunting prevalence first).
 
     Parameters
     ----------
     ctx
         The brief's context.
     """
-    heading(ctx, "h_kecamatan")
-    table(area_table(ctx, "kecamatan", ctx.sub_areas()),
-          caption=ctx.source_note("eppgbm", "susenas", "dtsen"), note=ctx.table_note())
+    if ctx.sub_level == "kabkota":
+        heading(ctx, "h_kabkota")
+        st = ctx.rows("stunting", "kabkota", list(ctx.sub_areas().index), method="direct")
+        ranked = st.sort_values("estimate", ascending=False, kind="stable")["area_code"].tolist()
+        names = ctx.sub_areas()
+        names = names[ranked + [c for c in names.index if c not in ranked]]
+        out = area_table(ctx, "kabkota", names)
+        out.insert(0, ctx.header("rank"), range(1, len(out) + 1))
+    else:
+        heading(ctx, "h_kecamatan")
+        out = area_table(ctx, "kecamatan", ctx.sub_areas())
+    table(out, caption=ctx.source_note("eppgbm", "susenas", "dtsen"), note=ctx.table_note())
 
 
 def kelurahan_ranking(ctx: BriefContext) -> None:

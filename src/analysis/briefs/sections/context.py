@@ -450,7 +450,8 @@ def make_context(processed_dir: Path | str, period: str, lang: str = "id", synth
     synthetic
         Show the synthetic-data banner.
     area_code
-        A kecamatan code for a kecamatan brief; None for the region's brief.
+        A kecamatan code for a kecamatan brief, a kab/kota code of a province region for a kab/kota
+        brief; None for the region's brief.
     manifest
         Path of the run's ``manifest.json`` (for the provenance footer).
 
@@ -468,12 +469,14 @@ def make_context(processed_dir: Path | str, period: str, lang: str = "id", synth
     settings = config.settings()
     names = area_names()
     region_code = settings["region"]["code"]
-    if area_code is None:
-        level, code, sub_level = "kota", region_code, "kecamatan"
+    if area_code is None:  # the region's brief ranks the areas one level below (a province's: kab/kota)
+        level, code = "kota", region_code
+        sub_level = "kabkota" if region_code.count(".") == 0 else "kecamatan"
     else:
-        if area_code not in names.index:
-            raise ValueError(f"unknown kecamatan code {area_code}")
-        level, code, sub_level = "kecamatan", area_code, "kelurahan"
+        if area_code not in names.index or area_code.count(".") not in (1, 2) or area_code == region_code:
+            raise ValueError(f"unknown kecamatan code {area_code} (nor a kab/kota of a province region)")
+        level, sub_level = ("kabkota", "kecamatan") if area_code.count(".") == 1 else ("kecamatan", "kelurahan")
+        code = area_code
     focus = [c for c in config.focus_kelurahan() if level == "kota" or c.startswith(code + ".")]
     plots.set_theme()
     return BriefContext(est=est[est["period"] == period].copy(), period=period, lang=lang, level=level,

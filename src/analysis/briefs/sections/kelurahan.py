@@ -119,7 +119,8 @@ def kelurahan_stunting(ctx: BriefContext) -> None:
     rounds = sorted(ctx.rows("stunting", "kelurahan", ctx.code, method="direct", data_period=None)["data_period"]
                     .unique())
     out = []
-    for level, code in (("kelurahan", ctx.code), ("kecamatan", _kecamatan(ctx)), ("kota", ctx.region_code)):
+    kabkota = [("kabkota", ctx.code[:5])] if ctx.region_code.count(".") == 0 else []  # a province's
+    for level, code in (("kelurahan", ctx.code), ("kecamatan", _kecamatan(ctx)), *kabkota, ("kota", ctx.region_code)):
         row = {h("area"): ctx.names.get(code, code)}
         for dp in rounds:
             row[narrative.fmt_period(dp, ctx.lang)] = ctx.pct_ci(

@@ -29,7 +29,7 @@ def _areas(ctx: BriefContext) -> list[str]:
     """Desa/kelurahan codes the brief's maps show."""
     if ctx.level == "kota":
         within = ctx.region_code
-    elif ctx.level == "kecamatan":
+    elif ctx.level in ("kecamatan", "kabkota"):  # kabkota: the brief of a province's kab/kota
         within = ctx.code
     else:
         within = ctx.code.rsplit(".", 1)[0]

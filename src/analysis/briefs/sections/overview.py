@@ -19,6 +19,10 @@ def header(ctx: BriefContext) -> None:
         The brief's context.
     """
     kind = (ctx.t("kecamatan_prefix") if ctx.level == "kecamatan" else "") + ctx.name
+    if ctx.level == "kota" and ctx.code.count(".") == 0:  # the gazetteer names a province without its word
+        from analysis.briefs.labels import region_words
+
+        kind = f"{region_words(ctx.lang)['region']} {ctx.name}"
     banner = (f"<div class='banner'>{html.escape(ctx.t('synthetic_banner'))}</div>"
               if ctx.synthetic else "")
     sub = f"{kind} · {narrative.fmt_period(ctx.period, ctx.lang)}"

@@ -41,11 +41,19 @@ def poverty_section(ctx: BriefContext) -> None:
     table(pd.DataFrame(rows), caption=ctx.source_note("susenas"), note=ctx.t("poverty_note", lines=_lines(ctx)))
 
 
+def _line_area(ctx: BriefContext) -> str:
+    """The area whose line the brief's survey figures use: the region's, or in a province the
+    brief's kab/kota's (each household is measured against its own kab/kota's line)."""
+    if ctx.region_code.count(".") == 0 and ctx.level != "kota":
+        return ctx.code[:5]
+    return ctx.region_code
+
+
 def _lines(ctx: BriefContext) -> str:
     """The poverty lines the survey figures used: "Garis kemiskinan Kota Bontang 2024, Rp801.945 — …"."""
     survey = ctx.row("poverty_p0", "kota", ctx.region_code, method="direct")
     when = survey["data_period"] if survey is not None else ctx.period
-    return upper_first("; ".join(line_sentence(resolve_line(kind, ctx.region_code, when), ctx.lang)
+    return upper_first("; ".join(line_sentence(resolve_line(kind, _line_area(ctx), when), ctx.lang)
                                  for kind in ("poverty", "extreme")))
 
 
@@ -58,7 +66,7 @@ def side_by_side(ctx: BriefContext) -> None:
         The brief's context.
     """
     survey = ctx.row("poverty_p0", "kota", ctx.region_code, method="direct")
-    line = None if survey is None else resolve_line("poverty", ctx.region_code, survey["data_period"])
+    line = None if survey is None else resolve_line("poverty", _line_area(ctx), survey["data_period"])
     show_side_by_side(ctx.est, ctx.code, ctx.lang, poverty_line=line)
 
 

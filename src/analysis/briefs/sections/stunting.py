@@ -26,7 +26,7 @@ def forest_plot(ctx: BriefContext) -> None:
     kota = ctx.row("stunting", "kota", ctx.region_code, method="direct")
     refs = {ctx.t("city"): float(kota["estimate"])} if kota is not None else {}
     refs[ctx.t("target")] = _target(ctx)
-    title = ctx.t("forest_title", level=ctx.sub_level,
+    title = ctx.t("forest_title", level=ctx.t("level_kabkota") if ctx.sub_level == "kabkota" else ctx.sub_level,
                   period=narrative.fmt_period(df["data_period"].iloc[0], ctx.lang))
     fig = plots.forest_plot(df, "label", ref_lines=refs, title=title, xlabel=ctx.t("stunting_prevalence"),
                             source_note=ctx.source_note("eppgbm"), lang=ctx.lang,

@@ -1,0 +1,112 @@
+"""A province as the region: kab/kota briefs and levels, words, the survey's kab/kota lines, the
+crosswalk and the synthetic kab/kota of a province sample (Kalimantan Utara, 65: 5 kab/kota)."""
+
+from __future__ import annotations
+
+import gzip
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import config
+
+# Kalimantan Utara's kab/kota (Kepmendagri 300.2.2-2138/2025), written out by hand.
+KALTARA = {"65.01": "kab-bulungan", "65.02": "kab-malinau", "65.03": "kab-nunukan",
+           "65.04": "kab-tana-tidung", "65.71": "kota-tarakan"}
+
+
+@pytest.fixture
+def province(monkeypatch):
+    """The configuration's region set to Provinsi Kalimantan Utara (65)."""
+    region = {**config.settings()["region"], "code": "65", "name": "Provinsi Kalimantan Utara"}
+    settings = {**config.settings(), "region": region}
+    monkeypatch.setattr(config, "settings", lambda: settings)
+    return settings
+
+
+def test_province_levels_and_kabkota_slugs(province):
+    from analysis import cli, pipeline
+
+    assert pipeline.is_province() and not pipeline.is_province("64.74")
+    assert pipeline.default_levels() == ("region", "kabkota")
+    kk = pipeline.kabkota_list()
+    assert dict(zip(kk["code"], kk["slug"], strict=True)) == KALTARA
+    assert pipeline.region_slug() == "provinsi-kalimantan-utara"
+    assert cli._levels("region,kabkota,kecamatan") == ("region", "kabkota", "kecamatan")
+
+
+def test_kabkota_region_keeps_its_levels():
+    from analysis import pipeline
+
+    assert pipeline.default_levels() == ("region", "kecamatan", "desa")  # Bontang: as before
+    assert pipeline.kabkota_list().empty
+
+
+def test_province_words(province):
+    from analysis.briefs import labels
+
+    assert labels.region_words("id", "65")["head"] == "Gubernur"
+    assert labels.region_words("en", "65")["region"] == "Province"
+    assert "(seluruh provinsi)" in labels.text("rejected_caption", "id")
+    # "kab/kota" names the province's kab/kota: not turned into "kab/provinsi"
+    assert labels.text("h_kabkota", "id").startswith("Kabupaten/kota,")
+    assert labels.text("level_kabkota", "en") == "regency/city"
+    assert labels.text("audience", "id", head="Gubernur", region="Kalimantan Utara") == \
+        "Bahan rakor koordinasi Gubernur Kalimantan Utara"
+
+
+def test_province_crosswalk_is_its_kabkota_crosswalks():
+    from analysis.intake import bps_crosswalk as bx
+
+    whole = bx.crosswalk_table("65")
+    parts = [bx.crosswalk_table(k) for k in KALTARA]
+    assert len(whole) == sum(len(p) for p in parts)
+    mapped = set(whole["kode_kemendagri"].dropna()) - {""}
+    assert set(KALTARA) <= mapped and all(c.startswith("65.") for c in mapped)
+
+
+def test_households_are_measured_against_their_own_kabkota_line():
+    """Bontang (64.74) has lines of its own, Kutai Kartanegara (64.02) none: it takes the province's.
+    Expected lines read from config/poverty_lines.csv here, not through the package."""
+    from analysis.estimates.survey_poverty import _kabkota_lines
+    from analysis.estimation.poverty import EXPENDITURE_COL
+
+    lines = pd.read_csv(config.CONFIG_DIR / "poverty_lines.csv", dtype={"area_code": str})
+    pov = lines[(lines["kind"] == "poverty") & (lines["year"] <= 2025)]
+    bontang = float(pov[pov["area_code"] == "64.74"].sort_values("year")["value_idr_person_month"].iloc[-1])
+    kaltim = float(pov[pov["area_code"] == "64"].sort_values("year")["value_idr_person_month"].iloc[-1])
+    assert bontang != kaltim
+    x = np.array([bontang - 1, bontang + 1, kaltim - 1, kaltim + 1, 0.5 * bontang, 0.5 * kaltim])
+    hh = pd.DataFrame({"kecamatan_code": ["64.74.01", "64.74.02", "64.02.01", "64.02.03", "64.74.03", "64.02.05"],
+                       EXPENDITURE_COL: x})
+    reference = 600_000.0  # any line: the FGT measures depend on expenditure / line only
+    out, items = _kabkota_lines(hh, "poverty", reference, "2025-03")
+    own = np.array([bontang, bontang, kaltim, kaltim, bontang, kaltim])
+    scaled = out[EXPENDITURE_COL].to_numpy()
+    assert ((scaled < reference) == (x < own)).all()  # poor against their own line
+    np.testing.assert_allclose(1 - scaled / reference, 1 - x / own)  # the same poverty gaps
+    by = {i["code"]: i for i in items}
+    assert by["64.74"]["estimate"] == bontang and by["64.02"]["estimate"] == kaltim
+    assert by["64.02"]["level"] == "kabkota" and by["64.02"]["note"] == "province"
+
+
+def test_a_kabkota_of_a_province_sample():
+    """Tana Tidung (65.04) as part of Kalimantan Utara's sample: focus desa named once in the
+    province (the RT listing names the desa alone), NIK serials in its own range, survey renumbered."""
+    from analysis.synthetic.province import _renumber_survey
+    from analysis.synthetic.world import simulate
+
+    with gzip.open(config.PACKAGE_DATA / "kemendagri_wilayah.csv.gz", "rt", encoding="utf-8") as fh:
+        t = pd.read_csv(fh, dtype=str)
+    desa = t[t["kode"].str.startswith("65.") & (t["kode"].str.count(r"\.") == 3)]
+    twice = set(desa["nama"].str.strip().str.lower().loc[lambda s: s.duplicated(keep=False)])
+    w = simulate(seed=4, scale=0.02, region="65.04", within="65", serial_base=3200)
+    focus = w.kelurahan.loc[w.kelurahan["focus"], "kel_name"].str.lower()
+    assert len(focus) and not set(focus) & twice
+    serial = w.members["nik"].str[-4:].astype(int)
+    assert serial.min() > 3200
+    _renumber_survey(w, 4)
+    s = w.susenas
+    assert (s["stratum"] // 1000 == 4).all() and (s["nks"] // 1_000_000 == 4).all()
+    assert s["hh_id"].str.startswith("4").all() and s["hh_id"].is_unique
