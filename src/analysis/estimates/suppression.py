@@ -659,6 +659,12 @@ def _settle_all(solver: _Solver, view: _Shown, protected: dict, small: set, cell
             return
 
 
+#: components up to this many unknown cells get :meth:`_Solver.breakers` (a full SVD of the
+#: component: a second or more beyond ~2,000 cells, for 1-2% fewer hidden cells); larger ones the
+#: plain choice of :func:`_complement_for`
+BREAKERS_UP_TO = 400
+
+
 def _settle(p: Cell, solver: _Solver, view: _Shown, protected: dict, small: set, cell_rel, values) -> None:
     """Hide shown cells until no small cell of ``p``'s component can be solved.
 
@@ -673,11 +679,14 @@ def _settle(p: Cell, solver: _Solver, view: _Shown, protected: dict, small: set,
         if not exposed:
             return
         members, rels = solver.component(pid, view.unknown)
-        near = {c for r in rels for c in solver.rel_cells[r]}
-        cand = sorted((c for c in near if not view.unknown[c] and solver.cells[c] not in protected
-                       and not _pinned(c, solver, view.unknown, rels)),
-                      key=lambda c: (values[solver.cells[c]] == 0, values[solver.cells[c]], solver.cells[c]))
-        breaks = solver.breakers(pid, view.unknown, [solver.id[q] for q in exposed], cand) if cand else None
+        cand, breaks = [], None
+        if len(members) <= BREAKERS_UP_TO:
+            near = {c for r in rels for c in solver.rel_cells[r]}
+            cand = sorted((c for c in near if not view.unknown[c] and solver.cells[c] not in protected
+                           and not _pinned(c, solver, view.unknown, rels)),
+                          key=lambda c: (values[solver.cells[c]] == 0, values[solver.cells[c]], solver.cells[c]))
+        if cand:
+            breaks = solver.breakers(pid, view.unknown, [solver.id[q] for q in exposed], cand)
         chosen: list[int] = []
         before = len(protected)
         for t, q in enumerate(exposed):
