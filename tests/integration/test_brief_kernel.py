@@ -66,3 +66,19 @@ def test_kept_kernel_writes_the_notebook_of_a_fresh_kernel(notebook, tmp_path):
     assert "shown in every brief" in kept[1]
     assert comparable(tmp_path / "kept.ipynb") == comparable(fresh)
     assert comparable(tmp_path / "first.ipynb") != comparable(fresh)  # the check sees a difference
+
+
+def test_a_print_split_into_several_messages_compares_equal(tmp_path):
+    """ipykernel may send ``print('1.5')`` as "1.5" and "\\n" under load: the same output."""
+    def written(outputs, name):
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(1.5)", id="c1")])
+        nb.cells[0].outputs = [nbformat.from_dict(o) for o in outputs]
+        nbformat.write(nb, tmp_path / name)
+        return comparable(tmp_path / name)
+
+    one = written([{"output_type": "stream", "name": "stdout", "text": "1.5\n"}], "one.ipynb")
+    split = written([{"output_type": "stream", "name": "stdout", "text": "1.5"},
+                     {"output_type": "stream", "name": "stdout", "text": "\n"}], "split.ipynb")
+    other = written([{"output_type": "stream", "name": "stdout", "text": "1.5"},
+                     {"output_type": "stream", "name": "stderr", "text": "\n"}], "other.ipynb")
+    assert one == split and one != other

@@ -235,7 +235,8 @@ def comparable(executed_ipynb: Path) -> str:
 
     Left out: papermill's times (notebook and cells), nbclient's ``execution`` timestamps, the
     notebook's own input and output paths, and the id papermill draws at random for the
-    ``injected-parameters`` cell. Everything else (sources, outputs with their images, execution
+    ``injected-parameters`` cell; consecutive pieces of one output stream are joined (how a
+    ``print`` is split into messages depends on timing). Everything else (sources, outputs with their images, execution
     counts, parameters, cell ids and statuses) is kept as it is.
 
     Parameters
@@ -259,7 +260,27 @@ def comparable(executed_ipynb: Path) -> str:
             meta.get("papermill", {}).pop(key, None)
         if "injected-parameters" in meta.get("tags", []):
             cell.pop("id", None)
+        cell["outputs"] = _coalesced(cell.get("outputs", []))
     return json.dumps(nb, sort_keys=True, ensure_ascii=False)
+
+
+def _coalesced(outputs: list[dict]) -> list[dict]:
+    """Consecutive outputs of one stream as one: the kernel flushes a ``print`` in one message or
+    several ("1.5", then "\\n") depending on timing (nbconvert's ``coalesce_streams`` exists for
+    the same reason)."""
+    out: list[dict] = []
+    for o in outputs:
+        if (out and o.get("output_type") == "stream" and out[-1].get("output_type") == "stream"
+                and out[-1].get("name") == o.get("name")):
+            text = o.get("text", "")
+            prev = out[-1].get("text", "")
+            out[-1] = {**out[-1], "text": "".join(prev) + "".join(text)}
+        else:
+            out.append(o)
+    for o in out:
+        if o.get("output_type") == "stream":
+            o["text"] = "".join(o.get("text", ""))
+    return out
 
 
 def _env_key() -> tuple:
