@@ -131,3 +131,20 @@ def test_section_without_boundaries_shows_the_ranked_chart(monkeypatch):
     assert not alt.startswith("Peta")
     # ranked: the highest first
     assert "Tertinggi Bontang Baru 30,0%" in alt
+
+
+def test_ranked_charts_a_page_at_a_time_hidden_last(monkeypatch):
+    """Without boundaries the areas are ranked in charts of at most RANKED_ROWS_PER_CHART rows, the
+    shown ones by value, the hidden ones after them by name (not where their value would put them)."""
+    import pandas as pd
+
+    from analysis.briefs import plots
+    from analysis.briefs.sections import maps as section
+
+    monkeypatch.setattr(plots, "show", lambda fig: None)
+    monkeypatch.setattr(section, "RANKED_ROWS_PER_CHART", 2)
+    rows = pd.DataFrame({"label": ["A", "B", "C", "D", "E"], "estimate": [0.1, 0.9, 0.5, 0.95, 0.3],
+                         "suppressed": [False, True, False, False, False]})
+    drawn = []
+    section._ranked(rows, "T", lambda part, title: drawn.append((part["label"].tolist(), title)))
+    assert drawn == [(["D", "C"], "T\n(1/3)"), (["E", "A"], "T\n(2/3)"), (["B"], "T\n(3/3)")]

@@ -17,12 +17,17 @@ import pandas as pd
 
 from analysis.briefs import maps as draw
 from analysis.briefs import narrative, plots
+from analysis.briefs.labels import region_words
 from analysis.briefs.sections.context import BriefContext, heading, md
 
 #: height (inches) of the kelurahan brief's map: where the kelurahan lies in its kecamatan
 LOCATOR_HEIGHT = 2.8
 #: the tracker's two parts of the remaining families, one panel each
 FAMILY_PANELS = {"extreme_families_verified": "kel_verified", "extreme_families_unverified": "kel_unverified"}
+
+
+#: rows of one ranked chart (where there are no boundaries): about a page of A4 at the brief's size
+RANKED_ROWS_PER_CHART = 25
 
 
 def _areas(ctx: BriefContext) -> list[str]:
@@ -76,18 +81,18 @@ def area_maps(ctx: BriefContext) -> None:
     highlight = [ctx.code] if ctx.level == "kelurahan" else []
     mapped = False
     if not st.empty:
-        title = ctx.t("forest_title", level="kelurahan",
+        title = ctx.t("forest_title", level=region_words(ctx.lang, ctx.region_code)["village"],
                       period=narrative.fmt_period(st["data_period"].iloc[0], ctx.lang))
         fig = draw.choropleth(shapes, st, title=title, source_note=ctx.source_note("eppgbm"), lang=ctx.lang,
                               legend_title=ctx.t("stunting_prevalence"), focus=focus, highlight=highlight,
                               max_height=LOCATOR_HEIGHT if ctx.level == "kelurahan" else None)
         mapped = fig is not None
-        if fig is None:
-            fig = plots.forest_plot(st.assign(label=st["area_name"]).sort_values("estimate", ascending=False),
-                                    "label", title=title, xlabel=ctx.t("stunting_prevalence"),
-                                    source_note=ctx.source_note("eppgbm"), lang=ctx.lang,
-                                    highlight=[ctx.names[c] for c in focus + highlight])
-        plots.show(fig)
+        if fig is not None:
+            plots.show(fig)
+        else:  # no boundaries: the areas ranked
+            _ranked(st.assign(label=st["area_name"]), title, lambda part, t: plots.forest_plot(
+                part, "label", title=t, xlabel=ctx.t("stunting_prevalence"), source_note=ctx.source_note("eppgbm"),
+                lang=ctx.lang, highlight=[ctx.names[c] for c in focus + highlight]))
     if not fam.empty and ctx.level != "kelurahan":
         mapped = _families(ctx, fam, shapes, focus) or mapped
     if mapped and ctx.level != "kelurahan":  # the kelurahan brief's locator map: the legend says it
@@ -108,6 +113,20 @@ def _families(ctx: BriefContext, fam: pd.DataFrame, shapes, focus: list[str]) ->
     for panel, part in fam.groupby("panel", sort=False):
         shown = part.assign(label=part["area_name"].astype(str),
                             display=[ctx.count(r) for _, r in part.iterrows()])
-        plots.show(plots.bar_counts(shown, "label", "estimate", title=f"{title}: {panel}", source_note=source,
-                                    lang=ctx.lang, display_col="display", xlabel=ctx.t("families_legend")))
+        _ranked(shown, f"{title}: {panel}", lambda rows, t: plots.bar_counts(
+            rows, "label", "estimate", title=t, source_note=source, lang=ctx.lang, display_col="display",
+            xlabel=ctx.t("families_legend")))
     return False
+
+
+def _ranked(rows: pd.DataFrame, title: str, chart) -> None:
+    """``chart(rows, title)`` for the rows ranked by ``estimate``, hidden ones last in name order (their
+    place must not hint at their value), a page-high chart at a time (:data:`RANKED_ROWS_PER_CHART`;
+    a taller image is cut off at the page's foot in the PDF)."""
+    hidden = rows["suppressed"].fillna(False).astype(bool)
+    ranked = rows.assign(_h=hidden, _v=rows["estimate"].where(~hidden)).sort_values(
+        ["_h", "_v", "label"], ascending=[True, False, True], kind="stable").drop(columns=["_h", "_v"])
+    starts = range(0, len(ranked), RANKED_ROWS_PER_CHART)
+    for k, start in enumerate(starts):
+        part_title = title if len(starts) == 1 else f"{title}\n({k + 1}/{len(starts)})"
+        plots.show(chart(ranked.iloc[start:start + RANKED_ROWS_PER_CHART], part_title))
