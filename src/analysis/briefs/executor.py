@@ -236,8 +236,8 @@ def comparable(executed_ipynb: Path) -> str:
     Left out: papermill's times (notebook and cells), nbclient's ``execution`` timestamps, the
     notebook's own input and output paths, and the id papermill draws at random for the
     ``injected-parameters`` cell; consecutive pieces of one output stream are joined (how a
-    ``print`` is split into messages depends on timing). Everything else (sources, outputs with their images, execution
-    counts, parameters, cell ids and statuses) is kept as it is.
+    ``print`` is split into messages depends on timing). Everything else (sources, outputs with
+    their images, execution counts, parameters, cell ids and statuses) is kept as it is.
 
     Parameters
     ----------
@@ -270,16 +270,12 @@ def _coalesced(outputs: list[dict]) -> list[dict]:
     the same reason)."""
     out: list[dict] = []
     for o in outputs:
-        if (out and o.get("output_type") == "stream" and out[-1].get("output_type") == "stream"
-                and out[-1].get("name") == o.get("name")):
-            text = o.get("text", "")
-            prev = out[-1].get("text", "")
-            out[-1] = {**out[-1], "text": "".join(prev) + "".join(text)}
-        else:
-            out.append(o)
-    for o in out:
         if o.get("output_type") == "stream":
-            o["text"] = "".join(o.get("text", ""))
+            o = {**o, "text": "".join(o.get("text", ""))}
+            if out and out[-1].get("output_type") == "stream" and out[-1].get("name") == o.get("name"):
+                out[-1] = {**out[-1], "text": out[-1]["text"] + o["text"]}
+                continue
+        out.append(o)
     return out
 
 

@@ -295,7 +295,14 @@ class _Solver:
         self.cell_of = np.asarray(cell_of, dtype=np.int64)
         self.sign = np.asarray(sign, dtype=float)
         self.cache: dict[bytes, np.ndarray] = {}
-        self.rel_cells = None  # relation -> cell ids, cell -> relations: built on first use
+        # relation -> its cell ids and signs, cell -> its relations (relations are numbered 0 … R − 1,
+        # each listed with its top cell first)
+        bounds = np.flatnonzero(np.diff(self.rel_of)) + 1
+        self.rel_cells = [c.tolist() for c in np.split(self.cell_of, bounds)] if len(self.rel_of) else []
+        self.rel_signs = [s.tolist() for s in np.split(self.sign, bounds)] if len(self.rel_of) else []
+        self.cell_rels: list[list[int]] = [[] for _ in self.cells]
+        for r, c in sorted(set(zip(self.rel_of.tolist(), self.cell_of.tolist(), strict=True))):
+            self.cell_rels[c].append(r)
 
     def _solve(self, members: np.ndarray, rows) -> np.ndarray:
         """Determined cells (ids) of the component ``members`` (sorted ids); ``rows`` built on demand."""
@@ -307,13 +314,6 @@ class _Solver:
     def component(self, seed: int, unknown: np.ndarray) -> tuple[np.ndarray, list[int]]:
         """The connected component of unknown cells that holds ``seed``: its cells (sorted ids) and
         the relations touching it (sorted)."""
-        if self.rel_cells is None:  # relations are numbered 0 … R − 1, each listed with its top cell
-            bounds = np.flatnonzero(np.diff(self.rel_of)) + 1
-            self.rel_cells = [c.tolist() for c in np.split(self.cell_of, bounds)]
-            self.rel_signs = [s.tolist() for s in np.split(self.sign, bounds)]
-            self.cell_rels = [[] for _ in self.cells]
-            for r, c in sorted(set(zip(self.rel_of.tolist(), self.cell_of.tolist(), strict=True))):
-                self.cell_rels[c].append(r)
         seen, stack, rels = {seed}, [seed], set()
         while stack:
             c = stack.pop()
@@ -338,9 +338,8 @@ class _Solver:
                     a[k, j] = sign
         return a
 
-    def component_determined(self, seed: int, unknown: np.ndarray) -> list[Cell]:
-        """The determined cells of the connected component of unknown cells that holds ``seed``."""
-        members, rels = self.component(seed, unknown)
+    def component_determined(self, members: np.ndarray, rels: list[int], unknown: np.ndarray) -> list[Cell]:
+        """The determined cells of a connected component of unknown cells (:meth:`component`)."""
 
         def rows():
             out = []
@@ -352,10 +351,10 @@ class _Solver:
 
         return [self.cells[j] for j in self._solve(members, rows).tolist()]
 
-    def breakers(self, seed: int, unknown: np.ndarray, targets: list[int],
+    def breakers(self, members: np.ndarray, rels: list[int], targets: list[int],
                  candidates: list[int]) -> np.ndarray:
         """Which shown ``candidates`` (ids), once unknown, leave each determined ``target`` (ids of
-        the component of ``seed``) unsolvable: ``breaks[t, k]``.
+        the component ``members``, ``rels``: :meth:`component`) unsolvable: ``breaks[t, k]``.
 
         With the component's system ``A x = 0`` (relations × unknown cells), target ``j`` is solved
         by every ``y`` with ``yᵀA = e_jᵀ``: ``y₀ + N z``, ``y₀`` the least-norm solution and ``N``
@@ -365,7 +364,6 @@ class _Solver:
         """
         from scipy.linalg import svd
 
-        members, rels = self.component(seed, unknown)
         a = self._matrix(members, rels)
         u, sv, vt = svd(a, full_matrices=True)
         rank = int((sv > max(a.shape) * np.finfo(float).eps * (sv[0] if len(sv) else 0)).sum())
@@ -675,10 +673,10 @@ def _settle(p: Cell, solver: _Solver, view: _Shown, protected: dict, small: set,
     """
     pid = solver.id[p]
     for _ in range(len(solver.cells) + 1):
-        exposed = sorted(c for c in solver.component_determined(pid, view.unknown) if c in small)
+        members, rels = solver.component(pid, view.unknown)
+        exposed = sorted(c for c in solver.component_determined(members, rels, view.unknown) if c in small)
         if not exposed:
             return
-        members, rels = solver.component(pid, view.unknown)
         cand, breaks = [], None
         if len(members) <= BREAKERS_UP_TO:
             near = {c for r in rels for c in solver.rel_cells[r]}
@@ -686,7 +684,7 @@ def _settle(p: Cell, solver: _Solver, view: _Shown, protected: dict, small: set,
                            and not _pinned(c, solver, view.unknown, rels)),
                           key=lambda c: (values[solver.cells[c]] == 0, values[solver.cells[c]], solver.cells[c]))
         if cand:
-            breaks = solver.breakers(pid, view.unknown, [solver.id[q] for q in exposed], cand)
+            breaks = solver.breakers(members, rels, [solver.id[q] for q in exposed], cand)
         chosen: list[int] = []
         before = len(protected)
         for t, q in enumerate(exposed):
