@@ -77,8 +77,9 @@ def default_levels() -> tuple[str, ...]:
 
 def is_province(code: str | None = None) -> bool:
     """Whether the region (default the configured one) is a province (code ``PP``)."""
-    code = str(code if code is not None else config.settings()["region"]["code"])
-    return code.count(".") == 0
+    from analysis.intake.gazetteer import level_of
+
+    return level_of(str(code if code is not None else config.settings()["region"]["code"])) == "province"
 SYNTHETIC_MARKER = ".synthetic"
 RUN_INFO = "run_info.json"  # written by the pipeline into the processed folder
 KERNEL = "python3"

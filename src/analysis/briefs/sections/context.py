@@ -23,6 +23,7 @@ from IPython.display import Markdown, display
 from analysis import config, files
 from analysis.briefs import labels, narrative, plots, render
 from analysis.estimates.suppression import COMPLEMENTARY_MARK
+from analysis.intake.gazetteer import level_of
 
 ESTIMATES_FILE = "estimates.parquet"
 MONTHLY_METHOD = "count:wilson"
@@ -471,7 +472,7 @@ def make_context(processed_dir: Path | str, period: str, lang: str = "id", synth
     region_code = settings["region"]["code"]
     if area_code is None:  # the region's brief ranks the areas one level below (a province's: kab/kota)
         level, code = "kota", region_code
-        sub_level = "kabkota" if region_code.count(".") == 0 else "kecamatan"
+        sub_level = "kabkota" if level_of(region_code) == "province" else "kecamatan"
     else:
         if area_code not in names.index or area_code.count(".") not in (1, 2) or area_code == region_code:
             raise ValueError(f"unknown kecamatan code {area_code} (nor a kab/kota of a province region)")

@@ -25,6 +25,7 @@ from analysis.briefs.sections.context import (
     md,
     table,
 )
+from analysis.intake.gazetteer import level_of
 
 #: rows of the posyandu / RT tables (the annex lampiran.xlsx has them all)
 TOP_ROWS = 5
@@ -119,7 +120,7 @@ def kelurahan_stunting(ctx: BriefContext) -> None:
     rounds = sorted(ctx.rows("stunting", "kelurahan", ctx.code, method="direct", data_period=None)["data_period"]
                     .unique())
     out = []
-    kabkota = [("kabkota", ctx.code[:5])] if ctx.region_code.count(".") == 0 else []  # a province's
+    kabkota = [("kabkota", ctx.code[:5])] if level_of(ctx.region_code) == "province" else []  # a province's
     for level, code in (("kelurahan", ctx.code), ("kecamatan", _kecamatan(ctx)), *kabkota, ("kota", ctx.region_code)):
         row = {h("area"): ctx.names.get(code, code)}
         for dp in rounds:

@@ -8,6 +8,7 @@ from IPython.display import HTML, display
 
 from analysis.briefs import narrative
 from analysis.briefs.sections.context import MONTHLY_METHOD, BriefContext, heading, md
+from analysis.intake.gazetteer import level_of
 
 
 def header(ctx: BriefContext) -> None:
@@ -19,7 +20,7 @@ def header(ctx: BriefContext) -> None:
         The brief's context.
     """
     kind = (ctx.t("kecamatan_prefix") if ctx.level == "kecamatan" else "") + ctx.name
-    if ctx.level == "kota" and ctx.code.count(".") == 0:  # the gazetteer names a province without its word
+    if ctx.level == "kota" and level_of(ctx.code) == "province":  # the gazetteer names a province without its word
         from analysis.briefs.labels import region_words
 
         kind = f"{region_words(ctx.lang)['region']} {ctx.name}"

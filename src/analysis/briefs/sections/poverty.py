@@ -9,6 +9,7 @@ from analysis.briefs import labels, narrative
 from analysis.briefs.sections.context import BriefContext, heading, md, table, upper_first
 from analysis.briefs.side_by_side import show_side_by_side
 from analysis.estimation.poverty_lines import line_sentence, resolve_line
+from analysis.intake.gazetteer import level_of
 
 POVERTY_INDICATORS = ("poverty_p0", "poverty_p1", "poverty_p2", "extreme_poverty_p0")
 SAE_INDICATORS = ("poverty_p0", "extreme_poverty_p0")
@@ -44,7 +45,7 @@ def poverty_section(ctx: BriefContext) -> None:
 def _line_area(ctx: BriefContext) -> str:
     """The area whose line the brief's survey figures use: the region's, or in a province the
     brief's kab/kota's (each household is measured against its own kab/kota's line)."""
-    if ctx.region_code.count(".") == 0 and ctx.level != "kota":
+    if level_of(ctx.region_code) == "province" and ctx.level != "kota":
         return ctx.code[:5]
     return ctx.region_code
 
