@@ -11,6 +11,7 @@ ends in a Python traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -140,7 +141,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _absolute_pythonpath() -> None:
+    """Make ``PYTHONPATH``'s entries absolute: the notebook kernels start in ``notebooks/``, where a
+    relative ``PYTHONPATH=src`` finds nothing and the kernel would import another copy of the package."""
+    value = os.environ.get("PYTHONPATH")
+    if value:
+        os.environ["PYTHONPATH"] = os.pathsep.join(
+            str(Path(p).resolve()) if p else p for p in value.split(os.pathsep))
+
+
 def main(argv: list[str] | None = None) -> int:
+    _absolute_pythonpath()
     try:
         argv = sys.argv[1:] if argv is None else list(argv)
         if "init" not in argv:
