@@ -119,3 +119,30 @@ def test_names_normalised_by_the_one_normaliser_match_exactly(gaz):
     assert m.corrections.empty
     k = gaz.match(s("Kec. Bontang-Utara"), level="kecamatan")
     assert k.code.tolist() == ["64.74.01"] and k.corrections.empty
+
+
+@pytest.mark.parametrize(("region", "written", "code"), [
+    ("65.01", "Tj. Palas Hulu", "65.01.01.1001"),  # Tanjung Palas Hulu, Kabupaten Bulungan
+    ("65.01", "Gn Putih", "65.01.01.2005"),  # Gunung Putih
+    ("65.01", "Mara 1", "65.01.02.2003"),  # Mara I: the numeral as a digit
+    ("62.08", "Sei Raja", "62.08.02.2005"),  # Sungai Raja, Kabupaten Sukamara
+    ("62.08", "P. Nibung", "62.08.02.2002"),  # Pulau Nibung
+    ("62.08", "Sg. Bundung", "62.08.02.2004"),  # Sungai Bundung, beside Sungai Baru
+])
+def test_shortened_words_of_place_names_match_in_every_region(region, written, code):
+    # No alias file: the shortenings are known for every region, not only Bontang's list.
+    gaz = Gazetteer(wilayah.region_table(region), aliases={}, threshold=90)
+    got = gaz.match(s(written), "kelurahan")
+    assert got.code.iloc[0] == code
+    assert got.corrections["method"].tolist() == ["alias"]  # a spelling, reported among the corrections
+
+
+def test_a_shortening_of_two_official_names_is_not_a_match():
+    t = pd.DataFrame({"kode": ["99.01", "99.01.01", "99.01.01.2001", "99.01.01.2002"],
+                      "level": ["kota", "kecamatan", "kelurahan", "kelurahan"],
+                      "nama": ["Kabupaten X", "Kec", "Sungai Raya", "Sei Raya"],
+                      "kode_kecamatan": ["", "99.01.01", "99.01.01", "99.01.01"]})
+    gaz = Gazetteer(t, aliases={}, threshold=90)
+    assert gaz.match(s("Sei Raya"), "kelurahan").code.iloc[0] == "99.01.01.2002"  # written as it is
+    got = gaz.match(s("Sg Raya"), "kelurahan")  # Sungai Raya or Sei Raya: not a guess
+    assert pd.isna(got.code.iloc[0]) and got.reason.iloc[0] == "ambiguous_kelurahan"

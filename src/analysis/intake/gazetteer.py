@@ -10,7 +10,9 @@ kelurahan when ``DDDD`` starts with 1, a desa when it starts with 2 (3: desa ada
 Names arrive spelled many ways ("Loktuan", "API-API ", "Tj. Laut"). A name is matched, in order:
 exactly after normalisation (:func:`analysis.intake.names.normalise_name`, kind ``area``: case,
 spaces, hyphens, dots, a "Kel."/"Kec." prefix), through the
-local aliases of ``config/wilayah_aliases.yml``, then by fuzzy matching (rapidfuzz) against the
+local aliases of ``config/wilayah_aliases.yml``, with the shortened words of place names written
+out on both sides (:data:`analysis.intake.names.PLACE_WORDS`: "Tj.", "Gn", "Sei", "P.", Roman
+numerals as digits; every region), then by fuzzy matching (rapidfuzz) against the
 official names. A fuzzy score below ``settings.yml: wilayah.fuzzy_threshold``, two official
 names scoring about the same, or a name that is the start (or a part, by words) of other official
 names than the one it would match ("Gunung" of Gunung Elai and Gunung Telihan, not "Guntung") is
@@ -31,7 +33,7 @@ from rapidfuzz import fuzz
 
 from analysis import config
 from analysis.errors import RakorInputError
-from analysis.intake.names import normalise_name
+from analysis.intake.names import normalise_name, spelled_out
 
 __all__ = ["Gazetteer", "MatchResult", "area_words", "gazetteer", "kind_of", "level_of", "region_table"]
 
@@ -267,6 +269,13 @@ class Gazetteer:
         alias_key = dict(zip([n.replace(" ", "") for n in off_norm], official["kode"], strict=True))
         alias_key.update(zip(_key(pd.Series(list(alias), dtype="str")).tolist(), alias.values(),
                              strict=True))
+        # Shortened words written out on both sides ("Tj. Palas" and "Tanjung Palas", "Mara 1" and
+        # "Mara I"): a spelling of one official name only, so counted as an alias.
+        spelled: dict[str, set[str]] = {}
+        for o, code in zip(off_norm, official["kode"], strict=True):
+            spelled.setdefault(spelled_out(o).replace(" ", ""), set()).add(code)
+        spelled_key = {k: next(iter(v)) for k, v in spelled.items() if len(v) == 1}
+        spelled_shared = {k for k, v in spelled.items() if len(v) > 1}  # "Sg Raya": Sungai or Sei Raya
         off_tokens = [set(o.split()) for o in off_norm]
         keys = _key(values)
         norm = _norm(values)
@@ -286,6 +295,11 @@ class Gazetteer:
                 out.iloc[i, 1:4] = [off_exact[n], "exact", 100.0]
             elif k in alias_key:
                 out.iloc[i, 1:4] = [alias_key[k], "alias", 100.0]
+            elif (sk := spelled_out(n).replace(" ", "")) in spelled_key:
+                out.iloc[i, 1:4] = [spelled_key[sk], "alias", 100.0]
+            elif sk in spelled_shared:
+                out.iloc[i, 4] = f"ambiguous_{level}"
+                out.iloc[i, 3] = 100.0
             else:
                 scores = np.array([fuzz.ratio(n, o) for o in off_norm])
                 order = np.argsort(-scores)

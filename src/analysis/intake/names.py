@@ -41,7 +41,7 @@ from typing import Literal
 
 import pandas as pd
 
-__all__ = ["KINDS", "normalise_name"]
+__all__ = ["KINDS", "PLACE_WORDS", "normalise_name", "spelled_out"]
 
 #: Case and separators of each kind (RE2 patterns: ``\s`` is ASCII whitespace).
 KINDS = {
@@ -50,6 +50,35 @@ KINDS = {
     "label": ("lower", r"[^a-z0-9]+"),
     "text": ("casefold", r"[\s\v\x{1c}-\x{1f}\x{85}\pZ]+"),
 }
+
+#: Words of Indonesian place names as clerks shorten them ("Tj. Laut", "Gn Putih", "Sei Raja", "P.
+#: Nibung"), and Roman numerals as digits ("Mara 1" for "Mara I"): a word of an *area*-normalised
+#: name on the left reads as the word on the right (:func:`spelled_out`). Only shortenings with one
+#: reading are here ("Pd" is Padang or Pondok, so it is not); a region's own spellings go in its
+#: ``wilayah_aliases.yml``.
+PLACE_WORDS = {
+    **dict.fromkeys(("tj", "tg", "tjg"), "tanjung"), **dict.fromkeys(("gn", "gng"), "gunung"),
+    **dict.fromkeys(("sei", "sg", "sgi", "sng"), "sungai"), **dict.fromkeys(("p", "pl"), "pulau"),
+    **dict.fromkeys(("kp", "kpg", "kmp"), "kampung"), **dict.fromkeys(("ps", "psr"), "pasar"),
+    **dict.fromkeys(("lb", "lbk"), "lubuk"), **dict.fromkeys(("tl", "tlk"), "teluk"),
+    **dict.fromkeys(("sp", "spg", "smp"), "simpang"), "bkt": "bukit", "krg": "karang", "bt": "batu",
+    "btg": "batang", "kl": "kuala", "pdk": "pondok", "sbr": "sumber",
+    **{r: str(i) for i, r in enumerate(("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"), 1)},
+}
+
+
+def spelled_out(name: str | None) -> str | None:
+    """An area-normalised name with its shortened words written out (:data:`PLACE_WORDS`).
+
+    >>> spelled_out(normalise_name("Tj. Palas Hulu", "area"))
+    'tanjung palas hulu'
+    >>> spelled_out("mara i")
+    'mara 1'
+    """
+    if not isinstance(name, str):
+        return None
+    return " ".join(PLACE_WORDS.get(w, w) for w in name.split(" "))
+
 
 # A compiled pattern makes pandas use Python's re (the word boundary and the optional dot).
 _AREA_PREFIX = re.compile(r"^(?:kelurahan|kel|desa|ds|kecamatan|kec)\b\.?\s*")
