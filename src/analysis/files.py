@@ -74,8 +74,8 @@ def replace_path(target: Path | str, new: Path | str | None = None) -> None:
     target = Path(target)
     if target.is_dir() and not target.is_symlink():
         shutil.rmtree(target)
-    else:
-        target.unlink(missing_ok=True)
+    elif new is None or Path(new).is_dir():
+        target.unlink(missing_ok=True)  # (a file over a file: os.replace below, atomic)
     if new is not None:
         os.replace(new, target)
 
