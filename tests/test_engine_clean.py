@@ -130,3 +130,17 @@ def test_without_writing_the_tables_come_back_whole(client):
         assert_frame_equal(got.tables[name], df, obj=name)
     assert_frame_equal(got.rejects, ref.rejects)
     assert_frame_equal(got.identity, ref.identity)
+
+
+def test_a_broken_file_of_a_later_source_leaves_no_partition_behind(tmp_path, client):
+    """Sources read before the broken one were being finished: their partitions are removed."""
+    raw = tmp_path / "raw"
+    shutil.copytree(SAMPLE, raw)
+    shutil.copy2(FIX / "bad" / "program" / "program_samarinda_2025-02.csv", raw / "program")
+    out = tmp_path / "out"
+    with pytest.raises(RakorInputError) as ref:
+        clean_all(raw, out, today=TODAY)
+    with pytest.raises(RakorInputError) as got:
+        clean_all(raw, out, today=TODAY, client=client)
+    assert str(got.value) == str(ref.value) and "program_samarinda_2025-02.csv" in str(got.value)
+    assert not out.exists() or not list(out.iterdir())

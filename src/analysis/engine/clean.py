@@ -102,28 +102,30 @@ def clean_sources(client, todo: dict[str, tuple[list[Path], dict[str, Any]]], *,
         None: then every table is gathered), and per source with unusable files one message
         naming them (the files of that source are then not finished).
     """
+    from distributed import wait
+
     config_dir = str(config.CONFIG_DIR)
     gaz_f = client.scatter(gaz, broadcast=True)
     cfgs = {s: cl._source_cfg(s, cfg) for s, (_, cfg) in todo.items()}
     states = {s: [client.submit(_read_task, s, str(p), i, cfgs[s], gaz_f, today, key, config_dir,
                                 key=f"clean-{s}-{i}", pure=False)
                   for i, p in enumerate(files)] for s, (files, _) in todo.items()}
-    keys = {s: client.gather([client.submit(_keys_task, f, s, pure=False) for f in fs])
-            for s, fs in states.items()}
-    errors = {s: "\n".join(e for e, _, _ in ks if e) for s, ks in keys.items()}
-    errors = [e for e in errors.values() if e]
-    if errors:
-        for fs in states.values():
-            client.cancel(fs)
-        return {}, errors
-
+    # Each source is finished as soon as its files are read (while the others are still read),
+    # unless a file so far is unusable: then nothing is finished, and every broken file is named.
+    errors: list[str] = []
     finish: dict[str, list] = {}
     parts_dirs: dict[str, Path] = {}
     for s, fs in states.items():
-        parts = [k for _, k, _ in keys[s]]
+        keys = client.gather([client.submit(_keys_task, f, s, pure=False) for f in fs])
+        broken = "\n".join(e for e, _, _ in keys if e)
+        if broken:
+            errors.append(broken)
+        if errors:
+            continue
+        parts = [k for _, k, _ in keys]
         dups = cl.judge_duplicates(s, parts)
         any_kept = sum(len(p) for p in parts) > len(dups)
-        extra = sorted({c for _, _, o in keys[s] for c in o}) if s == "eppgbm_bulanan" else None
+        extra = sorted({c for _, _, o in keys for c in o}) if s == "eppgbm_bulanan" else None
         name = cl.SOURCES[s][0]
         write = processed_dir is not None and name in PARTITIONED
         if write:
@@ -135,6 +137,14 @@ def clean_sources(client, todo: dict[str, tuple[list[Path], dict[str, Any]]], *,
             str(parts_dirs[name] / PART_NAME.format(i)) if write else None, extra, any_kept,
             key=f"finish-{s}-{i}", pure=False)
             for i, (f, p) in enumerate(zip(fs, todo[s][0], strict=True))]
+    if errors:
+        wait([f for fs in finish.values() for f in fs])  # their partitions are written, then removed
+        for fs in [*finish.values(), *states.values()]:
+            client.cancel(fs)
+        for tmp in parts_dirs.values():
+            replace_path(tmp)
+        return {}, errors
+
     results = {}
     for s, fs in finish.items():
         res = client.gather(fs)
