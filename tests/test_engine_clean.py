@@ -144,3 +144,34 @@ def test_a_broken_file_of_a_later_source_leaves_no_partition_behind(tmp_path, cl
         clean_all(raw, out, today=TODAY, client=client)
     assert str(got.value) == str(ref.value) and "program_samarinda_2025-02.csv" in str(got.value)
     assert not out.exists() or not list(out.iterdir())
+
+
+@pytest.mark.parametrize("before_is_folder", [False, True])
+def test_a_stage_commit_switches_a_table_between_one_file_and_partitions(tmp_path, before_is_folder):
+    """recover_processed moves the stage's layout into place: no stale file or partition left."""
+    from analysis import pipeline
+
+    processed = tmp_path / "processed"
+    processed.mkdir()
+    df = pd.DataFrame({"a": [1, 2, 3]})
+    target = processed / "eppgbm.parquet"
+
+    def write(folder_layout: bool, at: Path, frames: list[pd.DataFrame]) -> None:
+        if folder_layout:
+            at.mkdir()
+            for i, f in enumerate(frames):
+                f.to_parquet(at / f"part-{i:05d}.parquet", index=False)
+        else:
+            pd.concat(frames, ignore_index=True).to_parquet(at, index=False)
+
+    write(before_is_folder, target, [df, df, df])
+    with pipeline.processed_transaction(processed, "clean") as work:
+        from analysis.files import replace_path
+
+        replace_path(work / "eppgbm.parquet")
+        write(not before_is_folder, work / "eppgbm.parquet", [df.head(1), df.tail(2)])
+    assert target.is_dir() is (not before_is_folder)
+    if target.is_dir():
+        assert sorted(p.name for p in target.iterdir()) == ["part-00000.parquet", "part-00001.parquet"]
+    assert_frame_equal(pd.read_parquet(target), df)
+    assert not [p.name for p in processed.iterdir() if p.name.startswith(".") and p.name != ".rakor.lock"]
