@@ -1785,7 +1785,8 @@ def clean_all(raw_dir: str | Path, processed_dir: str | Path | None = None, *,
         out = Path(processed_dir)
         config.make_restricted_dir(out / "restricted")  # owner-only: it holds names, NIK and No. KK
         for name, df in checked.items():
-            replace_path(out / f"{name}.parquet")  # a folder of partitions of the dask engine
+            if (out / f"{name}.parquet").is_dir():  # partitions of the dask engine (a file is
+                replace_path(out / f"{name}.parquet")  # replaced atomically by write_parquet)
             result.written[name] = write_parquet(df, out / f"{name}.parquet")
         for stale in set(TABLES) - set(tables) - set(written):
             replace_path(out / f"{stale}.parquet")
