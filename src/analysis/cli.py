@@ -27,6 +27,28 @@ def _add_common(p: argparse.ArgumentParser, *, raw: bool = False) -> None:
                    help="folder for the processed tables (default: data/processed)")
 
 
+def _engine_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--engine", choices=["pandas", "dask"], default="pandas",
+                   help="pandas: one process (default, for a kab/kota); dask: each raw file, group sum "
+                        "and brief a task on a dask cluster (a province, the nation)")
+    p.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="with --engine dask: a running dask scheduler (tcp://HOST:PORT) whose workers see "
+                        "the same folders; default: a local cluster on this machine")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="with --engine dask and no --scheduler: worker processes of the local cluster "
+                        "(default 2)")
+
+
+def _engine(args: argparse.Namespace, parser: argparse.ArgumentParser):
+    from analysis.engine.client import Engine
+
+    if args.engine != "dask" and (args.scheduler or args.workers is not None):
+        parser.error("--scheduler and --workers need --engine dask")
+    if args.workers is not None and args.workers < 1:
+        parser.error(f"--workers must be at least 1; got {args.workers}")
+    return Engine(args.engine, args.scheduler, args.workers)
+
+
 def _add_brief_options(p: argparse.ArgumentParser) -> None:
     from analysis import config
 
@@ -103,11 +125,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("clean", help="read, validate and pseudonymise the raw exports (01_clean)")
     _add_common(p, raw=True)
+    _engine_options(p)
 
     p = sub.add_parser("estimate", help="z-scores, prevalence and poverty with CIs (02_estimate)")
     _add_common(p)
     p.add_argument("--period", help="YYYY-MM (default: the latest period in the data)")
     _date_option(p)
+    _engine_options(p)
 
     p = sub.add_parser("brief", help="render the briefs from the estimates (03, 04)")
     _add_common(p)
@@ -118,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_brief_options(p)
     p.add_argument("--force", action="store_true",
                    help="re-run cleaning and estimation even when inputs, code and configuration are unchanged")
+    _engine_options(p)
 
     p = sub.add_parser("template", help="write a form a kelurahan fills in (the RT self-listing)")
     p.add_argument("form", choices=["pendataan-rt"], help="pendataan-rt: the RT self-listing of the local criteria")
@@ -161,7 +186,10 @@ def main(argv: list[str] | None = None) -> int:
                 from analysis import config
 
                 config.use_config_dir(folder)
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command in ("clean", "estimate", "run"):
+            args.engine = _engine(args, parser)
         return _dispatch(args)
     except RakorInputError as exc:
         print(f"rakor: {exc}", file=sys.stderr)
@@ -189,9 +217,10 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "sample-data":
         pipeline.make_sample_data(args.out, args.seed, region=args.region, scale=args.scale)
     elif args.command == "clean":
-        pipeline.run_clean(args.raw, args.processed, force=True)
+        pipeline.run_clean(args.raw, args.processed, force=True, engine=args.engine)
     elif args.command == "estimate":
-        pipeline.run_estimate(args.processed, period=args.period, force=True, rakor_date=args.date)
+        pipeline.run_estimate(args.processed, period=args.period, force=True, rakor_date=args.date,
+                              engine=args.engine)
     elif args.command == "brief":
         pipeline.run_briefs(args.processed, period=args.period, out=args.out, kecamatan=args.kecamatan,
                             jobs=args.jobs, lang=args.lang, pdf=not args.no_pdf, rakor_date=args.date,
@@ -199,7 +228,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     elif args.command == "run":
         pipeline.run_all(args.raw, args.processed, period=args.period, out=args.out,
                          kecamatan=args.kecamatan, jobs=args.jobs, lang=args.lang, pdf=not args.no_pdf,
-                         force=args.force, rakor_date=args.date, levels=args.levels)
+                         force=args.force, rakor_date=args.date, levels=args.levels, engine=args.engine)
     elif args.command == "template":
         from analysis.intake.templates import write_pendataan_template
 

@@ -15,6 +15,7 @@ import functools
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -65,6 +66,18 @@ def atomic_write(path: Path | str, write: Callable[[Path], None], *, mode: int |
 def write_parquet(df: pd.DataFrame, path: Path | str, **kwargs: Any) -> Path:
     """Write ``df`` to ``path`` as Parquet (no index), atomically."""
     return atomic_write(path, lambda tmp: df.to_parquet(tmp, index=False, **kwargs))
+
+
+def replace_path(target: Path | str, new: Path | str | None = None) -> None:
+    """Remove ``target`` (a file, or a folder such as a table of Parquet partitions), then move
+    ``new`` (a file or a folder) to its place."""
+    target = Path(target)
+    if target.is_dir() and not target.is_symlink():
+        shutil.rmtree(target)
+    elif new is None or Path(new).is_dir():
+        target.unlink(missing_ok=True)  # (a file over a file: os.replace below, atomic)
+    if new is not None:
+        os.replace(new, target)
 
 
 def write_json(obj: Any, path: Path | str) -> Path:

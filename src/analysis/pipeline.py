@@ -21,6 +21,7 @@ Faults lose nothing:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -30,6 +31,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -47,6 +49,7 @@ from analysis.estimates.store import compare_estimates, published_estimates  # n
 
 if TYPE_CHECKING:
     from analysis.briefs.executor import KernelSession
+    from analysis.engine.client import Engine
 
 NOTEBOOKS = {
     "clean": "01_clean.ipynb",
@@ -255,11 +258,15 @@ def _key(*parts: str) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
-def run_clean(raw: Path, processed: Path, force: bool = False) -> float:
+def run_clean(raw: Path, processed: Path, force: bool = False, engine: Engine | None = None) -> float:
     """Stage 1: read, validate, pseudonymise (``01_clean``); skipped when nothing changed.
 
     Nothing changed means: the same raw files (paths and sha256), the same code, notebooks and
-    configuration, and the same pseudonym key as the run that wrote ``processed``.
+    configuration, and the same pseudonym key as the run that wrote ``processed``. The engine
+    (:class:`analysis.engine.client.Engine`, default pandas; passed to the notebook as its
+    parameters ``engine``, ``scheduler``, ``workers``) is not part of that: both engines give the
+    same tables (the dask engine writes the source tables as folders of partitions, which every
+    reader reads as it reads one file), so tables of one engine are reused by the other.
     """
     raw, processed = Path(raw).resolve(), Path(processed).resolve()
     if not raw.is_dir():
@@ -281,7 +288,7 @@ def run_clean(raw: Path, processed: Path, force: bool = False) -> float:
         with processed_transaction(processed, "clean") as work:
             seconds = execute_notebook(
                 NOTEBOOKS["clean"], work / "executed" / NOTEBOOKS["clean"],
-                {"raw_dir": raw, "processed_dir": work},
+                {"raw_dir": raw, "processed_dir": work, **_engine_parameters(engine)},
             )
             _write_json(work / RUN_INFO, {"raw_dir": str(raw), "synthetic": is_synthetic(raw),
                                           "clean_key": clean_key, "key_id": key_id})
@@ -303,11 +310,12 @@ def latest_period(processed: Path) -> str:
 
 
 def run_estimate(processed: Path, period: str | None = None, force: bool = False,
-                 rakor_date: str | None = None) -> float:
+                 rakor_date: str | None = None, engine: Engine | None = None) -> float:
     """Stage 2: z-scores, estimates with CIs, reconciliation (``02_estimate``); skipped when unchanged.
 
     ``rakor_date`` ("YYYY-MM-DD", default the last day of the period) dates the 100-day countdown;
     it is recorded in ``run_info.json`` and is part of the key that decides whether to re-run.
+    The engine is not (the figures are the same; see :func:`run_clean`).
     """
     processed = Path(processed).resolve()
     period = _check_period(period)
@@ -324,11 +332,41 @@ def run_estimate(processed: Path, period: str | None = None, force: bool = False
         with processed_transaction(processed, "estimate") as work:
             seconds = execute_notebook(
                 NOTEBOOKS["estimate"], work / "executed" / NOTEBOOKS["estimate"],
-                {"processed_dir": work, "period": period, "rakor_date": day},
+                {"processed_dir": work, "period": period, "rakor_date": day, **_engine_parameters(engine)},
             )
             _write_json(work / RUN_INFO, {**info, "estimate_key": estimate_key, "rakor_date": day,
                                           "estimate_period": period})
         return seconds
+
+
+def _engine_parameters(engine: Engine | None) -> dict[str, Any]:
+    from analysis.engine.client import Engine
+
+    return (engine or Engine()).parameters()
+
+
+@contextmanager
+def engine_cluster(engine: Engine | None) -> Iterator[tuple[Engine | None, Any]]:
+    """The cluster of a whole run: ``(engine, client)``; ``client`` None for the pandas engine.
+
+    Without a scheduler address a local cluster is started here, for all the stages of the run:
+    the engine yielded names its scheduler, so that the notebooks connect to it (rather than each
+    starting its own) and the briefs are tasks on the same workers.
+
+    Raises
+    ------
+    RakorInputError
+        The scheduler cannot be reached (the message names the address).
+    """
+    if engine is None or not engine.dask:
+        yield engine, None
+        return
+    from dataclasses import replace
+
+    from analysis.engine.client import dask_client
+
+    with dask_client(engine.scheduler, engine.workers) as client:
+        yield (engine if engine.scheduler else replace(engine, scheduler=client.scheduler.address)), client
 
 
 @dataclass
@@ -360,6 +398,15 @@ def _run_brief(job: BriefJob) -> BriefJob:
         render.html_to_pdf(html, job.staging / f"{job.slug}.pdf")
         job.timings["pdf_s"] = time.perf_counter() - start
     return job
+
+
+_TASK_LOCK = threading.Lock()
+
+
+def _run_brief_task(job: BriefJob) -> BriefJob:
+    """:func:`_run_brief` as a dask task: one at a time per worker process (one kept kernel)."""
+    with _TASK_LOCK:
+        return _run_brief(job)
 
 
 #: File names of a report folder that a brief's slug must not take.
@@ -445,12 +492,15 @@ def slugify(name: str) -> str:
 def run_briefs(processed: Path, period: str | None = None, out: Path | None = None,
                kecamatan: Iterable[str] | None = None, jobs: int | None = None,
                lang: str = "id", pdf: bool = True, timings: dict | None = None,
-               rakor_date: str | None = None, levels: Iterable[str] | None = None) -> Path:
+               rakor_date: str | None = None, levels: Iterable[str] | None = None,
+               engine: Engine | None = None, client: Any = None) -> Path:
     """Stage 3: execute and render the briefs into ``out/<period>/`` atomically.
 
     With ``rakor_date`` other than the one the estimates were built for, the estimates are
     rebuilt for that date first (the countdown is a figure of the estimates table). ``levels``
     (among :data:`BRIEF_LEVELS`, default :func:`default_levels`) chooses which briefs are rendered.
+    With ``client`` (a ``distributed.Client``) each brief is a task on its workers (``jobs`` is
+    then the cluster's); ``engine`` is that of a rebuild of the estimates.
     """
     processed = Path(processed).resolve()
     out = Path(out or config.REPORTS_DIR).resolve()
@@ -459,12 +509,13 @@ def run_briefs(processed: Path, period: str | None = None, out: Path | None = No
         recover_processed(processed)
         recover_reports(out)
         return _run_briefs_locked(processed, period, out, kecamatan, jobs, lang, pdf, timings, rakor_date,
-                                  levels)
+                                  levels, engine, client)
 
 
 def _run_briefs_locked(processed: Path, period: str | None, out: Path, kecamatan: Iterable[str] | None,
                        jobs: int | None, lang: str, pdf: bool, timings: dict | None,
-                       rakor_date: str | None = None, levels: Iterable[str] | None = None) -> Path:
+                       rakor_date: str | None = None, levels: Iterable[str] | None = None,
+                       engine: Engine | None = None, client: Any = None) -> Path:
     levels = set(levels or default_levels())
     estimates = processed / "estimates.parquet"
     if not estimates.exists():
@@ -479,7 +530,7 @@ def _run_briefs_locked(processed: Path, period: str | None, out: Path, kecamatan
     info = _read_json(processed / RUN_INFO)
     day = periods.rakor_date(period, rakor_date) if rakor_date else info.get("rakor_date")
     if day is None or day != info.get("rakor_date") or period != info.get("estimate_period", period):
-        run_estimate(processed, period, rakor_date=day)  # the countdown of this date (and period)
+        run_estimate(processed, period, rakor_date=day, engine=engine)  # the countdown of this date (and period)
         info = _read_json(processed / RUN_INFO)
         day = info.get("rakor_date")
     kec = kecamatan_list()
@@ -526,7 +577,7 @@ def _run_briefs_locked(processed: Path, period: str | None, out: Path, kecamatan
     timings = timings if timings is not None else {}
     try:
         _write_manifest(staging, processed, period, {**common, "rakor_date": day}, {}, info)
-        done = _execute_jobs(brief_jobs, jobs)
+        done = _execute_jobs(brief_jobs, jobs, client)
         for job in done:
             timings[f"brief:{job.slug}"] = job.timings
         _copy_stage_outputs(processed, staging, period)
@@ -555,8 +606,12 @@ def _run_briefs_locked(processed: Path, period: str | None, out: Path, kecamatan
 def run_all(raw: Path, processed: Path, period: str | None = None, out: Path | None = None,
             kecamatan: Iterable[str] | None = None, jobs: int | None = None, lang: str = "id",
             pdf: bool = True, force: bool = False, rakor_date: str | None = None,
-            levels: Iterable[str] | None = None) -> Path:
-    """The whole pipeline with a progress bar: clean → estimate → briefs."""
+            levels: Iterable[str] | None = None, engine: Engine | None = None) -> Path:
+    """The whole pipeline with a progress bar: clean → estimate → briefs.
+
+    With the dask engine the stages share one cluster (:func:`engine_cluster`): the files to clean,
+    the group sums and the briefs are its tasks.
+    """
     from tqdm import tqdm
 
     timings: dict[str, Any] = {}
@@ -567,18 +622,21 @@ def run_all(raw: Path, processed: Path, period: str | None = None, out: Path | N
     out.mkdir(parents=True, exist_ok=True)
     # Both locks for the whole run (the stages take them again: the locks are re-entrant), so that
     # no other run writes between the stages. Always processed first, then reports: no deadlock.
-    with folder_lock(processed, "the processed folder"), folder_lock(out, "the report folder"), tqdm(total=len(stages), desc="rakor", unit="stage", file=sys.stderr,
-              bar_format="{desc}: {n}/{total} {bar} {elapsed} {postfix}") as bar:
+    with folder_lock(processed, "the processed folder"), folder_lock(out, "the report folder"), \
+            engine_cluster(engine) as (engine, client), \
+            tqdm(total=len(stages), desc="rakor", unit="stage", file=sys.stderr,
+                 bar_format="{desc}: {n}/{total} {bar} {elapsed} {postfix}") as bar:
         bar.set_postfix_str(stages[0])
-        timings["clean_s"] = run_clean(raw, processed, force=force)
+        timings["clean_s"] = run_clean(raw, processed, force=force, engine=engine)
         bar.update()
         bar.set_postfix_str(stages[1])
-        timings["estimate_s"] = run_estimate(processed, period, force=force, rakor_date=rakor_date)
+        timings["estimate_s"] = run_estimate(processed, period, force=force, rakor_date=rakor_date,
+                                             engine=engine)
         bar.update()
         bar.set_postfix_str(stages[2])
         start = time.perf_counter()
         final = run_briefs(processed, period, out, kecamatan, jobs, lang, pdf, timings=timings,
-                           rakor_date=rakor_date, levels=levels)
+                           rakor_date=rakor_date, levels=levels, engine=engine, client=client)
         timings["briefs_s"] = time.perf_counter() - start
         bar.update()
     print(f"briefs written to {final}", file=sys.stderr)
@@ -836,6 +894,8 @@ def recover_processed(processed: Path) -> None:
         work = processed / journal["staging"]
         for rel in journal["dirs"]:
             target = processed / rel
+            if target.is_file() or target.is_symlink():
+                target.unlink()  # a table written whole before, now a folder of partitions (dask engine)
             target.mkdir(parents=True, exist_ok=True)
             if (work / rel).is_dir():
                 os.chmod(target, (work / rel).stat().st_mode & 0o777)  # restricted/ stays 0700
@@ -843,7 +903,7 @@ def recover_processed(processed: Path) -> None:
             src = work / rel
             if src.exists() or src.is_symlink():
                 (processed / rel).parent.mkdir(parents=True, exist_ok=True)
-                os.replace(src, processed / rel)
+                files.replace_path(processed / rel, src)  # (a folder of partitions there is removed)
         keep = set(journal["files"])
         for path in sorted(processed.rglob("*")):
             rel = path.relative_to(processed)
@@ -851,6 +911,12 @@ def recover_processed(processed: Path) -> None:
                 continue
             if rel.as_posix() not in keep:
                 path.unlink()  # removed by the stage (a stale table, an old worklist)
+        dirs = set(journal["dirs"])
+        for path in sorted(processed.rglob("*"), reverse=True):  # deepest first
+            rel = path.relative_to(processed)
+            if not rel.parts[0].startswith(".") and path.is_dir() and rel.as_posix() not in dirs:
+                with contextlib.suppress(OSError):
+                    path.rmdir()  # emptied above: the partitions of a table now written whole
         shutil.rmtree(work, ignore_errors=True)
         (processed / JOURNAL).unlink()
     for work in processed.glob(".staging-*"):
@@ -1035,11 +1101,26 @@ def _history_for_verify(report_estimates: pd.DataFrame, manifest: dict, processe
 # Helpers
 # --------------------------------------------------------------------------------------------
 
-def _execute_jobs(jobs_list: list[BriefJob], jobs: int | None) -> list[BriefJob]:
+def _execute_jobs(jobs_list: list[BriefJob], jobs: int | None, client: Any = None) -> list[BriefJob]:
+    """Execute and render the briefs: in this process, a process pool of ``jobs``, or as tasks of
+    ``client`` (a ``distributed.Client``; each worker process keeps its own kernel, closed at the end)."""
     workers = max(1, min(jobs or os.cpu_count() or 1, len(jobs_list)))
     reuse = brief_kernel_reused()
     for job in jobs_list:
         job.reuse_kernel = reuse
+    if client is not None and jobs_list:
+        from distributed import as_completed as dask_completed
+
+        futures = [client.submit(_run_brief_task, job, key=f"brief-{job.slug}-{os.getpid()}", pure=False)
+                   for job in jobs_list]
+        done: list[BriefJob] = []
+        try:
+            for fut in dask_completed(futures):
+                done.append(fut.result())
+        finally:
+            client.cancel(futures)
+            client.run(_close_session)  # the kernels' environment belongs to this run
+        return done
     if workers == 1:
         try:
             return [_run_brief(job) for job in jobs_list]

@@ -254,7 +254,7 @@ def test_bad_input_exits_2_naming_file_and_thing(case, words, tmp_path, monkeypa
     from analysis import cli, pipeline
 
     # The CLI runs 01_clean in a kernel; here clean_all runs in-process (same error path).
-    def run_clean(raw, processed, force=False):
+    def run_clean(raw, processed, force=False, engine=None):
         clean_all(raw, processed, today=TODAY)
         return 0.0
 

@@ -60,7 +60,7 @@ class Outputs:
 
 
 def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path | None = None,
-              rakor_date: str | None = None) -> Outputs:
+              rakor_date: str | None = None, client=None) -> Outputs:
     """Every figure of the rakor ``period`` from the processed tables, in one long table.
 
     Parameters

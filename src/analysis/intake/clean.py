@@ -62,7 +62,7 @@ import pandas as pd
 
 from analysis import config
 from analysis.errors import RakorInputError
-from analysis.files import write_parquet
+from analysis.files import replace_path, write_parquet
 from analysis.intake import schemas
 from analysis.intake.gazetteer import Gazetteer, gazetteer
 from analysis.intake.identifiers import (
@@ -1433,6 +1433,146 @@ def list_files(folder: Path) -> tuple[list[Path], list[Path]]:
     return files, other
 
 
+@dataclass
+class FileState:
+    """One raw file after reading, its source cleaner and the foreign-file check (the heavy part).
+
+    The first phase of :func:`clean_source` (and of each file's task on a dask cluster,
+    :mod:`analysis.engine.clean`); the duplicates, judged across all files of the source, are
+    then applied to it (:func:`apply_duplicates`) before :func:`file_result`.
+    """
+
+    w: _Work
+    out: pd.DataFrame
+    ident: pd.DataFrame | None
+
+    @property
+    def label(self) -> str:
+        return self.w.raw.label
+
+
+def file_label(path: Path) -> str:
+    """The name a raw file goes by in the intake, rejects and messages (``folder/file``)."""
+    return f"{path.parent.name}/{path.name}"
+
+
+def clean_file(source: str, path: Path, fileno: int, cfg: dict[str, Any], gaz: Gazetteer,
+               today: dt.date, key: bytes) -> FileState | str:
+    """Read and clean one file of ``source`` (``cfg`` from :func:`_source_cfg`).
+
+    Returns
+    -------
+    FileState, or str
+        The message naming what makes the file unusable (read error, missing columns, another
+        region's export).
+    """
+    label = file_label(path)
+    try:
+        raw = read_table(path, cfg, source=source, label=label)
+    except RakorInputError as exc:
+        return str(exc)
+    schemas.raw_schema(source, cfg).validate(raw.data)  # strings + source_row, as read
+    w = _Work(raw, source, gaz, today)
+    try:
+        out, ident = _CLEANERS[source](w, key)
+    except RakorInputError as exc:
+        return str(exc)
+    foreign = _foreign_file(w)
+    if foreign is not None:
+        return foreign
+    out = out.assign(source_file=label, source_row=raw.data["source_row"].to_numpy(),
+                     _file=label, _fileno=fileno, _pos=np.arange(w.n))
+    w.gaz = None  # not needed any more (and a task's state stays small)
+    ident = ident.assign(source=source).dropna(subset=["key"]) if not ident.empty else None
+    return FileState(w, out, ident)
+
+
+#: The columns :func:`_duplicates` reads, per source (besides the bookkeeping columns).
+DUPLICATE_COLUMNS = {
+    "eppgbm": ["child_key", "period", "measure_date"],
+    "dtsen": ["family_key", "period", "_dup_key"],
+    "susenas": ["hh_id", "period"],
+    "pendataan_rt": ["family_key", "period", "listing_date"],
+    "program": ["programme", "_dup_key", "period"],
+    "eppgbm_bulanan": ["kelurahan_code", "period"],
+    "verifikasi": ["_dup_key"],
+}
+_BOOKKEEPING = ["_file", "_fileno", "_pos", "source_row"]
+
+
+def duplicate_input(state: FileState, source: str) -> pd.DataFrame:
+    """The rows of a file still kept, with only the columns the duplicate rules read."""
+    return state.out.loc[~state.w.rejected_mask(), DUPLICATE_COLUMNS[source] + _BOOKKEEPING]
+
+
+def judge_duplicates(source: str, parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Duplicates among the kept rows of all files of a source (parts in file order)."""
+    alive = pd.concat(parts, ignore_index=True)
+    alive["_seq"] = np.arange(len(alive))
+    return _duplicates(source, alive)
+
+
+def apply_duplicates(state: FileState, dups: pd.DataFrame) -> None:
+    """Add the duplicate rejects of this file (rows of :func:`judge_duplicates`) to its problems."""
+    d = dups.loc[dups["_file"] == state.label]
+    for col, g in d.groupby("column", sort=False):
+        state.w.problems.append((g["_pos"].to_numpy(dtype=np.int64), str(col), "duplicate",
+                                 g["value"].to_numpy(dtype=object)))
+
+
+def file_result(state: FileState, source: str, key: bytes) -> dict[str, Any]:
+    """A file's intake row, kept rows, rejects, findings, corrections, identity and notes.
+
+    Raises
+    ------
+    RuntimeError
+        When rows in != kept + rejected (a bug, never a user's mistake).
+    """
+    w, o = state.w, state.out
+    bad = w.rejected_mask()
+    kept = o.loc[~bad]
+    # Rows the reader rejected itself (a header repeated below) count as rejected too.
+    rej = w.rejects_frame(key)
+    if len(w.raw.dropped):
+        rej = pd.concat([rej, w.raw.dropped], ignore_index=True)
+    rows_rejected, rows_kept = int(bad.sum()) + len(w.raw.dropped), len(kept)
+    # Nothing lost: every row read is either kept or rejected (with a reason).
+    if rows_kept + rows_rejected != w.raw.rows_in or rej["row"].nunique() != rows_rejected:
+        raise RuntimeError(f"row accounting failed for {w.raw.label}: {w.raw.rows_in} in, "
+                           f"{rows_kept} kept + {rows_rejected} rejected, "
+                           f"{rej['row'].nunique()} rows in the rejects")
+    periods = kept["period"].dropna()
+    intake = {
+        "source": source, "file": w.raw.label, "sha256": w.raw.sha256,
+        "rows_in": w.raw.rows_in, "rows_kept": rows_kept, "rows_rejected": rows_rejected,
+        "period_min": periods.min() if len(periods) else None,
+        "period_max": periods.max() if len(periods) else None,
+        "columns_unused": "; ".join(w.raw.unused) or None,
+    }
+    # Findings are about rows that are used: a rejected row has its reason already.
+    gone = set(w.df["source_row"].to_numpy()[bad].tolist())
+    findings = [f.loc[~f["row"].isin(gone)].assign(source=source, file=w.raw.label) for f in w.findings]
+    return {"intake": intake, "kept": kept, "rejects": rej.assign(source=source, file=w.raw.label),
+            "findings": findings, "corrections": list(w.corrections), "identity": state.ident,
+            "notes": list(w.notes)}
+
+
+def finalise_table(table: str, kept: pd.DataFrame, extra: list[str] | None = None, *,
+                   empty_as_schema: bool = True) -> pd.DataFrame:
+    """The processed table (columns and dtypes of its schema) of kept rows.
+
+    ``empty_as_schema``: no kept rows give the schema's empty table (a whole table; a file's
+    partition among others keeps the dtypes the cleaner gave). ``extra``: the ``other_*``
+    columns of ``eppgbm_bulanan`` (default: those of ``kept``; a file without one of them gets
+    it empty).
+    """
+    if not len(kept) and empty_as_schema:
+        return schemas.empty(table)
+    if extra is not None:
+        kept = kept.reindex(columns=[*[c for c in kept.columns if not c.startswith("other_")], *extra])
+    return _finalise(table, kept)
+
+
 def clean_source(source: str, files: list[Path], *, gaz: Gazetteer | None = None,
                  today: dt.date | None = None, key: bytes | None = None,
                  source_cfg: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -1454,91 +1594,46 @@ def clean_source(source: str, files: list[Path], *, gaz: Gazetteer | None = None
     today = today or dt.date.today()
     key = key if key is not None else pseudonym_key()
     cfg = _source_cfg(source, source_cfg or config.sources()[source])
-    errors, works, outs, idents = [], [], [], []
-    for fileno, path in enumerate(files):
-        label = f"{path.parent.name}/{path.name}"
-        try:
-            raw = read_table(path, cfg, source=source, label=label)
-        except RakorInputError as exc:
-            errors.append(str(exc))
-            continue
-        schemas.raw_schema(source, cfg).validate(raw.data)  # strings + source_row, as read
-        w = _Work(raw, source, gaz, today)
-        try:
-            out, ident = _CLEANERS[source](w, key)
-        except RakorInputError as exc:
-            errors.append(str(exc))
-            continue
-        foreign = _foreign_file(w)
-        if foreign is not None:
-            errors.append(foreign)
-            continue
-        out = out.assign(source_file=label, source_row=raw.data["source_row"].to_numpy(),
-                         _file=label, _fileno=fileno, _pos=np.arange(w.n))
-        works.append(w)
-        outs.append(out)
-        if not ident.empty:
-            idents.append(ident.assign(source=source).dropna(subset=["key"]))
+    states = [clean_file(source, path, fileno, cfg, gaz, today, key) for fileno, path in enumerate(files)]
+    errors = [s for s in states if isinstance(s, str)]
     if errors:
         raise RakorInputError("\n".join(errors))
-
     # Rows with a problem are out; duplicates are judged among the remaining rows of all files.
-    kept_parts = [o.loc[~w.rejected_mask()] for w, o in zip(works, outs, strict=True)]
-    if kept_parts:
-        alive = pd.concat(kept_parts, ignore_index=True)
-        alive["_seq"] = np.arange(len(alive))
-        dups = _duplicates(source, alive)
-        for w in works:
-            d = dups.loc[dups["_file"] == w.raw.label]
-            for col, g in d.groupby("column", sort=False):
-                w.problems.append((g["_pos"].to_numpy(dtype=np.int64), str(col), "duplicate",
-                                   g["value"].to_numpy(dtype=object)))
-    intake_rows, kept_frames, rejects_parts, findings_parts = [], [], [], []
-    for w, o in zip(works, outs, strict=True):
-        bad = w.rejected_mask()
-        kept = o.loc[~bad]
-        # Rows the reader rejected itself (a header repeated below) count as rejected too.
-        rej = w.rejects_frame(key)
-        if len(w.raw.dropped):
-            rej = pd.concat([rej, w.raw.dropped], ignore_index=True)
-        rows_rejected, rows_kept = int(bad.sum()) + len(w.raw.dropped), len(kept)
-        # Nothing lost: every row read is either kept or rejected (with a reason).
-        if rows_kept + rows_rejected != w.raw.rows_in or rej["row"].nunique() != rows_rejected:
-            raise RuntimeError(f"row accounting failed for {w.raw.label}: {w.raw.rows_in} in, "
-                               f"{rows_kept} kept + {rows_rejected} rejected, "
-                               f"{rej['row'].nunique()} rows in the rejects")
-        periods = kept["period"].dropna()
-        intake_rows.append({
-            "source": source, "file": w.raw.label, "sha256": w.raw.sha256,
-            "rows_in": w.raw.rows_in, "rows_kept": rows_kept, "rows_rejected": rows_rejected,
-            "period_min": periods.min() if len(periods) else None,
-            "period_max": periods.max() if len(periods) else None,
-            "columns_unused": "; ".join(w.raw.unused) or None,
-        })
-        kept_frames.append(kept)
-        rejects_parts.append(rej.assign(source=source, file=w.raw.label))
-        # Findings are about rows that are used: a rejected row has its reason already.
-        gone = set(w.df["source_row"].to_numpy()[bad].tolist())
-        findings_parts.extend(f.loc[~f["row"].isin(gone)].assign(source=source, file=w.raw.label)
-                              for f in w.findings)
-    kept_all = (pd.concat(kept_frames, ignore_index=True) if kept_frames else pd.DataFrame())
-    tables: dict[str, pd.DataFrame] = {}
-    if source == "dtsen":
-        kept_all["_seq"] = np.arange(len(kept_all))
-        tables["dtsen_member"] = _finalise("dtsen_member", kept_all)
-        tables["dtsen_family"] = _derive_family(kept_all) if len(kept_all) else schemas.empty("dtsen_family")
-    else:
-        tables[SOURCES[source][0]] = (_finalise(SOURCES[source][0], kept_all) if len(kept_all)
-                                      else schemas.empty(SOURCES[source][0]))
-    corr = [c for w in works for c in w.corrections]
+    if states:
+        dups = judge_duplicates(source, [duplicate_input(s, source) for s in states])
+        for s in states:
+            apply_duplicates(s, dups)
+    return combine_source(source, [file_result(s, source, key) for s in states])
+
+
+def combine_source(source: str, parts: list[dict[str, Any]], tables: dict[str, pd.DataFrame] | None = None
+                   ) -> dict[str, Any]:
+    """The :func:`clean_source` output from the :func:`file_result` of each file (in file order).
+
+    ``tables``: the processed tables when they were made elsewhere (the dask engine writes them
+    per file); otherwise they are built here from the kept rows of ``parts``.
+    """
+    if tables is None:
+        kept_all = pd.concat([p["kept"] for p in parts], ignore_index=True) if parts else pd.DataFrame()
+        tables = {}
+        if source == "dtsen":
+            kept_all["_seq"] = np.arange(len(kept_all))
+            tables["dtsen_member"] = _finalise("dtsen_member", kept_all)
+            tables["dtsen_family"] = (_derive_family(kept_all) if len(kept_all)
+                                      else schemas.empty("dtsen_family"))
+        else:
+            tables[SOURCES[source][0]] = finalise_table(SOURCES[source][0], kept_all)
+    corr = [c for p in parts for c in p["corrections"]]
+    idents = [p["identity"] for p in parts if p["identity"] is not None]
+    findings = [f for p in parts for f in p["findings"]]
     return {
         "tables": tables,
-        "intake": pd.DataFrame(intake_rows),
-        "rejects": pd.concat(rejects_parts, ignore_index=True) if rejects_parts else None,
+        "intake": pd.DataFrame([p["intake"] for p in parts]),
+        "rejects": pd.concat([p["rejects"] for p in parts], ignore_index=True) if parts else None,
         "corrections": pd.concat(corr, ignore_index=True) if corr else None,
         "identity": pd.concat(idents, ignore_index=True) if idents else None,
-        "notes": [n for w in works for n in w.notes],
-        "findings": pd.concat(findings_parts, ignore_index=True) if findings_parts else None,
+        "notes": [n for p in parts for n in p["notes"]],
+        "findings": pd.concat(findings, ignore_index=True) if findings else None,
     }
 
 
@@ -1566,7 +1661,7 @@ def _aggregate_corrections(parts: list[pd.DataFrame]) -> pd.DataFrame:
 
 def clean_all(raw_dir: str | Path, processed_dir: str | Path | None = None, *,
               today: dt.date | None = None, write: bool = True,
-              gaz: Gazetteer | None = None) -> CleanResult:
+              gaz: Gazetteer | None = None, client: Any = None) -> CleanResult:
     """Clean every source folder present under ``raw_dir`` and write the processed tables.
 
     Parameters
@@ -1584,6 +1679,11 @@ def clean_all(raw_dir: str | Path, processed_dir: str | Path | None = None, *,
         Set False to only return the tables.
     gaz
         Gazetteer (default: package CSV + config aliases + config threshold).
+    client
+        A ``distributed.Client``: each raw file is cleaned as a task on its workers and the
+        source tables are written as partitioned Parquet, one partition per file
+        (:mod:`analysis.engine.clean`); their rows are those of the pandas engine, in the same
+        order, and they are absent from ``tables`` unless ``write`` is False. None: in this process.
 
     Returns
     -------
@@ -1606,7 +1706,7 @@ def clean_all(raw_dir: str | Path, processed_dir: str | Path | None = None, *,
     gaz = gaz or gazetteer()
     today = today or dt.date.today()
     key = pseudonym_key()
-    results, missing, notes, errors = {}, [], [], []
+    results, missing, notes, errors, todo = {}, [], [], [], {}
     for source in SOURCES:
         cfg = cfg_all[source]
         files, other = list_files(raw_dir / cfg["folder"])
@@ -1616,11 +1716,24 @@ def clean_all(raw_dir: str | Path, processed_dir: str | Path | None = None, *,
             if source != "verifikasi":  # returned worklists are not a data source of their own
                 missing.append(source)
             continue
+        if client is not None:
+            todo[source] = (files, cfg)
+            continue
         try:
             results[source] = clean_source(source, files, gaz=gaz, today=today, key=key,
                                            source_cfg=cfg)
         except RakorInputError as exc:
             errors.append(str(exc))
+    written: dict[str, Path] = {}
+    if todo:
+        from analysis.engine.clean import clean_sources
+
+        out_dir = Path(processed_dir) if write and processed_dir is not None else None
+        results, errors = clean_sources(client, todo, gaz=gaz, today=today, key=key,
+                                        processed_dir=out_dir)
+        if out_dir is not None:
+            written = {SOURCES[s][0]: out_dir / f"{SOURCES[s][0]}.parquet" for s in results
+                       if SOURCES[s][0] not in results[s]["tables"]}
     if errors:
         n = sum(e.count("\n") + 1 for e in errors)
         head = f"{n} file(s) in {raw_dir} cannot be used:\n" if n > 1 else ""
@@ -1633,6 +1746,8 @@ def clean_all(raw_dir: str | Path, processed_dir: str | Path | None = None, *,
     # Load inputs -> process -> save outputs.
     if "verifikasi" in results:
         done = {t: df for s_, r in results.items() if s_ != "verifikasi" for t, df in r["tables"].items()}
+        done.update({t: pd.read_parquet(p, columns=["family_key"]) for t, p in written.items()
+                     if t == "pendataan_rt"})  # written per file by the dask engine
         results["verifikasi"] = reject_unknown_families(results["verifikasi"], done)
     tables = {t: df for r in results.values() for t, df in r["tables"].items()}
     intake = pd.concat([r["intake"] for r in results.values()], ignore_index=True)
@@ -1660,7 +1775,7 @@ def clean_all(raw_dir: str | Path, processed_dir: str | Path | None = None, *,
     findings = collect_findings([r.get("findings") for r in results.values()])
     result = CleanResult(tables=tables, intake=intake, rejects=rejects, corrections=corrections,
                          identity=identity, missing_sources=missing, notes=notes,
-                         findings=findings)
+                         findings=findings, written=dict(written))
     checked = {"intake": intake, "rejects": rejects, "corrections": corrections,
                "findings": findings, **tables}
     for name, df in checked.items():
@@ -1670,9 +1785,11 @@ def clean_all(raw_dir: str | Path, processed_dir: str | Path | None = None, *,
         out = Path(processed_dir)
         config.make_restricted_dir(out / "restricted")  # owner-only: it holds names, NIK and No. KK
         for name, df in checked.items():
+            if (out / f"{name}.parquet").is_dir():  # partitions of the dask engine (a file is
+                replace_path(out / f"{name}.parquet")  # replaced atomically by write_parquet)
             result.written[name] = write_parquet(df, out / f"{name}.parquet")
-        for stale in set(TABLES) - set(tables):
-            (out / f"{stale}.parquet").unlink(missing_ok=True)
+        for stale in set(TABLES) - set(tables) - set(written):
+            replace_path(out / f"{stale}.parquet")
         path = out / "restricted" / "identity.parquet"
         from analysis.briefs.pii_scan import write_restricted_parquet
 
