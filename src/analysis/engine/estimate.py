@@ -1,0 +1,261 @@
+"""The e-PPGBM part of the estimate stage on a dask cluster (#18).
+
+:func:`cluster_children` reads the cleaned e-PPGBM rows on the workers (``eppgbm.parquet``, one
+file or a folder of part files) and computes the z-scores by ``map_partitions``; the frame stays
+on the cluster (persisted) and a copy is gathered for the parts of ``build_all`` that run on
+the client.
+
+:func:`growth_rows` gives ``estimates.growth.growth_rows`` from one pass of per-partition
+moments: for each round, domain (area level × breakdown) and outcome, every partition returns
+n, Σy and Σ(y − ȳ)² about its own mean; the client adds them (Chan et al.'s pairwise update,
+no cancellation) and ``estimation.survey.srs_estimates_from_moments`` turns them into the same
+rows as the row-level estimators (WHO anthro's design: every child its own unit, so these are
+the Taylor sums per (stratum, PSU, domain) with one stratum). The SD rows come from the same
+moments.
+
+:func:`skdn_rows` and :func:`child_pairs` shuffle the rows on ``child_key`` so that each child
+is in one partition, compute the per-child part on the workers and add the counts (or
+concatenate the pairs) on the client.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+#: moments of one outcome in one domain: rows with a value, Σy, Σ(y − ȳ)²
+_MOMENTS = ("n", "s", "m2")
+
+
+def _as_float(s: pd.Series) -> np.ndarray:
+    return s.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+
+
+# --------------------------------------------------------------------------------------------
+# Reading and z-scores on the workers
+# --------------------------------------------------------------------------------------------
+
+def cluster_children(client, eppgbm: pd.DataFrame, period: str, processed_dir: Path | None = None):
+    """The e-PPGBM rows of rounds ≤ ``period`` with z-scores, on the cluster and on the client.
+
+    Parameters
+    ----------
+    client
+        A ``distributed.Client``.
+    eppgbm
+        The cleaned e-PPGBM table the client holds (``tables["eppgbm"]``).
+    period
+        The rakor period.
+    processed_dir
+        When it holds ``eppgbm.parquet`` with the same rows as ``eppgbm``, the workers read it
+        (nothing is shipped from the client); otherwise the client's frame is scattered.
+
+    Returns
+    -------
+    (dask.dataframe.DataFrame, pandas.DataFrame)
+        The persisted z-scored frame on the cluster and the gathered copy, equal to
+        ``compute_zscores(eppgbm[eppgbm["period"] <= period])`` (same rows, order and index).
+    """
+    import dask.dataframe as dd
+
+    from analysis.measures.anthropometry import compute_zscores
+
+    workers = max(len(client.scheduler_info()["workers"]), 1)
+    ddf = None
+    path = Path(processed_dir) / "eppgbm.parquet" if processed_dir is not None else None
+    if path is not None and path.exists():
+        ddf = dd.read_parquet(str(path))
+        if ddf.npartitions < 2 * workers:
+            ddf = ddf.repartition(npartitions=2 * workers)
+    if ddf is None:
+        ddf = dd.from_pandas(eppgbm, npartitions=2 * workers, sort=False)
+    ddf = ddf[ddf["period"] <= period]
+    meta = compute_zscores(eppgbm.iloc[0:0])
+    zdf = ddf.map_partitions(compute_zscores, meta=meta).persist()
+    local = eppgbm[eppgbm["period"] <= period]
+    children = zdf.compute()
+    same = (len(children) == len(local)
+            and np.array_equal(children["source_row"].to_numpy(), local["source_row"].to_numpy())
+            and np.array_equal(children["source_file"].astype(str).to_numpy(),
+                               local["source_file"].astype(str).to_numpy()))
+    if not same:  # the files on disk are not the client's table: use the client's
+        zdf = dd.from_pandas(local, npartitions=2 * workers, sort=False).map_partitions(
+            compute_zscores, meta=meta).persist()
+        children = zdf.compute()
+    children.index = local.index
+    return zdf, children
+
+
+# --------------------------------------------------------------------------------------------
+# Growth: WHO anthro's table from per-partition moments
+# --------------------------------------------------------------------------------------------
+
+def _domain_specs():
+    """(level, area_col, breakdown columns) of ``growth._who_rows``, in its row order."""
+    from analysis.estimates.growth import BREAKDOWNS, CROSS_LEVELS
+    from analysis.estimates.table import LEVELS
+
+    margins = [(b,) for b in BREAKDOWNS if isinstance(b, str)]
+    cross = [tuple(b) for b in BREAKDOWNS if not isinstance(b, str)]
+    first = [(lv, col, bd) for lv, col in LEVELS.items() for bd in [(), *margins]]
+    second = [(lv, col, bd) for lv, col in LEVELS.items() if lv in CROSS_LEVELS for bd in cross]
+    return first, second
+
+
+def _by(area_col, bd) -> tuple[str, ...]:
+    return (*([area_col] if area_col else []), *bd)
+
+
+def _outcomes(design: pd.DataFrame) -> list[str]:
+    from analysis.estimates.growth import GROWTH_INDICATORS, ZSCORES
+
+    return [c for c in GROWTH_INDICATORS if c in design] + [f"{z}_ok" for z in ZSCORES if f"{z}_ok" in design]
+
+
+def partition_moments(part: pd.DataFrame, rounds: list[str], bys: list[tuple[str, ...]]) -> dict:
+    """Per round and domain spec: the moments of every outcome in one partition.
+
+    Returns ``{(round, by): frame}`` (frame: the by columns, ``n_<y>``, ``s_<y>``, ``m2_<y>``),
+    and ``{(round, "rows"): rows}`` the rows of the round's design.
+    """
+    from analysis.estimates.growth import who_design
+    from analysis.estimates.table import with_area_columns
+
+    out = {}
+    part = with_area_columns(part)
+    for rnd in rounds:
+        d = who_design(part[part["period"] == rnd])
+        out[(rnd, "rows")] = len(d)
+        ys = {y: _as_float(d[y]) for y in _outcomes(d)}
+        for by in bys:
+            if by:
+                g = d.groupby(list(by), sort=False, dropna=True).ngroup().to_numpy()
+                first = np.unique(g[g >= 0], return_index=True)[1]
+                frame = d[list(by)].iloc[np.flatnonzero(g >= 0)[first]].reset_index(drop=True)
+            else:
+                g = np.zeros(len(d), np.int64)
+                frame = pd.DataFrame(index=range(1 if len(d) else 0))
+            size = len(frame)
+            for y, v in ys.items():
+                ok = (g >= 0) & ~np.isnan(v)
+                gi, vi = g[ok], v[ok]
+                n = np.bincount(gi, minlength=size)
+                s = np.bincount(gi, vi, minlength=size)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    r = vi - (s / n)[gi]
+                frame[f"n_{y}"] = n
+                frame[f"s_{y}"] = s
+                frame[f"m2_{y}"] = np.bincount(gi, r * r, minlength=size)
+            out[(rnd, by)] = frame
+    return out
+
+
+def combine_moments(frames: list[pd.DataFrame], by: tuple[str, ...], ys: list[str]) -> pd.DataFrame:
+    """Add the moments of the same domain: n and Σy add, Σ(y − ȳ)² by the pairwise update."""
+    frame = pd.concat([f for f in frames if len(f)], ignore_index=True)
+    keys = [frame[b] for b in by] if by else [np.zeros(len(frame), np.int64)]
+    grouped = frame.groupby(keys, sort=True, dropna=True)
+    tot = grouped[[f"{m}_{y}" for y in ys for m in ("n", "s")]].sum()
+    out = tot.reset_index(drop=not by)
+    for y in ys:
+        n_k, s_k = frame[f"n_{y}"].to_numpy(float), frame[f"s_{y}"].to_numpy(float)
+        n = tot[f"n_{y}"].to_numpy(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean = tot[f"s_{y}"].to_numpy(float) / n
+            code = grouped.ngroup().to_numpy()
+            dev = np.where(n_k > 0, n_k * (s_k / n_k - mean[code]) ** 2, 0.0)
+        extra = np.bincount(code, dev, minlength=len(tot))
+        out[f"m2_{y}"] = grouped[f"m2_{y}"].sum().to_numpy() + extra
+    return out
+
+
+def _estimator_rows(moments: pd.DataFrame, by, y: str, n_rows: int, kind: str, est: dict) -> pd.DataFrame:
+    from analysis.estimation.survey import srs_estimates_from_moments
+
+    keys = moments[list(by)] if by else pd.DataFrame(index=range(1))
+    if kind == "sd":
+        n = moments[f"n_{y}"].to_numpy(np.int64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sd = np.where(n > 1, np.sqrt(moments[f"m2_{y}"].to_numpy(float) / (n - 1.0)), np.nan)
+        res = keys.reset_index(drop=True).assign(n=n, estimate=sd)
+        return res[res["n"] > 0].reset_index(drop=True) if by else res
+    ci = est["ci_method"] if kind == "proportion" else "wald"
+    return srs_estimates_from_moments(keys, moments[f"n_{y}"].to_numpy(), moments[f"s_{y}"].to_numpy(),
+                                      moments[f"m2_{y}"].to_numpy(), n_rows, kind=kind, ci_method=ci,
+                                      alpha=est["alpha"], dof=est["dof"])
+
+
+def _shaped(res: pd.DataFrame, level, area_col, bd, **labels) -> pd.DataFrame:
+    from analysis.estimates.table import to_estimate_rows
+
+    if bd:
+        label = res[bd[0]].astype(str).radd(bd[0] + "=")
+        for c in bd[1:]:
+            label = label + "," + c + "=" + res[c].astype(str)
+        labels["breakdown"] = label
+    return to_estimate_rows(res, level=level, area_col=area_col, **labels)
+
+
+def _indicator_rows(combined: dict, n_rows: int, est: dict, label: dict, y: str, kind: str, method: str,
+                    unit: str, indicator: str) -> list[pd.DataFrame]:
+    """The rows of one indicator, in ``growth._who_rows`` order: every level's total, sex and age,
+    then the sex × age cross of the cross levels."""
+    first, second = _domain_specs()
+    out = []
+    for level, col, bd in first + [s for s in second if s[2]]:
+        res = _estimator_rows(combined[_by(col, bd)], _by(col, bd), y, n_rows, kind, est)
+        out.append(_shaped(res, level, col, bd, indicator=indicator, method=method, unit=unit, **label))
+    return out
+
+
+def growth_rows(zdf, children: pd.DataFrame, period: str) -> pd.DataFrame:
+    """``estimates.growth.growth_rows`` with the estimates from per-partition moments.
+
+    Parameters
+    ----------
+    zdf
+        The z-scored e-PPGBM rows on the cluster (:func:`cluster_children`).
+    children
+        Their gathered copy (the exact counts ``stunting_count`` and ``children_measured`` are
+        counted on it).
+    period
+        The rakor period.
+    """
+    import dask
+
+    from analysis import config
+    from analysis.estimates.growth import GROWTH_INDICATORS, ZSCORES
+    from analysis.estimates.table import count_rows, empty_estimates
+
+    est = config.settings()["estimation"]
+    rounds = sorted(p for p in children["period"].dropna().unique() if p <= period)
+    if not rounds:
+        return empty_estimates()
+    first, second = _domain_specs()
+    bys = list(dict.fromkeys(_by(col, bd) for _, col, bd in first + second))
+    tasks = [dask.delayed(partition_moments)(p, rounds, bys) for p in zdf.to_delayed()]
+    per_part = dask.compute(*tasks)
+    parts = []
+    for rnd in rounds:
+        n_rows = int(sum(p[(rnd, "rows")] for p in per_part))
+        ys = [c[2:] for c in per_part[0][(rnd, ())].columns if c.startswith("n_")]
+        combined = {by: combine_moments([p[(rnd, by)] for p in per_part], by, ys) for by in bys}
+        label = dict(period=period, data_period=rnd, source="eppgbm")
+
+        for col, indicator in GROWTH_INDICATORS.items():
+            if col in ys:
+                parts += _indicator_rows(combined, n_rows, est, label, col, "proportion",
+                                         f"direct:{est['ci_method']}", "proportion", indicator)
+        for z, (_, prefix) in ZSCORES.items():
+            if f"{z}_ok" in ys:
+                parts += _indicator_rows(combined, n_rows, est, label, f"{z}_ok", "mean", "direct:wald", "z",
+                                         f"{prefix}_mean")
+                parts += _indicator_rows(combined, n_rows, est, label, f"{z}_ok", "sd", "sd", "z", f"{prefix}_sd")
+        round_df = children[children["period"] == rnd]
+        parts.append(count_rows(round_df, "is_stunted", indicator="stunting_count", period=period,
+                                data_period=rnd, source="eppgbm"))
+        parts.append(count_rows(round_df.assign(_measured=round_df["is_stunted"].notna()), "_measured",
+                                indicator="children_measured", period=period, data_period=rnd,
+                                source="eppgbm"))
+    return pd.concat(parts, ignore_index=True)
