@@ -113,17 +113,21 @@ def _outcomes(design: pd.DataFrame) -> list[str]:
     return [c for c in GROWTH_INDICATORS if c in design] + [f"{z}_ok" for z in ZSCORES if f"{z}_ok" in design]
 
 
-def partition_moments(part: pd.DataFrame, rounds: list[str], bys: list[tuple[str, ...]]) -> dict:
+def partition_moments(part: pd.DataFrame, rounds: list[str], bys: list[tuple[str, ...]],
+                      kabkota: bool) -> dict:
     """Per round and domain spec: the moments of every outcome in one partition.
+
+    ``kabkota``: the client's region is a province (``table.PROVINCE``), passed so that a worker
+    started with another configuration still adds the kab/kota column as the client does.
 
     Returns ``{(round, by): frame}`` (frame: the by columns, ``n_<y>``, ``s_<y>``, ``m2_<y>``),
     and ``{(round, "rows"): rows}`` the rows of the round's design.
     """
     from analysis.estimates.growth import who_design
-    from analysis.estimates.table import with_area_columns
-
     out = {}
-    part = with_area_columns(part)
+    if kabkota and "kabkota_code" not in part:  # as table.with_area_columns on the client
+        source = part["kecamatan_code"] if "kecamatan_code" in part else part["kelurahan_code"]
+        part = part.assign(kabkota_code=source.astype("str").str.slice(0, 5))
     for rnd in rounds:
         d = who_design(part[part["period"] == rnd])
         out[(rnd, "rows")] = len(d)
@@ -226,7 +230,7 @@ def growth_rows(zdf, children: pd.DataFrame, period: str) -> pd.DataFrame:
 
     from analysis import config
     from analysis.estimates.growth import GROWTH_INDICATORS, ZSCORES
-    from analysis.estimates.table import count_rows, empty_estimates
+    from analysis.estimates.table import PROVINCE, count_rows, empty_estimates
 
     est = config.settings()["estimation"]
     rounds = sorted(p for p in children["period"].dropna().unique() if p <= period)
@@ -234,7 +238,7 @@ def growth_rows(zdf, children: pd.DataFrame, period: str) -> pd.DataFrame:
         return empty_estimates()
     first, second = _domain_specs()
     bys = list(dict.fromkeys(_by(col, bd) for _, col, bd in first + second))
-    tasks = [dask.delayed(partition_moments)(p, rounds, bys) for p in zdf.to_delayed()]
+    tasks = [dask.delayed(partition_moments)(p, rounds, bys, PROVINCE) for p in zdf.to_delayed()]
     per_part = dask.compute(*tasks)
     parts = []
     for rnd in rounds:
@@ -259,3 +263,80 @@ def growth_rows(zdf, children: pd.DataFrame, period: str) -> pd.DataFrame:
                                 indicator="children_measured", period=period, data_period=rnd,
                                 source="eppgbm"))
     return pd.concat(parts, ignore_index=True)
+
+
+# --------------------------------------------------------------------------------------------
+# SKDN and the child pairs: a shuffle on the child key
+# --------------------------------------------------------------------------------------------
+
+def by_child(zdf):
+    """The z-scored rows shuffled so that all the rows of a child are in one partition."""
+    return zdf.shuffle(on="child_key")
+
+
+def _partition_skdn(part: pd.DataFrame, period: str, kbm: np.ndarray, months: np.ndarray) -> pd.DataFrame:
+    from analysis.estimates.skdn import SKDN_KEYS, skdn_panel
+    from analysis.measures.skdn import skdn_counts
+
+    panel = skdn_panel(part, period)
+    return skdn_counts(panel, list(SKDN_KEYS), kbm, months=months)
+
+
+def skdn_rows(shuffled, children: pd.DataFrame, period: str) -> pd.DataFrame:
+    """``estimates.skdn.skdn_rows``: each child's months classified on a worker, counts added here.
+
+    Every partition holds whole children (:func:`by_child`) and counts them on the month grid of
+    the whole data; the counts of a (kelurahan, posyandu, month) cell are added on the client.
+    """
+    import dask
+
+    from analysis.estimates.skdn import SKDN_KEYS, skdn_panel, skdn_rows_from_counts
+    from analysis.estimates.table import empty_estimates
+    from analysis.measures.skdn import COUNTS, load_kbm, month_number
+
+    panel = skdn_panel(children, period)
+    if panel.empty:
+        return empty_estimates()
+    months = np.unique(month_number(panel["period"]))
+    kbm = load_kbm()
+    counts = dask.compute(*[dask.delayed(_partition_skdn)(p, period, kbm, months) for p in shuffled.to_delayed()])
+    counts = pd.concat([c for c in counts if len(c)], ignore_index=True)
+    keys = [*SKDN_KEYS, "period"]
+    agg = {c: "sum" for c in COUNTS} | {"has_previous": "first", "has_two_previous": "first"}
+    total = counts.groupby(keys, sort=False).agg(agg).reset_index()
+    # the cells in the order the pandas engine makes them (first row of the cell in the panel)
+    first = panel.groupby(list(SKDN_KEYS), sort=False, observed=True).ngroup().rename("_cell")
+    cells = panel[list(SKDN_KEYS)].assign(_cell=first.to_numpy()).drop_duplicates(list(SKDN_KEYS))
+    total = total.merge(cells, on=list(SKDN_KEYS), how="left").sort_values(["_cell", "period"], kind="stable")
+    return skdn_rows_from_counts(total.drop(columns="_cell").reset_index(drop=True), period)
+
+
+def child_pairs(shuffled, children: pd.DataFrame) -> pd.DataFrame:
+    """``estimates.transitions.child_pairs``: each child's pairs made on a worker, gathered here.
+
+    The pairs come back in the pandas engine's order (child by first appearance, then round),
+    their text columns categoricals as there.
+    """
+    import dask
+
+    from analysis.estimates.transitions import _CARRIED, pair_rounds
+    from analysis.estimates.transitions import child_pairs as pandas_pairs
+
+    rounds = pair_rounds(children)
+    if len(rounds) < 2:
+        return pandas_pairs(children.iloc[0:0])
+    parts = dask.compute(*[dask.delayed(pandas_pairs)(p, rounds) for p in shuffled.to_delayed()])
+    pairs = pd.concat([p.astype({c: object for c in ("child_key", *_CARRIED) if c in p}) for p in parts if len(p)],
+                      ignore_index=True)
+    if pairs.empty:
+        return pandas_pairs(children.iloc[0:0])
+    child_code, child_values = pd.factorize(children["child_key"])
+    order = np.lexsort([pairs["data_period"].cat.codes.to_numpy(),
+                        pd.Index(child_values).get_indexer(pairs["child_key"])])
+    pairs = pairs.iloc[order].reset_index(drop=True)
+    # categoricals of the values in the order of the children's rows, as pandas_pairs makes them
+    for c in ("child_key", *_CARRIED):
+        if c in pairs:
+            values = pd.factorize(children[c])[1] if c in children else pd.Index([])
+            pairs[c] = pd.Categorical(pairs[c], categories=values)
+    return pairs

@@ -134,10 +134,16 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
         parts.append(local.stunting_local_rows(children[children["period"] == eppgbm_period], period,
                                                eppgbm_period))  # the kelurahan brief: posyandu, RT
         parts.append(eppgbm_checks.z_disagreement_rows(children, period))  # the app's own z-scores, checked
-        ours = skdn.skdn_rows(children, period)  # growth monitoring (SKDN), every month
+        if client is not None:  # each child's rows in one partition: SKDN and the pairs per child there
+            shuffled = engine.by_child(zdf).persist()
+            ours = engine.skdn_rows(shuffled, children, period)
+            pairs = engine.child_pairs(shuffled, children)
+            del shuffled, zdf
+        else:
+            ours = skdn.skdn_rows(children, period)  # growth monitoring (SKDN), every month
+            pairs = transitions.child_pairs(children)  # each child followed between rounds with a height
         parts += [ours, skdn.skdn_app_rows(children, period),
                   skdn.skdn_report_rows(tables.get("eppgbm_bulanan"), ours, period)]
-        pairs = transitions.child_pairs(children)  # each child followed between rounds with a height
         parts.append(transitions.transition_rows(pairs, period))
     if "eppgbm_bulanan" in tables and len(tables["eppgbm_bulanan"]):  # the monthly kelurahan report
         parts.append(monthly.monthly_rows(tables["eppgbm_bulanan"], period))
