@@ -113,17 +113,18 @@ def _outcomes(design: pd.DataFrame) -> list[str]:
     return [c for c in GROWTH_INDICATORS if c in design] + [f"{z}_ok" for z in ZSCORES if f"{z}_ok" in design]
 
 
-def partition_moments(part: pd.DataFrame, rounds: list[str], bys: list[tuple[str, ...]],
-                      kabkota: bool) -> dict:
-    """Per round and domain spec: the moments of every outcome in one partition.
+def partition_moments(part: pd.DataFrame, rounds: list[str], cells: list[str], kabkota: bool) -> dict:
+    """Per round: the moments of every outcome in the finest cells of one partition.
 
-    ``kabkota``: the client's region is a province (``table.PROVINCE``), passed so that a worker
-    started with another configuration still adds the kab/kota column as the client does.
-
-    Returns ``{(round, by): frame}`` (frame: the by columns, ``n_<y>``, ``s_<y>``, ``m2_<y>``),
-    and ``{(round, "rows"): rows}`` the rows of the round's design.
+    ``cells``: every domain column of the growth table (area codes, sex, age); a missing value is
+    a cell of its own (the row is in the coarser domains, not in that column's). Returns
+    ``{(round, "cells"): frame}`` (frame: the cell columns, ``n_<y>``, ``s_<y>``, ``m2_<y>``) and
+    ``{(round, "rows"): rows}`` the rows of the round's design. ``kabkota``: the client's region
+    is a province (``table.PROVINCE``), passed so that a worker started with another
+    configuration adds the kab/kota column as the client does.
     """
     from analysis.estimates.growth import who_design
+
     out = {}
     if kabkota and "kabkota_code" not in part:  # as table.with_area_columns on the client
         source = part["kecamatan_code"] if "kecamatan_code" in part else part["kelurahan_code"]
@@ -131,35 +132,34 @@ def partition_moments(part: pd.DataFrame, rounds: list[str], bys: list[tuple[str
     for rnd in rounds:
         d = who_design(part[part["period"] == rnd])
         out[(rnd, "rows")] = len(d)
-        ys = {y: _as_float(d[y]) for y in _outcomes(d)}
-        for by in bys:
-            if by:
-                g = d.groupby(list(by), sort=False, dropna=True).ngroup().to_numpy()
-                first = np.unique(g[g >= 0], return_index=True)[1]
-                frame = d[list(by)].iloc[np.flatnonzero(g >= 0)[first]].reset_index(drop=True)
-            else:
-                g = np.zeros(len(d), np.int64)
-                frame = pd.DataFrame(index=range(1 if len(d) else 0))
-            size = len(frame)
-            for y, v in ys.items():
-                ok = (g >= 0) & ~np.isnan(v)
-                gi, vi = g[ok], v[ok]
-                n = np.bincount(gi, minlength=size)
-                s = np.bincount(gi, vi, minlength=size)
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    r = vi - (s / n)[gi]
-                frame[f"n_{y}"] = n
-                frame[f"s_{y}"] = s
-                frame[f"m2_{y}"] = np.bincount(gi, r * r, minlength=size)
-            out[(rnd, by)] = frame
+        g = d.groupby(cells, sort=False, dropna=False).ngroup().to_numpy()
+        first = np.unique(g, return_index=True)[1]
+        frame = d[cells].iloc[first].reset_index(drop=True)
+        size = len(frame)
+        for y in _outcomes(d):
+            v = _as_float(d[y])
+            ok = ~np.isnan(v)
+            gi, vi = g[ok], v[ok]
+            n = np.bincount(gi, minlength=size)
+            s = np.bincount(gi, vi, minlength=size)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                r = vi - (s / n)[gi]
+            frame[f"n_{y}"] = n
+            frame[f"s_{y}"] = s
+            frame[f"m2_{y}"] = np.bincount(gi, r * r, minlength=size)
+        out[(rnd, "cells")] = frame
     return out
 
 
-def combine_moments(frames: list[pd.DataFrame], by: tuple[str, ...], ys: list[str]) -> pd.DataFrame:
-    """Add the moments of the same domain: n and Σy add, Σ(y − ȳ)² by the pairwise update."""
+def combine_moments(frames: list[pd.DataFrame], by: tuple[str, ...], ys: list[str],
+                    dropna: bool = True) -> pd.DataFrame:
+    """Add the moments of the same domain: n and Σy add, Σ(y − ȳ)² by the pairwise update.
+
+    ``dropna`` False keeps a missing key as a domain of its own (the finest cells).
+    """
     frame = pd.concat([f for f in frames if len(f)], ignore_index=True)
     keys = [frame[b] for b in by] if by else [np.zeros(len(frame), np.int64)]
-    grouped = frame.groupby(keys, sort=True, dropna=True)
+    grouped = frame.groupby(keys, sort=True, dropna=dropna)
     tot = grouped[[f"{m}_{y}" for y in ys for m in ("n", "s")]].sum()
     out = tot.reset_index(drop=not by)
     for y in ys:
@@ -238,13 +238,15 @@ def growth_rows(zdf, children: pd.DataFrame, period: str) -> pd.DataFrame:
         return empty_estimates()
     first, second = _domain_specs()
     bys = list(dict.fromkeys(_by(col, bd) for _, col, bd in first + second))
-    tasks = [dask.delayed(partition_moments)(p, rounds, bys, PROVINCE) for p in zdf.to_delayed()]
+    cells = list(dict.fromkeys(c for by in bys for c in by))
+    tasks = [dask.delayed(partition_moments)(p, rounds, cells, PROVINCE) for p in zdf.to_delayed()]
     per_part = dask.compute(*tasks)
     parts = []
     for rnd in rounds:
         n_rows = int(sum(p[(rnd, "rows")] for p in per_part))
-        ys = [c[2:] for c in per_part[0][(rnd, ())].columns if c.startswith("n_")]
-        combined = {by: combine_moments([p[(rnd, by)] for p in per_part], by, ys) for by in bys}
+        ys = [c[2:] for c in per_part[0][(rnd, "cells")].columns if c.startswith("n_")]
+        finest = combine_moments([p[(rnd, "cells")] for p in per_part], tuple(cells), ys, dropna=False)
+        combined = {by: combine_moments([finest], by, ys) for by in bys}
         label = dict(period=period, data_period=rnd, source="eppgbm")
 
         for col, indicator in GROWTH_INDICATORS.items():
