@@ -72,18 +72,20 @@ def cluster_children(client, eppgbm: pd.DataFrame, period: str, processed_dir: P
         ddf = dd.from_pandas(eppgbm, npartitions=2 * workers, sort=False)
     ddf = ddf[ddf["period"] <= period]
     meta = compute_zscores(eppgbm.iloc[0:0])
-    zdf = ddf.map_partitions(compute_zscores, meta=meta).persist()
+    added = [c for c in meta.columns if c not in eppgbm.columns]  # compute_zscores only adds columns
     local = eppgbm[eppgbm["period"] <= period]
-    children = zdf.compute()
-    same = (len(children) == len(local)
-            and np.array_equal(children["source_row"].to_numpy(), local["source_row"].to_numpy())
-            and np.array_equal(children["source_file"].astype(str).to_numpy(),
+    zdf = ddf.map_partitions(compute_zscores, meta=meta).persist()
+    # Only the z-score columns come back (the client holds the rest): the same rows, checked.
+    got = zdf[["source_file", "source_row", *added]].compute()
+    same = (len(got) == len(local)
+            and np.array_equal(got["source_row"].to_numpy(), local["source_row"].to_numpy())
+            and np.array_equal(got["source_file"].astype(str).to_numpy(),
                                local["source_file"].astype(str).to_numpy()))
     if not same:  # the files on disk are not the client's table: use the client's
         zdf = dd.from_pandas(local, npartitions=2 * workers, sort=False).map_partitions(
             compute_zscores, meta=meta).persist()
-        children = zdf.compute()
-    children.index = local.index
+        got = zdf[added].compute()
+    children = pd.concat([local, got[added].set_axis(local.index)], axis=1)
     return zdf, children
 
 
@@ -271,9 +273,15 @@ def growth_rows(zdf, children: pd.DataFrame, period: str) -> pd.DataFrame:
 # SKDN and the child pairs: a shuffle on the child key
 # --------------------------------------------------------------------------------------------
 
+#: the columns SKDN (``skdn_panel``, ``measures.skdn.skdn_counts``) and ``child_pairs`` read
+BY_CHILD_COLUMNS = ("child_key", "period", "age_days", "weight_kg", "height_cm", "measure", "measure_date",
+                    "posyandu", "is_stunted", "haz", "haz_flag", "family_key", "kecamatan_code",
+                    "kelurahan_code", "rt", "source_file", "source_row")
+
+
 def by_child(zdf):
-    """The z-scored rows shuffled so that all the rows of a child are in one partition."""
-    return zdf.shuffle(on="child_key")
+    """The z-scored rows SKDN and the pairs need, shuffled so that a child's rows are in one partition."""
+    return zdf[[c for c in BY_CHILD_COLUMNS if c in zdf.columns]].shuffle(on="child_key")
 
 
 def _partition_skdn(part: pd.DataFrame, period: str, kbm: np.ndarray, months: np.ndarray) -> pd.DataFrame:
