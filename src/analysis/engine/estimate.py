@@ -16,6 +16,13 @@ moments.
 :func:`skdn_rows` and :func:`child_pairs` shuffle the rows on ``child_key`` so that each child
 is in one partition, compute the per-child part on the workers and add the counts (or
 concatenate the pairs) on the client.
+
+The memory limit that remains: every other builder of ``build_all`` (data quality, local
+rows, coverage, the worklists, ...) runs on the client from the gathered children. The client
+holds the cleaned e-PPGBM table (``tables["eppgbm"]``, about 360 bytes a row on the sample) and
+the children (the same columns plus the z-scores, about 410 bytes a row): about 0.8 kB a
+measurement, so some 16 GB for the 20 million measurements of a national round, on one
+machine; a province of 2 million children (about 4 million rows) needs some 3 GB there.
 """
 from __future__ import annotations
 
