@@ -112,3 +112,53 @@ def test_moments_combine_exactly():
     assert got.loc["a", "n_y"] == 6 and got.loc["a", "s_y"] == 21.0
     assert got.loc["a", "m2_y"] == pytest.approx(np.var(np.arange(1, 7)) * 6, rel=1e-15)
     assert got.loc["b", "n_y"] == 0 and got.loc["b", "m2_y"] == 0.0
+
+
+@pytest.fixture(scope="module")
+def sample_children(sample_processed) -> pd.DataFrame:
+    from analysis.measures.anthropometry import compute_zscores
+
+    return compute_zscores(pd.read_parquet(sample_processed / "eppgbm.parquet"))
+
+
+def _halves(children: pd.DataFrame) -> list[pd.DataFrame]:
+    # whole children apart; the first half holds only the children not measured in the last round
+    last = children.groupby("child_key")["period"].transform("max") < children["period"].max()
+    assert last.any() and (~last).any()
+    return [children[last], children[~last]]
+
+
+def test_skdn_of_whole_children_adds_up(sample_children):
+    # a part of the children counted on the whole data's month grid: the parts' counts add up
+    from analysis.estimates.skdn import SKDN_KEYS, skdn_panel
+    from analysis.measures.skdn import COUNTS, month_number, skdn_counts
+
+    period = sample_children["period"].max()
+    keys = [*SKDN_KEYS, "period"]
+    whole = skdn_counts(skdn_panel(sample_children, period), list(SKDN_KEYS))
+    months = np.unique(month_number(whole["period"]))
+    parts = pd.concat([skdn_counts(skdn_panel(h, period), list(SKDN_KEYS), months=months)
+                       for h in _halves(sample_children)])
+    added = parts.groupby(keys)[list(COUNTS)].sum().sort_index()
+    assert set(parts["period"]) == set(whole["period"])
+    pd.testing.assert_frame_equal(added, whole.set_index(keys)[list(COUNTS)].sort_index())
+
+
+def test_pairs_of_whole_children_are_the_pairs(sample_children):
+    from analysis.estimates.transitions import child_pairs, pair_rounds
+
+    # the first part: children not measured in the middle round (a part without that round must
+    # not pair the rounds around it)
+    c = sample_children
+    rounds = pair_rounds(c)
+    assert len(rounds) == 3
+    middle = c["child_key"].isin(c.loc[c["period"] == rounds[1], "child_key"])
+    assert (~middle).any() and c.loc[~middle, "child_key"].isin(c.loc[c["period"] == rounds[2], "child_key"]).any()
+    whole = child_pairs(c)
+    parts = pd.concat([child_pairs(h, rounds) for h in (c[~middle], c[middle])])
+    cols = ["child_key", "period_before", "data_period", "stunted_before", "stunted_now", "haz_change",
+            "height_fall_mm", "height_fall"]
+    a = whole[cols].astype({c: str for c in cols[:3]}).sort_values(cols[:3]).reset_index(drop=True)
+    b = parts[cols].astype({c: str for c in cols[:3]}).sort_values(cols[:3]).reset_index(drop=True)
+    assert len(a) > 100
+    pd.testing.assert_frame_equal(b, a)
