@@ -6,6 +6,20 @@ per file, LocalCluster) in the same run. Peak memory is the sum of RSS over the 
 sampled every 0.1 s.
 
     PYTHONPATH=src python benchmarks/bench_scale.py --children 2000000 [--province 64]
+
+``--estimate``: the e-PPGBM parts of the estimate stage (``estimates.build.build_all``: z-scores,
+the WHO growth table, SKDN, the child pairs and transitions), pandas against the dask engine
+(``engine/estimate.py``) on a LocalCluster, in the same run. The rows are the cleaned built-in
+sample's e-PPGBM rows repeated with new child keys up to ``--children`` children (about three
+rows a child), written as a folder of part files ``eppgbm.parquet/part-*.parquet`` that the
+workers read; the two engines' rows are compared.
+
+    PYTHONPATH=src python benchmarks/bench_scale.py --estimate --children 2000000 --processed DIR
+
+Measured 2026-12-02 on this 2-core machine, shared (load average 8.7, 6.9, 5.0): 2,000,000
+children (4,228,608 rows), 8,564 estimate rows equal to 1e-12; pandas 99 s, 4.2 GB peak; dask
+(2 workers) 200 s, 7.6 GB peak (the z-score columns gathered to the client and the shuffle cost
+more than the growth table saves on two cores).
 """
 from __future__ import annotations
 
@@ -75,12 +89,92 @@ class PeakRSS:
         self._thread.join()
 
 
+def write_eppgbm(processed: Path, sample: pd.DataFrame, children: int, parts: int = 8) -> int:
+    """``processed/eppgbm.parquet/part-*.parquet``: the sample's rows with new child keys; the rows."""
+    per_copy = sample["child_key"].nunique()
+    copies = max(1, round(children / per_copy))
+    folder = processed / "eppgbm.parquet"
+    folder.mkdir(parents=True)
+    rows = 0
+    for i, chunk in enumerate(np.array_split(np.arange(copies), min(parts, copies))):
+        frames = []
+        for k in chunk:
+            f = sample.copy()
+            for col in ("child_key", "family_key", "parent_key", "name_key"):
+                if col in f:
+                    f[col] = f[col] + f"~{k}"
+            frames.append(f)
+        part = pd.concat(frames, ignore_index=True)
+        part["source_row"] = np.arange(rows, rows + len(part))
+        part.to_parquet(folder / f"part-{i:03d}.parquet", index=False)
+        rows += len(part)
+    return rows
+
+
+def _eppgbm_rows(period: str, client=None, processed: Path | None = None) -> pd.DataFrame:
+    """The e-PPGBM parts of ``build_all`` (pandas engine, or the dask engine with ``client``)."""
+    from analysis.estimates import growth, skdn, transitions
+
+    eppgbm = pd.read_parquet(processed / "eppgbm.parquet")
+    if client is None:
+        from analysis.measures.anthropometry import compute_zscores
+
+        children = compute_zscores(eppgbm[eppgbm["period"] <= period])
+        rows = [growth.growth_rows(children, period), skdn.skdn_rows(children, period)]
+        pairs = transitions.child_pairs(children)
+    else:
+        from analysis.engine import estimate as engine
+
+        zdf, children = engine.cluster_children(client, eppgbm, period, processed)
+        rows = [engine.growth_rows(zdf, children, period)]
+        shuffled = engine.by_child(zdf).persist()
+        rows.append(engine.skdn_rows(shuffled, children, period))
+        pairs = engine.child_pairs(shuffled, children)
+        del shuffled, zdf
+    rows.append(transitions.transition_rows(pairs, period))
+    return pd.concat(rows, ignore_index=True)
+
+
+def estimate_benchmark(args) -> None:
+    from analysis.estimates import store
+
+    keys = ["period", "data_period", "area_level", "area_code", "indicator", "breakdown", "method"]
+    sample = store.load_processed(Path(args.processed))["eppgbm"]
+    period = max(sample["period"])
+    with tempfile.TemporaryDirectory() as tmp:
+        n_rows = write_eppgbm(Path(tmp), sample, args.children)
+        table = []
+        with PeakRSS() as mem:
+            t0 = time.perf_counter()
+            ref = _eppgbm_rows(period, processed=Path(tmp))
+            table.append(("pandas", time.perf_counter() - t0, mem.peak))
+        with dask_client(None, workers=args.workers) as client, PeakRSS() as mem:
+            t0 = time.perf_counter()
+            got = _eppgbm_rows(period, client, Path(tmp))
+            table.append((f"dask ({args.workers} workers)", time.perf_counter() - t0, mem.peak))
+    ref = ref.sort_values(keys).reset_index(drop=True)
+    got = got.sort_values(keys).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, ref, check_exact=False, rtol=1e-12)
+    print(f"{args.children} children asked, {n_rows} e-PPGBM rows; {len(ref)} estimate rows, equal to 1e-12; "
+          f"load average {os.getloadavg()}")
+    print("| engine | wall s | peak RSS MB (process tree) |\n|---|---|---|")
+    for name, wall, peak in table:
+        print(f"| {name} | {wall:.1f} | {peak / 2**20:.0f} |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--estimate", action="store_true", help="time the e-PPGBM parts of build_all")
+    ap.add_argument("--processed", help="--estimate: a processed folder of the built-in sample")
     ap.add_argument("--children", type=int, default=2_000_000, help="e.g. 2000000, 5000000, 20000000")
     ap.add_argument("--province", default="64", help="province code (default 64, Kalimantan Timur)")
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args()
+    if args.estimate:
+        if not args.processed:
+            ap.error("--estimate needs --processed DIR (`rakor clean --raw data/raw/sample --processed DIR`)")
+        estimate_benchmark(args)
+        return
     dtypes = {"desa": str, "kec": str, "kota": str, "prov": str, "stratum": str, "psu": str}
     design = SurveyDesign(strata="stratum", cluster="psu", weights="wt")
     with tempfile.TemporaryDirectory() as tmp:

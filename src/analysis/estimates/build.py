@@ -74,6 +74,13 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
         ``history.parquet`` (the "since the previous rakor" rows) are read from it.
     rakor_date
         "YYYY-MM-DD" of the rakor (the 100-day countdown); default the last day of ``period``.
+    client
+        A ``distributed.Client``, or None (the pandas engine). With a client the row-level
+        e-PPGBM work runs on the cluster (``engine/estimate.py``): the z-scores by
+        ``map_partitions`` (the workers read ``eppgbm.parquet``), the WHO growth table from one
+        pass of per-partition moments, SKDN and the child pairs by a shuffle on ``child_key``.
+        The figures equal the pandas engine's. The children are then gathered: every other
+        builder runs on the client from them (the memory limit that remains).
 
     Returns
     -------
@@ -111,9 +118,15 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
     children, eppgbm_period = None, None
     if "eppgbm" in tables and len(tables["eppgbm"]):
         eppgbm = tables["eppgbm"]
-        children = compute_zscores(eppgbm[eppgbm["period"] <= period])
+        if client is not None:
+            from analysis.engine import estimate as engine
+
+            zdf, children = engine.cluster_children(client, eppgbm, period, processed_dir)
+            rounds = engine.growth_rows(zdf, children, period)
+        else:
+            children = compute_zscores(eppgbm[eppgbm["period"] <= period])
+            rounds = growth.growth_rows(children, period)
         out.children = children
-        rounds = growth.growth_rows(children, period)
         parts += [rounds, growth.change_rows(rounds, period)]
         eppgbm_period = latest_at_or_before(children["period"], period)
         q_rows, out.quality = data_quality.quality_rows(children, period, eppgbm_period)
@@ -121,10 +134,16 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
         parts.append(local.stunting_local_rows(children[children["period"] == eppgbm_period], period,
                                                eppgbm_period))  # the kelurahan brief: posyandu, RT
         parts.append(eppgbm_checks.z_disagreement_rows(children, period))  # the app's own z-scores, checked
-        ours = skdn.skdn_rows(children, period)  # growth monitoring (SKDN), every month
+        if client is not None:  # each child's rows in one partition: SKDN and the pairs per child there
+            shuffled = engine.by_child(zdf).persist()
+            ours = engine.skdn_rows(shuffled, children, period)
+            pairs = engine.child_pairs(shuffled, children)
+            del shuffled, zdf
+        else:
+            ours = skdn.skdn_rows(children, period)  # growth monitoring (SKDN), every month
+            pairs = transitions.child_pairs(children)  # each child followed between rounds with a height
         parts += [ours, skdn.skdn_app_rows(children, period),
                   skdn.skdn_report_rows(tables.get("eppgbm_bulanan"), ours, period)]
-        pairs = transitions.child_pairs(children)  # each child followed between rounds with a height
         parts.append(transitions.transition_rows(pairs, period))
     if "eppgbm_bulanan" in tables and len(tables["eppgbm_bulanan"]):  # the monthly kelurahan report
         parts.append(monthly.monthly_rows(tables["eppgbm_bulanan"], period))

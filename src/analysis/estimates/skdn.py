@@ -101,20 +101,38 @@ def skdn_rows(children: pd.DataFrame, period: str, kbm: np.ndarray | None = None
     counts are a census of the register; the Wilson interval is the binomial uncertainty of a
     rate among n children (as in :mod:`analysis.estimates.monthly`).
     """
-    from analysis.estimation.survey import proportion_ci
     from analysis.measures.skdn import skdn_counts
 
     if children is None or children.empty:
         return empty_estimates()
-    panel = children.loc[children["period"].astype(str) <= period]
+    panel = skdn_panel(children, period)
     if panel.empty:
         return empty_estimates()
+    return skdn_rows_from_counts(skdn_counts(panel, list(SKDN_KEYS), kbm), period)
+
+
+#: the cells SKDN is counted in (a posyandu of a kelurahan)
+SKDN_KEYS = ("kelurahan_code", "posyandu")
+
+
+def skdn_panel(children: pd.DataFrame, period: str) -> pd.DataFrame:
+    """The rows of months ≤ ``period``, kelurahan codes as text, posyandu as breakdown labels.
+
+    Row-wise (the labels are :func:`~analysis.estimates.local.part_labels` of each name), so a
+    part of the children (one partition of the dask engine) gets the same labels.
+    """
+    panel = children.loc[children["period"].astype(str) <= period]
     codes, names = pd.factorize(panel["posyandu"] if "posyandu" in panel else pd.Series(pd.NA, index=panel.index))
     labels = np.append(part_labels(pd.Series(names, dtype=object)).to_numpy(object), UNKNOWN)  # -1: missing
-    panel = panel.assign(kelurahan_code=panel["kelurahan_code"].astype(str), posyandu=labels[codes])
+    return panel.assign(kelurahan_code=panel["kelurahan_code"].astype(str), posyandu=labels[codes])
+
+
+def skdn_rows_from_counts(counts: pd.DataFrame, period: str) -> pd.DataFrame:
+    """The rows of :func:`skdn_rows` from ``measures.skdn.skdn_counts`` by :data:`SKDN_KEYS`."""
+    from analysis.estimation.survey import proportion_ci
+
     # c_<x>: a count column named "n" or "t" would be read as the rows' n by to_estimate_rows
-    counts = skdn_counts(panel, ["kelurahan_code", "posyandu"], kbm).rename(
-        columns={k: f"c_{k}" for k in COUNT_INDICATORS})
+    counts = counts.rename(columns={k: f"c_{k}" for k in COUNT_INDICATORS})
     parts = []
     common = dict(period=period, source="eppgbm")
     for level, area_col, breakdown, t in _by_levels(counts, [f"c_{k}" for k in COUNT_INDICATORS], posyandu=True):

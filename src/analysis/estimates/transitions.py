@@ -37,7 +37,15 @@ _HEIGHT_FROM_DAYS = 731  # lying below, standing from (WHO 2006), when the posit
 _CARRIED = ("family_key", "kecamatan_code", "kelurahan_code", "rt", "source_file", "source_row")
 
 
-def child_pairs(children: pd.DataFrame) -> pd.DataFrame:
+def pair_rounds(children: pd.DataFrame) -> np.ndarray:
+    """The rounds children are followed between: the periods with a height of a keyed child, sorted."""
+    height = pd.to_numeric(children["height_cm"], errors="coerce").to_numpy(dtype=float)
+    period_code, period_values = pd.factorize(children["period"])
+    use = np.flatnonzero(~np.isnan(height) & children["child_key"].notna().to_numpy() & (period_code >= 0))
+    return np.sort(np.asarray(period_values.astype(str), dtype=object)[np.unique(period_code[use])])
+
+
+def child_pairs(children: pd.DataFrame, rounds: np.ndarray | None = None) -> pd.DataFrame:
     """One row per child measured in a round and in the previous round with a height.
 
     Parameters
@@ -57,6 +65,10 @@ def child_pairs(children: pd.DataFrame) -> pd.DataFrame:
         missing where either is missing or flagged), ``height_fall_mm`` and ``height_fall``
         (True: the pair is a measurement error). Text columns are categoricals.
 
+    rounds
+        :func:`pair_rounds` of the whole data when ``children`` is a part of it (the dask
+        engine: the children of one partition); default the rounds of ``children``.
+
     Notes
     -----
     The rounds are the periods with at least one height; each is paired with the one before it.
@@ -68,7 +80,8 @@ def child_pairs(children: pd.DataFrame) -> pd.DataFrame:
     height = pd.to_numeric(children["height_cm"], errors="coerce").to_numpy(dtype=float)
     period_code, period_values = pd.factorize(children["period"])
     use = np.flatnonzero(~np.isnan(height) & children["child_key"].notna().to_numpy() & (period_code >= 0))
-    rounds = np.sort(np.asarray(period_values.astype(str), dtype=object)[np.unique(period_code[use])])
+    rounds = pair_rounds(children) if rounds is None else np.asarray(rounds, dtype=object)
+    use = use[np.isin(np.asarray(period_values.astype(str), dtype=object)[period_code[use]], rounds)]
     if len(rounds) < 2:
         return _empty_pairs(children)
     # the round of each row: its period's place among the rounds

@@ -921,6 +921,61 @@ def estimate_mean(data: pd.DataFrame, y: str, by: str | Sequence[str] | None = N
                      deff, method)
 
 
+def srs_estimates_from_moments(keys: pd.DataFrame, n: np.ndarray, total: np.ndarray, ssq: np.ndarray,
+                               n_rows: int, *, kind: str, ci_method: str = "logit", alpha: float = 0.05,
+                               dof: str | int = "design",
+                               deff_method: str = "without-replacement") -> pd.DataFrame:
+    """:func:`estimate_proportion` / :func:`estimate_mean` with ``design=None`` from domain moments.
+
+    For the design without strata, clusters or weights (every row its own PSU) the Taylor variance
+    of a domain mean needs only its n, Σy and Σ(y − ȳ)² and the rows of the whole design: each row
+    is a PSU, z_i = (y_i − ȳ_d)/n_d, Σ_d z_i = 0, so v = N/(N−1)·Σ(y − ȳ)²/n². The distributed
+    engine (``engine/estimate.py``) adds the moments of partitions; the intervals, design effect
+    and reliability are this module's, so the rows equal the row-level estimators'.
+
+    Parameters
+    ----------
+    keys
+        One row per domain (the ``by`` columns); an empty frame of one row for the whole design.
+    n, total, ssq
+        Per domain: rows with an outcome, Σy, Σ(y − ȳ)².
+    n_rows
+        Rows of the whole design, outcome missing or not (the PSUs; ``df`` = n_rows − 1).
+    kind
+        ``"proportion"`` or ``"mean"``.
+    ci_method, alpha, dof, deff_method
+        As the estimators.
+    """
+    alpha = _check_alpha(alpha)
+    dof = _check_dof(dof)
+    n = np.asarray(n, dtype=np.int64)
+    w_sum = n.astype(float)
+    total = np.asarray(total, dtype=float)
+    ssq = np.asarray(ssq, dtype=float)
+    scale = n_rows / (n_rows - 1) if n_rows > 1 else 1.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = total / w_sum
+        var = np.where(n > 0, scale * ssq / (w_sum * w_sum), np.nan)
+        s2 = np.where(n > 1, n / (n - 1.0) * ssq / w_sum, np.nan)
+    st = _DomainStats(n=n, w_sum=w_sum, wy_sum=total, mean=mean, var_mean=var, var_total=var * w_sum ** 2,
+                      s2=s2, n_psu=n, n_strata=(n > 0).astype(np.int64))
+    prep = _prepare_design(pd.DataFrame(index=range(n_rows)), None)
+    df = _df_per_domain(st, prep, dof)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        deff = var / _srs_variance_of_mean(st, deff_method)
+    if kind == "proportion":
+        method = _check_ci_method(ci_method)
+        lo, hi = _design_proportion_ci(mean, var, n, df, method, alpha)
+    elif kind == "mean":
+        method = _check_mean_ci(ci_method)
+        q = -_t_quantile(alpha / 2, df)
+        se = np.sqrt(var)
+        lo, hi = mean - q * se, mean + q * se
+    else:
+        raise RakorInputError(f"kind must be 'proportion' or 'mean'; got {kind!r}")
+    return _assemble(keys, st, mean, var, lo, hi, df, deff, method)
+
+
 @_shared_notes
 def estimate_total(data: pd.DataFrame, y: str, by: str | Sequence[str] | None = None,
                    design: SurveyDesign | None = None, ci_method: str = "wald",

@@ -256,7 +256,8 @@ def _spans(child: np.ndarray, month: np.ndarray, months_age: np.ndarray, last_mo
     return month, end
 
 
-def skdn_counts(panel: pd.DataFrame, keys: list[str], kbm: np.ndarray | None = None) -> pd.DataFrame:
+def skdn_counts(panel: pd.DataFrame, keys: list[str], kbm: np.ndarray | None = None,
+                months: np.ndarray | None = None) -> pd.DataFrame:
     """S, D, N, T, O, B and 2T per ``keys`` (e.g. kelurahan and posyandu) and month.
 
     Parameters
@@ -268,6 +269,9 @@ def skdn_counts(panel: pd.DataFrame, keys: list[str], kbm: np.ndarray | None = N
         Area columns to count by.
     kbm
         :func:`load_kbm` output.
+    months
+        The month numbers (:func:`month_number`) of the whole data when ``panel`` is a part of it
+        (the dask engine: the children of one partition); default the panel's own months.
 
     Returns
     -------
@@ -285,7 +289,8 @@ def skdn_counts(panel: pd.DataFrame, keys: list[str], kbm: np.ndarray | None = N
     cell = panel.groupby(keys, sort=False, observed=True).ngroup().to_numpy()
     n_cells = int(cell.max()) + 1
     cells = panel[keys].iloc[np.unique(cell, return_index=True)[1]].reset_index(drop=True)
-    m0, m1 = int(month.min()), int(month.max())
+    grid = month if months is None else np.asarray(months, dtype=month.dtype)
+    m0, m1 = int(grid.min()), int(grid.max())
     width = m1 - m0 + 2  # the months of the data, and one past the end
 
     def count(positions: np.ndarray, weights=None) -> np.ndarray:
@@ -310,7 +315,7 @@ def skdn_counts(panel: pd.DataFrame, keys: list[str], kbm: np.ndarray | None = N
         table[name] = count(at[status == code])
     table["t2"] = count(at[is_2t])
     in_data = np.zeros(width, bool)
-    in_data[np.unique(month) - m0] = True
+    in_data[np.unique(grid) - m0] = True
     months = np.flatnonzero(in_data)
     out = cells.iloc[np.repeat(np.arange(n_cells), len(months))].reset_index(drop=True)
     m = np.tile(months + m0, n_cells)
