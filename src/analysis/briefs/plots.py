@@ -171,6 +171,7 @@ def tight_layout(fig: Figure, rect: tuple[float, float, float, float]) -> None:
     """
     boxes: dict[tuple, Any] = {}
     axes = list(fig.axes)
+    own = {id(ax): vars(ax).get("get_tightbbox") for ax in axes}  # an instance's own, put back below
     for ax in axes:
         def measured_once(renderer=None, *args, _ax=ax, _measure=ax.get_tightbbox, **kwargs):
             key = (id(_ax), id(renderer), args, tuple(sorted(kwargs.items(), key=lambda kv: kv[0])))
@@ -187,7 +188,10 @@ def tight_layout(fig: Figure, rect: tuple[float, float, float, float]) -> None:
         fig.tight_layout(rect=rect)
     finally:
         for ax in axes:
-            ax.__dict__.pop("get_tightbbox", None)
+            if own[id(ax)] is None:
+                del ax.get_tightbbox
+            else:
+                ax.get_tightbbox = own[id(ax)]
 
 
 def _check_cols(df: pd.DataFrame, cols: Sequence[str], fn: str) -> None:
