@@ -654,8 +654,8 @@ def png_bytes(fig: Figure, dpi: int = 150) -> bytes:
     engine = fig.get_layout_engine()
     # After ``tight_layout`` a figure keeps a placeholder layout engine, which does nothing; yet
     # savefig draws a figure with any engine once without rendering before the real draw (so that a
-    # real engine could lay it out). For the placeholder that first draw is wasted (~40 ms a
-    # figure): the engine is set aside for the call. Not when the rcParams would make ``None`` an
+    # real engine could lay it out). For the placeholder that first draw is wasted (~8 ms of a
+    # 60 ms savefig): the engine is set aside for the call. Not when the rcParams would make ``None`` an
     # engine again (figure.autolayout, constrained layout).
     idle = (isinstance(engine, PlaceHolderLayoutEngine) and not matplotlib.rcParams["figure.autolayout"]
             and not matplotlib.rcParams["figure.constrained_layout.use"])
