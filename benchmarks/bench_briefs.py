@@ -21,6 +21,7 @@ and PDF are the same both ways, and exits with 1 when one is not.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -92,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", type=Path, default=None, help="folder for the sample (default: a temporary one)")
     args = ap.parse_args(argv)
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-briefs-"))
+    load_before = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     start = time.perf_counter()
     processed, period, info = prepare(work, args.seed)
     print(f"sample cleaned and estimated in {time.perf_counter() - start:.1f} s ({work})")
@@ -117,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     ratio = statistics.median(t["total_s"] for t in kept) / fresh_exec
     verdict = "meets" if ratio <= GOAL else "misses"
     print(f"\nkept kernel, whole brief / fresh kernel, execution only: {ratio:.2f} ({verdict} the goal ≤ {GOAL})")
+    print("load average (1, 5, 15 min) at the end: " + ", ".join(f"{x:.1f}" for x in os.getloadavg())
+          + f"; at the start {load_before}")
     n_nb, n_pdf = sum(nb for nb, _ in same), sum(pdf for _, pdf in same)
     print(f"same output both ways: executed notebooks {n_nb}/{len(same)}, PDFs {n_pdf}/{len(same)}")
     return 0 if n_nb == n_pdf == len(same) else 1

@@ -68,6 +68,38 @@ def test_kept_kernel_writes_the_notebook_of_a_fresh_kernel(notebook, tmp_path):
     assert comparable(tmp_path / "first.ipynb") != comparable(fresh)  # the check sees a difference
 
 
+def test_the_reset_asked_for_after_a_brief_and_after_an_error(notebook, tmp_path):
+    """The next brief's reset is asked for when a brief is written (the kernel does it while the PDF is
+    printed); after a brief that stopped on an error none is pending, and the reset is made then."""
+    from papermill.exceptions import PapermillExecutionError
+
+    failing = nbformat.v4.new_notebook()
+    failing.cells = [nbformat.v4.new_code_cell("x = 1"),
+                     nbformat.v4.new_code_cell("leak = x\nimport matplotlib\nmatplotlib.rcParams['lines.linewidth'] = 9\n"
+                                               "raise ValueError('stop')")]
+    failing.cells[0].metadata["tags"] = ["parameters"]
+    failing.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(failing, tmp_path / "failing.ipynb")
+    fresh = tmp_path / "fresh.ipynb"
+    pm.execute_notebook(str(notebook), str(fresh), parameters={"x": 2}, kernel_name="python3",
+                        progress_bar=False, cwd=str(tmp_path))
+    session = KernelSession("python3", tmp_path)
+    try:
+        session.execute(notebook, tmp_path / "first.ipynb", {"x": 3})
+        assert session.pending_reset is not None
+        with pytest.raises(PapermillExecutionError, match="stop"):
+            session.execute(tmp_path / "failing.ipynb", tmp_path / "failed.ipynb", {"x": 4})
+        assert session.pending_reset is None  # the brief before's reset was used, none asked for
+        session.execute(notebook, tmp_path / "after.ipynb", {"x": 2})
+        session.execute(notebook, tmp_path / "again.ipynb", {"x": 2})
+    finally:
+        session.close()
+    assert session.pending_reset is None and session.starts == 1
+    for name in ("after.ipynb", "again.ipynb"):
+        assert _outputs(tmp_path / name)[0] == "clean" and _outputs(tmp_path / name)[2] == "1.5"
+        assert comparable(tmp_path / name) == comparable(fresh)
+
+
 def test_a_print_split_into_several_messages_compares_equal(tmp_path):
     """ipykernel may send ``print('1.5')`` as "1.5" and "\\n" under load: the same output."""
     def written(outputs, name):

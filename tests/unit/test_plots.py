@@ -172,3 +172,48 @@ def test_percent_ticks_take_the_decimals_of_their_spacing(limits, expected):
     one_by_one = [fmt(v) for v in ax.yaxis.get_majorticklocs()]
     plt.close(fig)
     assert labels == expected and one_by_one == expected
+
+
+def _two_panel_figure():
+    """A figure with long tick labels, titles and a legend on two Axes (made with matplotlib only)."""
+    fig, axes = plt.subplots(1, 2, figsize=(plots.FIG_WIDTH_IN, 3.2))
+    for k, ax in enumerate(axes):
+        ax.barh([f"Kelurahan dengan nama panjang {i}" for i in range(5)], [3, 1, 4, 1, 5][k:] + [9] * k)
+        ax.set_title(f"Panel {k}", loc="left")
+        ax.set_xlabel("Jumlah keluarga")
+        ax.plot([0, 5], [0, 4], label="garis")
+        ax.legend(loc="upper left", bbox_to_anchor=(0, -0.2))
+    fig.text(0.01, 0.01, "Sumber: contoh", ha="left", va="bottom", wrap=True)
+    return fig
+
+
+def test_tight_layout_measuring_each_axes_once_gives_matplotlibs_layout_and_pixels():
+    plots.set_theme()
+    rect = (0, 0.08, 1, 0.95)
+    theirs, ours = _two_panel_figure(), _two_panel_figure()
+    theirs.tight_layout(rect=rect)
+    calls = []
+    for ax in ours.axes:
+        measure = ax.get_tightbbox
+        ax.get_tightbbox = lambda *a, _m=measure, **k: calls.append(1) or _m(*a, **k)
+    plots.tight_layout(ours, rect=rect)
+    assert len(calls) == len(ours.axes)  # matplotlib alone measures each Axes twice with a rect
+    for a, b in zip(theirs.axes, ours.axes, strict=True):
+        assert a.get_position().bounds == b.get_position().bounds
+    for ax in ours.axes:
+        del ax.get_tightbbox
+        assert "get_tightbbox" not in vars(ax)  # the method is the class's again
+    assert plots.png_bytes(ours) == plots.png_bytes(theirs)
+
+
+def test_png_bytes_are_savefigs_and_the_layout_engine_is_kept():
+    import io
+
+    plots.set_theme()
+    fig = _two_panel_figure()
+    fig.tight_layout(rect=(0, 0.08, 1, 1))  # leaves a placeholder layout engine on the figure
+    engine = fig.get_layout_engine()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=150, metadata={"Software": None})  # matplotlib's own path
+    assert plots.png_bytes(fig) == buf.getvalue()
+    assert fig.get_layout_engine() is engine

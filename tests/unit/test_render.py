@@ -176,3 +176,49 @@ def test_the_pdf_is_the_one_weasyprint_prints_from_the_html_alone(rendered, tmp_
     assert render._font_faces() in html.read_text(encoding="utf-8")  # the fonts were in the file
     assert pdf.read_bytes() == plain
     assert render.html_to_pdf(html, tmp_path / "again.pdf").read_bytes() == plain  # the fonts reused
+
+
+@pytest.mark.parametrize("font_file", [
+    render.SYSTEM_FONT_DIR / "DejaVuSans.ttf",  # kern, GSUB, GPOS, MATH and hinting tables
+    render.SYSTEM_FONT_DIR / "DejaVuSansMono.ttf",
+    render.ASSETS_DIR / "DejaVuSans-Bold-subset.ttf",
+])
+def test_the_print_subsets_fonts_to_the_bytes_of_fonttools_own_subsetter(font_file, monkeypatch):
+    # WeasyPrint's fontTools subsetting, with the subsetter html_to_pdf gives it (which drops the
+    # layout tables before reading them), must give the font fontTools' own subsetter gives
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+    from weasyprint.pdf import fonts as wp_fonts
+
+    if not font_file.is_file():
+        pytest.skip(f"{font_file} not installed")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", render.PDF_FONT_EPOCH)
+    assert render._subset_fonts_without_layout_tables()
+    replaced = wp_fonts.subset.Subsetter
+    assert replaced is not subset.Subsetter and issubclass(replaced, subset.Subsetter)
+    content = font_file.read_bytes()
+    glyphs = TTFont(io.BytesIO(content)).getGlyphOrder()
+    gids = {i: None for i in range(0, min(len(glyphs), 400), 3)}  # every third of the first glyphs
+
+    def subset_with(subsetter_class, notdef_outline: bool) -> bytes:
+        # the options of weasyprint.pdf.fonts.Font._fonttools_subset
+        options = subset.Options(retain_gids=True, passthrough_tables=True, ignore_missing_glyphs=True,
+                                 hinting=False, desubroutinize=True, notdef_outline=notdef_outline)
+        options.drop_tables += ["GSUB", "GPOS", "SVG"]
+        subsetter = subsetter_class(options)
+        subsetter.populate(gids=gids)
+        font = TTFont(io.BytesIO(content))
+        subsetter.subset(font)
+        out = io.BytesIO()
+        font.save(out)
+        return out.getvalue()
+
+    for notdef in (False, True):
+        assert subset_with(replaced, notdef) == subset_with(subset.Subsetter, notdef)
+    font = TTFont(io.BytesIO(content))
+    options = subset.Options(hinting=False)
+    options.drop_tables += ["GSUB", "GPOS", "SVG"]
+    dropped = set(render._dropped_before_subsetting(subset.Subsetter(options), font))
+    assert {"GSUB", "GPOS"} <= dropped or not {"GSUB", "GPOS"} & set(font.keys())
+    assert ("kern" in dropped) == ("kern" in font.keys() and "GPOS" in font.keys())
+    assert not dropped & {"glyf", "cmap", "hmtx", "head"}

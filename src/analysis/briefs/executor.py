@@ -21,6 +21,12 @@ papermill's own. Before each brief the kernel is put back in the state of a fres
   package (WHO growth tables, gazetteer names) hold reference data that does not change within a
   run: they are kept, which is much of the saving.
 
+The reset of the next brief is asked for as soon as a brief is written (:meth:`KernelSession.execute`),
+so the kernel does it while the brief is turned into HTML and PDF, in this process; the next brief
+waits for its reply before its first cell, as for a reset made then. Nothing runs in the kernel in
+between, so it starts from the same state either way. After a brief that stopped on an error, or
+in a new kernel, the reset is made before the first cell.
+
 A kernel that died is replaced by a new one before the next brief.
 """
 
@@ -126,6 +132,7 @@ class KernelSession:
         self.env_key: tuple = ()
         self.briefs = 0
         self.starts = 0
+        self.pending_reset: str | None = None  # id of a reset asked for after the last brief
 
     # -- kernel life -------------------------------------------------------------------------
 
@@ -174,6 +181,7 @@ class KernelSession:
         from nbclient.util import run_sync
 
         kc, km, self.kc, self.km = self.kc, self.km, None, None
+        self.pending_reset = None
         try:
             if kc is not None:
                 kc.stop_channels()
@@ -187,11 +195,28 @@ class KernelSession:
     @staticmethod
     def _run(client: Any, code: str) -> None:
         """Run ``code`` silently (no outputs, no history, no execution count)."""
-        msg_id = client.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+        KernelSession._wait(client, client.kc.execute(code, silent=True, store_history=False, allow_stdin=False))
+
+    @staticmethod
+    def _wait(client: Any, msg_id: str) -> None:
+        """Wait for the reply to the silent request ``msg_id``; raise when it failed."""
         reply = client.wait_for_reply(msg_id)
         content = (reply or {}).get("content", {})
         if content.get("status") != "ok":
             raise RuntimeError(f"kernel reset failed: {content.get('ename')}: {content.get('evalue')}")
+
+    def reset(self, client: Any) -> None:
+        """Put the kernel back in a fresh kernel's state before a brief (see the module's notes):
+        wait for the reset asked for after the last brief, or make one now."""
+        pending, self.pending_reset = self.pending_reset, None
+        if pending is not None:
+            KernelSession._wait(client, pending)
+        else:
+            KernelSession._run(client, RESET_CODE)
+
+    def _reset_ahead(self) -> None:
+        """Ask for the next brief's reset now, without waiting (the kernel is idle until then)."""
+        self.pending_reset = self.kc.execute(RESET_CODE, silent=True, store_history=False, allow_stdin=False)
 
     def execute(self, input_path: Path, output_path: Path, parameters: dict[str, Any]) -> None:
         """Execute one notebook with papermill in this kernel (same arguments as the fresh path).
@@ -216,6 +241,7 @@ class KernelSession:
                                     progress_bar=False, log_output=False, cwd=str(self.cwd),
                                     session=self)
                 self.briefs += 1
+                self._reset_ahead()
                 return
             except DeadKernelError:
                 self.close()
@@ -318,9 +344,10 @@ def _register_engine() -> None:
         def __init__(self, nb_man, session: KernelSession, **kw):
             super().__init__(nb_man, km=session.km, **kw)
             self.kc = session.kc  # setup_kernel keeps both: the client does not own the kernel
+            self.rakor_session = session
 
         def papermill_execute_cells(self):
-            KernelSession._run(self, RESET_CODE)
+            self.rakor_session.reset(self)
             return super().papermill_execute_cells()
 
     class ReusedKernelEngine(NBClientEngine):

@@ -310,7 +310,7 @@ def choropleth(shapes: gpd.GeoDataFrame | None, data: pd.DataFrame, title: str =
         leg = fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(1 - side + 0.01, top_y),
                          title=legend_title or None, **legend_kw)
         if key:
-            fig.canvas.draw()
+            fig.draw_without_rendering()  # the legend's place, as a draw finds it, unpainted
             box = leg.get_window_extent().transformed(fig.transFigure.inverted())
             fig.text(1 - side + 0.01, box.y0 - 0.03, "\n".join(key), ha="left", va="top", fontsize=6.5,
                      color="#222222", linespacing=1.25)
@@ -318,7 +318,7 @@ def choropleth(shapes: gpd.GeoDataFrame | None, data: pd.DataFrame, title: str =
         leg = fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.01, bottom - 0.01), ncol=4,
                          title=legend_title or None, **legend_kw)
         if key:
-            fig.canvas.draw()
+            fig.draw_without_rendering()  # the legend's place, as a draw finds it, unpainted
             box = leg.get_window_extent().transformed(fig.transFigure.inverted())
             per_col = -(-len(key) // 4)
             for j in range(4):

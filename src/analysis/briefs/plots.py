@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import PlaceHolderLayoutEngine
 from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator
 
 from analysis.briefs import labels, narrative
@@ -146,10 +147,51 @@ def _finish(fig: Figure, ax, title: str, source: str, alt: str, title_pad: float
              wrap=True)
     # leave room for the source line: about two text lines at 8 pt
     bottom = min(0.3, 0.36 / fig.get_figheight())
-    fig.tight_layout(rect=(0, bottom, 1, 1))
+    tight_layout(fig, rect=(0, bottom, 1, 1))
     fig._alt_text = alt
     fig._title = title
     return fig
+
+
+def tight_layout(fig: Figure, rect: tuple[float, float, float, float]) -> None:
+    """``fig.tight_layout(rect=rect)``, each Axes' layout box measured once.
+
+    Given a ``rect``, matplotlib fits the subplots twice (the second time inside the rect, from the
+    margins found the first time), and both times measures every Axes with its tick labels and
+    titles (``get_tightbbox``, the costly part: a text layout of every label), though nothing moves
+    between the two. Here the second measure of an Axes, with the same renderer and arguments, is the
+    first one's box: the same subplot parameters, a third less work.
+
+    Parameters
+    ----------
+    fig
+        The figure.
+    rect
+        ``(left, bottom, right, top)`` in figure coordinates, as for ``Figure.tight_layout``.
+    """
+    boxes: dict[tuple, Any] = {}
+    axes = list(fig.axes)
+    own = {id(ax): vars(ax).get("get_tightbbox") for ax in axes}  # an instance's own, put back below
+    for ax in axes:
+        def measured_once(renderer=None, *args, _ax=ax, _measure=ax.get_tightbbox, **kwargs):
+            key = (id(_ax), id(renderer), args, tuple(sorted(kwargs.items(), key=lambda kv: kv[0])))
+            try:
+                hash(key)
+            except TypeError:  # e.g. a list of extra artists: measured each time
+                return _measure(renderer, *args, **kwargs)
+            if key not in boxes:
+                boxes[key] = _measure(renderer, *args, **kwargs)
+            return boxes[key]
+
+        ax.get_tightbbox = measured_once  # an instance attribute over the method, removed below
+    try:
+        fig.tight_layout(rect=rect)
+    finally:
+        for ax in axes:
+            if own[id(ax)] is None:
+                del ax.get_tightbbox
+            else:
+                ax.get_tightbbox = own[id(ax)]
 
 
 def _check_cols(df: pd.DataFrame, cols: Sequence[str], fn: str) -> None:
@@ -401,7 +443,7 @@ def burndown_plot(points: pd.DataFrame, start, deadline, today, title: str = "",
                bbox_to_anchor=(0.0, top + 0.36 / fig.get_figheight()))
     fig.text(0.01, 0.01, _source(source_note, lang), ha="left", va="bottom", fontsize=SOURCE_FONTSIZE,
              color="#444444", wrap=True)
-    fig.tight_layout(rect=(0, min(0.3, 0.36 / fig.get_figheight()), 1, top))
+    tight_layout(fig, rect=(0, min(0.3, 0.36 / fig.get_figheight()), 1, top))
     fig._alt_text = f"{title}. " + "; ".join(described) + "."
     fig._title = title
     return fig
@@ -609,7 +651,21 @@ def png_bytes(fig: Figure, dpi: int = 150) -> bytes:
     bytes
     """
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    engine = fig.get_layout_engine()
+    # After ``tight_layout`` a figure keeps a placeholder layout engine, which does nothing; yet
+    # savefig draws a figure with any engine once without rendering before the real draw (so that a
+    # real engine could lay it out). For the placeholder that first draw is wasted (~8 ms of a
+    # 60 ms savefig): the engine is set aside for the call. Not when the rcParams would make ``None`` an
+    # engine again (figure.autolayout, constrained layout).
+    idle = (isinstance(engine, PlaceHolderLayoutEngine) and not matplotlib.rcParams["figure.autolayout"]
+            and not matplotlib.rcParams["figure.constrained_layout.use"])
+    if idle:
+        fig.set_layout_engine(None)
+    try:
+        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    finally:
+        if idle:
+            fig.set_layout_engine(engine)
     return buf.getvalue()
 
 

@@ -432,6 +432,7 @@ def html_to_pdf(html_path: Path, pdf_path: Path) -> Path:
         font_config, font_css = _print_fonts()
         text = text.replace(faces, "", 1)
         options = {"stylesheets": [font_css], "font_config": font_config}
+    _subset_fonts_without_layout_tables()
     document = weasyprint.HTML(string=text, base_url=str(html_path.parent), url_fetcher=_offline_fetcher())
     return atomic_write(Path(pdf_path), lambda tmp: _write_pdf_reproducibly(document, tmp, options))
 
@@ -451,6 +452,71 @@ def _print_fonts() -> tuple[Any, Any]:
     font_config = FontConfiguration()
     css = weasyprint.CSS(string=_font_faces(), font_config=font_config, url_fetcher=_offline_fetcher())
     return font_config, css
+
+
+@cache
+def _subset_fonts_without_layout_tables() -> bool:
+    """Let WeasyPrint's fontTools subsetting skip reading the layout tables it drops (once per process).
+
+    Without HarfBuzz's subsetter WeasyPrint subsets each embedded font with fontTools, telling it to
+    drop ``GSUB`` and ``GPOS``. fontTools (4.68) first reads and decompiles both tables all the same
+    (to convert their formats for the subsetting) and only then drops them: for DejaVu Sans that is
+    most of a subset's time, in every font of every PDF. The subsetter given to WeasyPrint here
+    first drops, in fontTools' own order and by its own rules (``drop_tables``, the hinting tables
+    without hinting, ``kern`` when there is a ``GPOS``), the tables that the subsetting would drop
+    before touching any other, then subsets as fontTools does: the same font bytes
+    (tests/unit/test_render.py compares them with fontTools' own subsetter), 2 to 10 times faster
+    (DejaVu Sans Mono, 343 kB: 0.13 s to 0.01 s). The subsetter is replaced in WeasyPrint's font
+    module, so for every print of this process.
+
+    Returns
+    -------
+    bool
+        Whether WeasyPrint's subsetter was replaced (not when WeasyPrint or fontTools lack what is
+        replaced; then printing works as before).
+    """
+    try:
+        import fontTools.subset as ft_subset
+        import weasyprint.pdf.fonts as wp_fonts
+    except ImportError:  # pragma: no cover - both come with WeasyPrint
+        return False
+    if getattr(wp_fonts, "subset", None) is not ft_subset or not hasattr(ft_subset.Subsetter, "_sort_tables"):
+        return False  # pragma: no cover - another WeasyPrint or fontTools: nothing replaced
+    import types
+
+    proxy = types.ModuleType(ft_subset.__name__, ft_subset.__doc__)
+    proxy.__dict__.update(vars(ft_subset))
+    proxy.Subsetter = _dropping_first_subsetter()
+    wp_fonts.subset = proxy
+    return True
+
+
+def _dropped_before_subsetting(subsetter: Any, font: Any) -> list[str]:
+    """The tables of ``font`` that ``subsetter`` drops by name first (``Subsetter._prune_pre_subset``'s
+    rules, in its order: ``kern`` goes when ``GPOS`` is still there, as there)."""
+    options, present, dropped = subsetter.options, set(font.keys()), []
+    for tag in subsetter._sort_tables(font):
+        name = tag.strip()
+        if (name in options.drop_tables or (name in options.hinting_tables and not options.hinting)
+                or (tag == "kern" and not options.legacy_kern and "GPOS" in present)):
+            present.discard(tag)
+            dropped.append(tag)
+    return dropped
+
+
+def _dropping_first_subsetter():
+    import fontTools.subset as ft_subset
+
+    class Subsetter(ft_subset.Subsetter):
+        """fontTools' subsetter that deletes the tables it would drop before it reads any (see
+        :func:`_subset_fonts_without_layout_tables`)."""
+
+        def subset(self, font):
+            for tag in _dropped_before_subsetting(self, font):
+                del font[tag]
+            return super().subset(font)
+
+    return Subsetter
 
 
 #: The timestamp fontTools writes into each embedded font subset (``head.modified``) when

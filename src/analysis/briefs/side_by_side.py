@@ -344,7 +344,7 @@ def _stunting_figure(survey_pub, register_pub, by_name, monthly, bounds, name: s
         ([W["eppgbm_monthly"]] if len(monthly) else [])
     fig.text(0.01, 0.01, narrative.source_line("; ".join(parts), lang), ha="left", va="bottom",
              fontsize=plots.SOURCE_FONTSIZE, color="#444444", wrap=True)
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    plots.tight_layout(fig, rect=(0, 0.05, 1, 1))  # each Axes measured once
     fig._alt_text = f"{title}. " + "; ".join(described) + "."
     fig._title = title
     return fig
