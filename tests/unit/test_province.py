@@ -110,3 +110,23 @@ def test_a_kabkota_of_a_province_sample():
     s = w.susenas
     assert (s["stratum"] // 1000 == 4).all() and (s["nks"] // 1_000_000 == 4).all()
     assert s["hh_id"].str.startswith("4").all() and s["hh_id"].is_unique
+
+
+def test_init_and_brief_name_the_kabkota_whose_line_is_missing(tmp_path):
+    """'To be replaced' notes name the area ("Kota Tarakan (65.71)"), not only its code."""
+    from analysis.estimation.poverty_lines import line_sentence, resolve_line
+    from analysis.init_config import write_config
+
+    notes = write_config("65", tmp_path / "cfg")
+    province_note = next(n for n in notes if n.startswith("province:"))
+    for code, slug in KALTARA.items():
+        kind, _, rest = slug.partition("-")
+        name = {"kab": "Kabupaten", "kota": "Kota"}[kind] + " " + rest.replace("-", " ").title()
+        assert f"{name} ({code})" in province_note
+    settings = (tmp_path / "cfg" / "settings.yml").read_text(encoding="utf-8")
+    assert "line of Provinsi Kalimantan Utara (65)" in settings
+    # Tarakan has no line of its own in the default table: the brief's sentence names it
+    line = resolve_line("poverty", "65.71", "2024-03")
+    assert line.to_be_replaced
+    assert "garis Kota Tarakan (65.71) untuk 2024" in line_sentence(line, "id")
+    assert "Kota Tarakan (65.71)'s line for 2024" in line_sentence(line, "en")
