@@ -239,6 +239,7 @@ class Gazetteer:
         if threshold is None:
             threshold = float(config.settings()["wilayah"]["fuzzy_threshold"])
         self.threshold = float(threshold)
+        self._lookups: dict[str, tuple] = {}
 
     def name(self, code: str) -> str:
         """Official name of a code.
@@ -260,7 +261,11 @@ class Gazetteer:
         """
         return self.names[code]
 
-    def _match_distinct(self, values: pd.Series, level: str) -> pd.DataFrame:
+    def _official(self, level: str) -> tuple:
+        """The official names of ``level`` in the forms the matcher compares, and the lookups built
+        from them and the aliases: built once per level (a province cleans a hundred files)."""
+        if level in self._lookups:
+            return self._lookups[level]
         official = self.kelurahan if level == "kelurahan" else self.kecamatan
         off_norm = _norm(official["nama"]).tolist()
         off_exact = dict(zip(off_norm, official["kode"], strict=True))
@@ -277,6 +282,17 @@ class Gazetteer:
         spelled_key = {k: next(iter(v)) for k, v in spelled.items() if len(v) == 1}
         spelled_shared = {k for k, v in spelled.items() if len(v) > 1}  # "Sg Raya": Sungai or Sei Raya
         off_tokens = [set(o.split()) for o in off_norm]
+        # Names that several official areas share (desa of one name in two kecamatan of a
+        # kabupaten): ambiguous here, decided by the row's kecamatan in :meth:`match` when given.
+        counts = pd.Series(off_norm, dtype="str").value_counts()
+        shared = set(counts.index[counts > 1])
+        self._lookups[level] = (official["kode"].tolist(), off_norm, off_exact, alias_key, spelled_key,
+                                spelled_shared, off_tokens, shared)
+        return self._lookups[level]
+
+    def _match_distinct(self, values: pd.Series, level: str) -> pd.DataFrame:
+        official_codes, off_norm, off_exact, alias_key, spelled_key, spelled_shared, off_tokens, shared = \
+            self._official(level)
         keys = _key(values)
         norm = _norm(values)
         # One result per value, gathered in lists: a frame is built once (setting cells one by
@@ -286,11 +302,6 @@ class Gazetteer:
         method: list[str | None] = [None] * n_values
         score = np.full(n_values, np.nan)
         reason: list[str | None] = [None] * n_values
-        # Names that several official areas share (desa of one name in two kecamatan of a
-        # kabupaten): ambiguous here, decided by the row's kecamatan in :meth:`match` when given.
-        counts = pd.Series(off_norm, dtype="str").value_counts()
-        shared = set(counts.index[counts > 1])
-        official_codes = official["kode"].tolist()
         for i, (k, n) in enumerate(zip(keys.tolist(), norm.tolist(), strict=True)):
             if not isinstance(k, str):
                 continue
