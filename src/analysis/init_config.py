@@ -115,7 +115,7 @@ def write_config(region: str, out: Path | str, *, defaults: Path | str | None = 
     if own.empty:
         fallback = "province" if (lines["area_code"] == province_code).any() else "national"
         poverty_note = (f"# TO BE REPLACED: {table_name} holds no garis kemiskinan of {name}; the {fallback} "
-                        f"line is used (and said so in the briefs). Add BPS's line of {region} per year.\n")
+                        f"line is used (and said so in the briefs). Add BPS's line of {name} ({region}) per year.\n")
         notes.append(f"poverty lines: no line of {name}; the {fallback} line applies until the region's "
                      f"own is added to {out / table_name}")
     else:
@@ -149,9 +149,11 @@ def write_config(region: str, out: Path | str, *, defaults: Path | str | None = 
     notes.append("local criteria and programmes are Bontang's: adapt them in settings.yml")
     if kind_of(region) == "provinsi":
         kabkota = table.loc[table["level"] == "kabkota", "kode"]
+        names = dict(zip(table["kode"], table["nama"], strict=True))
         without = [k for k in kabkota if not ((lines["kind"] == "poverty") & (lines["area_code"] == k)).any()]
         notes.append(f"province: briefs are one per kab/kota ({len(kabkota)}) plus the province's "
                      "(`--levels` adds kecamatan and desa briefs)"
                      + (f"; {len(without)} kab/kota without a line of their own use the province or "
-                        f"national line until theirs are added to {out / table_name}" if without else ""))
+                        f"national line until theirs are added to {out / table_name}: "
+                        + ", ".join(f"{names[k]} ({k})" for k in without) if without else ""))
     return notes

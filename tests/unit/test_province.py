@@ -110,3 +110,76 @@ def test_a_kabkota_of_a_province_sample():
     s = w.susenas
     assert (s["stratum"] // 1000 == 4).all() and (s["nks"] // 1_000_000 == 4).all()
     assert s["hh_id"].str.startswith("4").all() and s["hh_id"].is_unique
+
+
+def test_init_and_brief_name_the_kabkota_whose_line_is_missing(tmp_path):
+    """'To be replaced' notes name the area ("Kota Tarakan (65.71)"), not only its code."""
+    from analysis.estimation.poverty_lines import line_sentence, resolve_line
+    from analysis.init_config import write_config
+
+    notes = write_config("65", tmp_path / "cfg")
+    province_note = next(n for n in notes if n.startswith("province:"))
+    for code, slug in KALTARA.items():
+        kind, _, rest = slug.partition("-")
+        name = {"kab": "Kabupaten", "kota": "Kota"}[kind] + " " + rest.replace("-", " ").title()
+        assert f"{name} ({code})" in province_note
+    settings = (tmp_path / "cfg" / "settings.yml").read_text(encoding="utf-8")
+    assert "line of Provinsi Kalimantan Utara (65)" in settings
+    # Tarakan has no line of its own in the default table: the brief's sentence names it
+    line = resolve_line("poverty", "65.71", "2024-03")
+    assert line.to_be_replaced
+    assert "garis Kota Tarakan (65.71) untuk 2024" in line_sentence(line, "id")
+    assert "Kota Tarakan (65.71)'s line for 2024" in line_sentence(line, "en")
+
+
+def _province_context(province, est):
+    from analysis.briefs.sections.context import BriefContext
+
+    names = pd.Series({"65": "Kalimantan Utara", "65.01": "Kabupaten Bulungan", "65.71": "Kota Tarakan",
+                       "65.01.01.1001": "Tanjung Palas Hulu", "65.01.01.2005": "Gunung Putih",
+                       "65.71.01.1001": "Karang Anyar"})
+    return BriefContext(est=est, period="2025-03", lang="id", level="kota", code="65", sub_level="kabkota",
+                        names=names, focus=[], region_code="65", settings=province)
+
+
+def _kabkota_stunting() -> pd.DataFrame:
+    return pd.DataFrame({"period": "2025-03", "data_period": "2025-02", "area_level": "kabkota",
+                         "area_code": ["65.01", "65.71"], "area_name": ["Kabupaten Bulungan", "Kota Tarakan"],
+                         "indicator": "stunting", "breakdown": "total", "estimate": [0.31, 0.12],
+                         "ci_low": [0.25, 0.09], "ci_high": [0.37, 0.15], "method": "direct:logit",
+                         "source": "eppgbm", "reliability": "reliable", "suppressed": False, "note": None})
+
+
+@pytest.mark.parametrize("with_boundaries", [True, False])
+def test_province_brief_maps_or_ranks_its_kabkota(province, monkeypatch, with_boundaries):
+    """The province's brief shows its kab/kota (desa shapes dissolved by kab/kota code), not its desa."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from analysis.briefs import plots
+    from analysis.briefs.sections import maps as section
+    from analysis.intake import boundaries
+
+    # three desa squares: two of Bulungan side by side (one kab/kota of width 2), one of Tarakan
+    desa = gpd.GeoDataFrame({"kode": ["65.01.01.1001", "65.01.01.2005", "65.71.01.1001"],
+                             "nama": ["Tanjung Palas Hulu", "Gunung Putih", "Karang Anyar"]},
+                            geometry=[box(117.0, 3.0, 117.1, 3.1), box(117.1, 3.0, 117.2, 3.1),
+                                      box(117.5, 3.3, 117.6, 3.4)], crs="EPSG:4326")
+    monkeypatch.setattr(boundaries, "load_boundaries", lambda *a, **k: desa if with_boundaries else None)
+    shown = []
+    monkeypatch.setattr(plots, "show", lambda fig, *a, **k: shown.append(fig))
+    monkeypatch.setattr(section, "md", lambda text: None)
+    monkeypatch.setattr(section, "heading", lambda *a, **k: None)
+    ctx = _province_context(province, _kabkota_stunting())
+    if with_boundaries:
+        shapes = section._kabkota_shapes(ctx, ["65.01", "65.71"])
+        assert sorted(shapes["kode"]) == ["65.01", "65.71"]
+        bulungan = shapes.set_index("kode").loc["65.01"]
+        assert bulungan["nama"] == "Kabupaten Bulungan"
+        assert bulungan.geometry.bounds == pytest.approx((117.0, 3.0, 117.2, 3.1))  # the two squares, one shape
+    section.area_maps(ctx)
+    assert len(shown) == 1
+    alt = plots.alt_text(shown[0])
+    assert alt.startswith("Peta") == with_boundaries
+    assert "kabupaten/kota" in alt and "Kabupaten Bulungan" in alt
+    assert "desa" not in alt.lower().replace("desa/", "")

@@ -261,3 +261,22 @@ def test_a_small_kab_kota_count_is_protected_against_the_province_total():
     assert not (province_shown and len(shown) == 2)
     assert by.loc["65.03", "note"] == "*"  # the smallest positive other cell is the complement
     assert province_shown and not by.loc["65.02", "suppressed"]
+
+
+def test_null_space_of_independent_blocks_is_the_whole_null_space():
+    """The core solved block by block spans the same null space as the whole matrix (scipy's SVD)."""
+    from scipy.linalg import null_space
+
+    from analysis.estimates.suppression import _block_null_space
+
+    rng = np.random.default_rng(4)
+    a = np.zeros((9, 12))
+    # three blocks of sums (rows) over disjoint unknowns (columns), rows and columns shuffled
+    for rows, cols in (((0, 1, 2), (0, 1, 2, 3)), ((3, 4, 5, 6), (4, 5, 6, 7, 8)), ((7, 8), (9, 10, 11))):
+        for r in rows:
+            a[r, rng.choice(cols, size=2, replace=False)] = rng.choice([-1.0, 1.0], size=2)
+    a = a[rng.permutation(9)][:, rng.permutation(12)]
+    got, want = _block_null_space(a), null_space(a)
+    assert got.shape[1] == want.shape[1]
+    np.testing.assert_allclose(got @ np.linalg.pinv(got), want @ want.T, atol=1e-9)  # same projector
+    np.testing.assert_allclose(a @ got, 0, atol=1e-12)

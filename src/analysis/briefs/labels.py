@@ -356,6 +356,8 @@ TEXT: dict[str, Pair] = {
     "h_maps": ("Peta", "Maps"),
     "map_families_title": ("Keluarga miskin ekstrem per kelurahan, {period}",
                            "Extreme-poor families by kelurahan, {period}"),
+    "map_families_title_kabkota": ("Keluarga miskin ekstrem per kabupaten/kota, {period}",
+                                   "Extreme-poor families by regency/city, {period}"),
     "families_legend": ("Jumlah keluarga", "Families"),
     "maps_note": (
         "Kelas memuat batas bawahnya, tidak batas atasnya (10–15% = 10% sampai di bawah 15%). Diarsir: angka "

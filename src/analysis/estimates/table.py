@@ -17,6 +17,7 @@ import pandera.pandas as pa
 
 from analysis import config
 from analysis.errors import RakorInputError
+from analysis.intake.gazetteer import level_of
 
 ESTIMATE_COLUMNS = [
     "period", "data_period", "area_level", "area_code", "area_name", "indicator", "breakdown",
@@ -27,7 +28,7 @@ ESTIMATE_COLUMNS = [
 KOTA_CODE = config.settings()["region"]["code"]
 #: True when the region is a province (``region.code`` ``PP``): its kab/kota are a level between the
 #: region (area_level ``kota``, the region's own level whatever its kind) and the kecamatan.
-PROVINCE = KOTA_CODE.count(".") == 0
+PROVINCE = level_of(KOTA_CODE) == "province"
 #: Area levels of the estimates and the column holding each level's code (``None``: the region).
 LEVELS = ({"kota": None, "kabkota": "kabkota_code"} if PROVINCE else {"kota": None}) | {
     "kecamatan": "kecamatan_code", "kelurahan": "kelurahan_code"}

@@ -68,7 +68,8 @@ class ResolvedLine:
         ``"national"`` or, for the extreme line only, ``"earliest available"`` (no line of the
         chosen key at or before the year: the earliest later one).
     requested_area_code, requested_area_name, requested_year
-        What was asked for (the name ``None`` when the table holds no line of that area).
+        What was asked for; the name is the table's, else the gazetteer's (``None`` when neither
+        holds the area).
     """
 
     kind: str
@@ -247,6 +248,19 @@ def _chain(region_code: str) -> list[tuple[str, str | None]]:
     return chain
 
 
+def _gazetteer_name(code: str) -> str | None:
+    """The Kemendagri name of a kab/kota or province ("Kota Tarakan", "Provinsi Kalimantan Utara"),
+    ``None`` for a code the gazetteer does not hold."""
+    from analysis.intake.gazetteer import kind_of, region_table
+
+    try:
+        t = region_table(code)
+    except RakorInputError:
+        return None
+    name = t.loc[t["kode"] == code, "nama"].iloc[0]
+    return f"Provinsi {name}" if kind_of(code) == "provinsi" else name
+
+
 def resolve_line(kind: str, region_code: str, period: str | int, table: pd.DataFrame | None = None,
                  choice: str | None = None) -> ResolvedLine:
     """The poverty line of ``kind`` that a survey of ``region_code`` in ``period`` uses.
@@ -297,8 +311,10 @@ def resolve_line(kind: str, region_code: str, period: str | int, table: pd.DataF
     t = load_poverty_lines() if table is None else validate_poverty_lines(
         table, name=table.attrs.get("name", "poverty lines table"))
     name = t.attrs.get("name", "poverty lines table")
-    own = t[t["area_code"] == ".".join(region_code.split(".")[:2])]
-    requested_name = own["area_name"].iloc[0] if len(own) and own["area_name"].iloc[0] else None
+    line_area = ".".join(region_code.split(".")[:2])
+    own = t[t["area_code"] == line_area]
+    requested_name = (own["area_name"].iloc[0] if len(own) and own["area_name"].iloc[0]
+                      else _gazetteer_name(line_area))
     lines = t[t["kind"] == kind]
 
     def result(row: pd.Series, fallback: str | None) -> ResolvedLine:
@@ -372,7 +388,8 @@ def line_sentence(line: ResolvedLine, lang: str = "id") -> str:
     else:
         area = "" if line.kind == "extreme" else f" of {line.area_name}"
         head = f"{word}{area} for {line.year}, {fmt_idr(line.value_idr, lang)}"
-    own = line.requested_area_name or line.requested_area_code
+    code = ".".join(line.requested_area_code.split(".")[:2])
+    own = f"{line.requested_area_name} ({code})" if line.requested_area_name else code
     if line.fallback is None:
         return head
     if line.fallback == LATEST_AVAILABLE:

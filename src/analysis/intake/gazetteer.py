@@ -239,6 +239,7 @@ class Gazetteer:
         if threshold is None:
             threshold = float(config.settings()["wilayah"]["fuzzy_threshold"])
         self.threshold = float(threshold)
+        self._lookups: dict[str, tuple] = {}
 
     def name(self, code: str) -> str:
         """Official name of a code.
@@ -260,7 +261,11 @@ class Gazetteer:
         """
         return self.names[code]
 
-    def _match_distinct(self, values: pd.Series, level: str) -> pd.DataFrame:
+    def _official(self, level: str) -> tuple:
+        """The official names of ``level`` in the forms the matcher compares, and the lookups built
+        from them and the aliases: built once per level (a province cleans a hundred files)."""
+        if level in self._lookups:
+            return self._lookups[level]
         official = self.kelurahan if level == "kelurahan" else self.kecamatan
         off_norm = _norm(official["nama"]).tolist()
         off_exact = dict(zip(off_norm, official["kode"], strict=True))
@@ -277,29 +282,39 @@ class Gazetteer:
         spelled_key = {k: next(iter(v)) for k, v in spelled.items() if len(v) == 1}
         spelled_shared = {k for k, v in spelled.items() if len(v) > 1}  # "Sg Raya": Sungai or Sei Raya
         off_tokens = [set(o.split()) for o in off_norm]
-        keys = _key(values)
-        norm = _norm(values)
-        out = pd.DataFrame({"value": values, "code": None, "method": None, "score": np.nan,
-                            "reason": None}, index=values.index)
         # Names that several official areas share (desa of one name in two kecamatan of a
         # kabupaten): ambiguous here, decided by the row's kecamatan in :meth:`match` when given.
         counts = pd.Series(off_norm, dtype="str").value_counts()
         shared = set(counts.index[counts > 1])
+        self._lookups[level] = (official["kode"].tolist(), off_norm, off_exact, alias_key, spelled_key,
+                                spelled_shared, off_tokens, shared)
+        return self._lookups[level]
+
+    def _match_distinct(self, values: pd.Series, level: str) -> pd.DataFrame:
+        official_codes, off_norm, off_exact, alias_key, spelled_key, spelled_shared, off_tokens, shared = \
+            self._official(level)
+        keys = _key(values)
+        norm = _norm(values)
+        # One result per value, gathered in lists: a frame is built once (setting cells one by
+        # one cost ~1 ms each, most of the matching time of a file).
+        n_values = len(values)
+        code_of: list[str | None] = [None] * n_values
+        method: list[str | None] = [None] * n_values
+        score = np.full(n_values, np.nan)
+        reason: list[str | None] = [None] * n_values
         for i, (k, n) in enumerate(zip(keys.tolist(), norm.tolist(), strict=True)):
             if not isinstance(k, str):
                 continue
             if n in shared:
-                out.iloc[i, 4] = f"ambiguous_{level}"
-                out.iloc[i, 3] = 100.0
+                reason[i], score[i] = f"ambiguous_{level}", 100.0
             elif n in off_exact:
-                out.iloc[i, 1:4] = [off_exact[n], "exact", 100.0]
+                code_of[i], method[i], score[i] = off_exact[n], "exact", 100.0
             elif k in alias_key:
-                out.iloc[i, 1:4] = [alias_key[k], "alias", 100.0]
+                code_of[i], method[i], score[i] = alias_key[k], "alias", 100.0
             elif (sk := spelled_out(n).replace(" ", "")) in spelled_key:
-                out.iloc[i, 1:4] = [spelled_key[sk], "alias", 100.0]
+                code_of[i], method[i], score[i] = spelled_key[sk], "alias", 100.0
             elif sk in spelled_shared:
-                out.iloc[i, 4] = f"ambiguous_{level}"
-                out.iloc[i, 3] = 100.0
+                reason[i], score[i] = f"ambiguous_{level}", 100.0
             else:
                 scores = np.array([fuzz.ratio(n, o) for o in off_norm])
                 order = np.argsort(-scores)
@@ -309,19 +324,20 @@ class Gazetteer:
                 toks = set(n.split())
                 cut_from = [j for j, o in enumerate(off_norm)
                             if o != n and (o.startswith(n) or toks < off_tokens[j])]
+                score[i] = best
                 if best < self.threshold:
-                    out.iloc[i, 4] = f"unknown_{level}"
-                    out.iloc[i, 3] = best
+                    reason[i] = f"unknown_{level}"
                 elif cut_from and cut_from != [order[0]]:
                     # A truncation of several names, or of another name than the closest one.
-                    out.iloc[i, 4] = f"ambiguous_{level}"
-                    out.iloc[i, 3] = best
+                    reason[i] = f"ambiguous_{level}"
                 elif best - second < AMBIGUITY_MARGIN:
-                    out.iloc[i, 4] = f"ambiguous_{level}"
-                    out.iloc[i, 3] = best
+                    reason[i] = f"ambiguous_{level}"
                 else:
-                    out.iloc[i, 1:4] = [official["kode"].iloc[order[0]], "fuzzy", float(best)]
-        return out
+                    code_of[i], method[i], score[i] = official_codes[order[0]], "fuzzy", float(best)
+        return pd.DataFrame({"value": values, "code": pd.Series(code_of, index=values.index, dtype=object),
+                             "method": pd.Series(method, index=values.index, dtype=object), "score": score,
+                             "reason": pd.Series(reason, index=values.index, dtype=object)},
+                            index=values.index)
 
     def match(self, values: pd.Series, level: str = "kelurahan",
               kecamatan_code: pd.Series | None = None) -> MatchResult:

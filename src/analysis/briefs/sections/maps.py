@@ -19,6 +19,7 @@ from analysis.briefs import maps as draw
 from analysis.briefs import narrative, plots
 from analysis.briefs.labels import region_words
 from analysis.briefs.sections.context import BriefContext, heading, md
+from analysis.intake.gazetteer import level_of
 
 #: height (inches) of the kelurahan brief's map: where the kelurahan lies in its kecamatan
 LOCATOR_HEIGHT = 2.8
@@ -62,14 +63,68 @@ def _stunting_rows(ctx: BriefContext, codes: list[str]) -> pd.DataFrame:
     return rows.assign(suppressed=rows["suppressed"].astype(bool) | rows["area_code"].isin(hidden))
 
 
+def _province_brief(ctx: BriefContext) -> bool:
+    return ctx.level == "kota" and level_of(ctx.region_code) == "province"
+
+
+def _kabkota_shapes(ctx: BriefContext, codes: list[str]):
+    """The kab/kota of a province as shapes: its desa/kelurahan shapes dissolved by kab/kota code."""
+    from analysis.intake.boundaries import load_boundaries
+
+    shapes = load_boundaries(ctx.region_code)
+    if shapes is None:
+        return None
+    desa = shapes[shapes["kode"].astype(str).str.count(r"\.") == 3]
+    desa = desa.assign(kode=desa["kode"].astype(str).str.slice(0, 5))
+    desa = desa[desa["kode"].isin(codes)]
+    if desa.empty:
+        return None
+    out = desa[["kode", "geometry"]].dissolve(by="kode", as_index=False)
+    return out.assign(nama=out["kode"].map(ctx.names))[["kode", "nama", "geometry"]]
+
+
+def _province_maps(ctx: BriefContext) -> None:
+    """A province's brief: its kab/kota, mapped (desa shapes dissolved) or ranked (one short chart),
+    not its hundreds of desa (each kab/kota's brief maps those)."""
+    codes = [c for c in ctx.sub_areas().index]
+    st = ctx.rows("stunting", "kabkota", codes, method="direct")
+    fam = pd.concat([ctx.rows(ind, "kabkota", codes) for ind in FAMILY_PANELS], ignore_index=True)
+    if st.empty and fam.empty:
+        return
+    heading(ctx, "h_maps")
+    shapes = _kabkota_shapes(ctx, codes)
+    level = ctx.t("level_kabkota")
+    mapped = False
+    if not st.empty:
+        title = ctx.t("forest_title", level=level,
+                      period=narrative.fmt_period(st["data_period"].iloc[0], ctx.lang))
+        fig = draw.choropleth(shapes, st, title=title, source_note=ctx.source_note("eppgbm"), lang=ctx.lang,
+                              legend_title=ctx.t("stunting_prevalence"))
+        if fig is not None:
+            mapped = True
+            plots.show(fig)
+        else:
+            _ranked(st.assign(label=st["area_name"]), title, lambda part, t: plots.forest_plot(
+                part, "label", title=t, xlabel=ctx.t("stunting_prevalence"), source_note=ctx.source_note("eppgbm"),
+                lang=ctx.lang))
+    if not fam.empty:
+        mapped = _families(ctx, fam, shapes, [], title_key="map_families_title_kabkota") or mapped
+    if mapped:
+        md(ctx.t("maps_note"))
+
+
 def area_maps(ctx: BriefContext) -> None:
     """The maps of a brief (a ranked chart of the same rows where the areas have no boundaries).
 
     Parameters
     ----------
     ctx
-        The brief's context (region, kecamatan or kelurahan).
+        The brief's context (region, kecamatan or kelurahan). A province's brief maps (or ranks)
+        its kab/kota.
     """
+    if _province_brief(ctx):
+        _province_maps(ctx)
+        return
     codes = _areas(ctx)
     st = _stunting_rows(ctx, codes)
     fam = pd.concat([ctx.rows(ind, "kelurahan", codes) for ind in FAMILY_PANELS], ignore_index=True)
@@ -100,10 +155,11 @@ def area_maps(ctx: BriefContext) -> None:
 
 
 
-def _families(ctx: BriefContext, fam: pd.DataFrame, shapes, focus: list[str]) -> bool:
+def _families(ctx: BriefContext, fam: pd.DataFrame, shapes, focus: list[str],
+              title_key: str = "map_families_title") -> bool:
     """Verified and awaiting families side by side: a map (True), else ranked bars (False)."""
     fam = fam.assign(panel=fam["indicator"].map(lambda i: ctx.header(FAMILY_PANELS[i])))
-    title = ctx.t("map_families_title", period=narrative.fmt_period(fam["data_period"].max(), ctx.lang))
+    title = ctx.t(title_key, period=narrative.fmt_period(fam["data_period"].max(), ctx.lang))
     source = ctx.source_note("pendataan_rt", "dtsen")
     fig = draw.choropleth(shapes, fam, title=title, source_note=source, lang=ctx.lang, percent=False,
                           legend_title=ctx.t("families_legend"), focus=focus, panel_col="panel")
