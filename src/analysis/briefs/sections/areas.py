@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.briefs import narrative
-from analysis.briefs.sections.context import BriefContext, heading, table
+from analysis.briefs.sections.context import BriefContext, heading, md, table
 
 
 def area_table(ctx: BriefContext, level: str, codes: pd.Series) -> pd.DataFrame:
@@ -98,7 +98,7 @@ def kelurahan_ranking(ctx: BriefContext) -> None:
     ctx
         The brief's context.
     """
-    heading(ctx, "h_ranking")
+    md("## " + ctx.village_t("h_ranking"))
     kel = ctx.rows("stunting", "kelurahan", method="direct").sort_values("estimate", ascending=False)
     names = ctx.names[[c for c in kel["area_code"] if c in ctx.names.index]]
     out = area_table(ctx, "kelurahan", names)

@@ -28,6 +28,7 @@ from analysis.intake.gazetteer import level_of
 ESTIMATES_FILE = "estimates.parquet"
 MONTHLY_METHOD = "count:wilson"
 COMPLEMENTARY = "*"  # the mark of a complementary suppression (estimates/suppression.py)  # method of the monthly kelurahan report's rows (estimates/monthly.py)
+_KELURAHAN = re.compile(r"(?<![/\w])kelurahan\b")  # the word alone, not in "desa/kelurahan"
 _NUMERIC = re.compile(r"^([<>+\-−]?\s?[0-9]|–$|\*$|t\.a\.|n/a)")
 
 
@@ -204,6 +205,24 @@ class BriefContext:
         str
         """
         return labels.text(key, self.lang, **values)
+
+    def village_t(self, key: str, **values: Any) -> str:
+        """:meth:`t` with the word "kelurahan" of the text replaced by the region's word for its
+        villages ("desa", "desa/kelurahan"; a region of kelurahan only, such as Bontang, reads as
+        before).
+
+        Parameters
+        ----------
+        key, **values
+            As in :meth:`t`.
+
+        Returns
+        -------
+        str
+        """
+        text = self.t(key, **values)
+        word = labels.region_words(self.lang, self.region_code)["village"]
+        return text if word == "kelurahan" else _KELURAHAN.sub(word, text)
 
     def header(self, key: str) -> str:
         """A table header of :data:`analysis.briefs.labels.HEADERS` in the brief's language.
@@ -429,7 +448,7 @@ class BriefContext:
         -------
         str
         """
-        return self.t("table_note") + self.t("suppressed_note")
+        return self.village_t("table_note") + self.t("suppressed_note")
 
 
 #: the defaults of :meth:`BriefContext.rows` (``breakdown``, ``method``, ``data_period``), for :meth:`~BriefContext.row`

@@ -159,7 +159,7 @@ def _families(ctx: BriefContext, fam: pd.DataFrame, shapes, focus: list[str],
               title_key: str = "map_families_title") -> bool:
     """Verified and awaiting families side by side: a map (True), else ranked bars (False)."""
     fam = fam.assign(panel=fam["indicator"].map(lambda i: ctx.header(FAMILY_PANELS[i])))
-    title = ctx.t(title_key, period=narrative.fmt_period(fam["data_period"].max(), ctx.lang))
+    title = ctx.village_t(title_key, period=narrative.fmt_period(fam["data_period"].max(), ctx.lang))
     source = ctx.source_note("pendataan_rt", "dtsen")
     fig = draw.choropleth(shapes, fam, title=title, source_note=source, lang=ctx.lang, percent=False,
                           legend_title=ctx.t("families_legend"), focus=focus, panel_col="panel")
