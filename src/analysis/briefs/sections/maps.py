@@ -169,7 +169,7 @@ def _families(ctx: BriefContext, fam: pd.DataFrame, shapes, focus: list[str],
     for panel, part in fam.groupby("panel", sort=False):
         shown = part.assign(label=part["area_name"].astype(str),
                             display=[ctx.count(r) for _, r in part.iterrows()])
-        _ranked(shown, f"{title}: {panel}", lambda rows, t: plots.bar_counts(
+        _ranked(shown, f"{title}:\n{panel}", lambda rows, t: plots.bar_counts(
             rows, "label", "estimate", title=t, source_note=source, lang=ctx.lang, display_col="display",
             xlabel=ctx.t("families_legend")))
     return False
