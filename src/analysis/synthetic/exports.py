@@ -502,6 +502,8 @@ def _write_pendataan(w: SyntheticBontang, out: Path, log: DirtLog) -> None:
     for j, ki in enumerate(np.flatnonzero(kel["focus"].to_numpy())):
         d = lst[lst["kel_idx"] == ki]
         n = len(d)
+        if n == 0:  # a small sample's focus desa may list no family: no listing is sent (an empty one is rejected)
+            continue
         style = j % 2
         header = PENDATAAN_HEADERS[style]
         _check_headers("pendataan_rt", header)
