@@ -1,49 +1,12 @@
 """The dask engine on a real distributed cluster on loopback (#18)."""
-import socket
-import subprocess
-import sys
 
 import dask.dataframe as dd
 import numpy as np
-import pytest
 from test_engine_sums import _frame
 
 from analysis.engine.client import dask_client
 from analysis.engine.sums import dask_estimates
 from analysis.estimation.survey import SurveyDesign, estimate_proportion
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def scheduler_address():
-    port = _free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    procs = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler",
-                               "--host", "127.0.0.1", "--port", str(port),
-                               "--dashboard-address", ":0", "--no-dashboard"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
-    for _ in range(2):
-        procs.append(subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address,
-                                       "--host", "127.0.0.1", "--nthreads", "1", "--no-dashboard"],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-    try:
-        from distributed import Client
-        with Client(address, timeout="30s") as c:
-            c.wait_for_workers(2, timeout=30)
-        yield address
-    finally:
-        for p in reversed(procs):
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
 
 
 def _check(client):
@@ -59,8 +22,8 @@ def _check(client):
     assert len(client.scheduler_info()["workers"]) == 2
 
 
-def test_running_scheduler_two_workers(scheduler_address):
-    with dask_client(scheduler_address) as client:
+def test_running_scheduler_two_workers(dask_scheduler):
+    with dask_client(dask_scheduler) as client:
         _check(client)
 
 

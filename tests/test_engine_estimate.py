@@ -16,11 +16,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-try:  # the cluster fixture (scheduler + 2 worker processes on 127.0.0.1), unless a conftest has it
-    from test_engine_cluster import scheduler_address  # noqa: F401
-except ImportError:  # pragma: no cover
-    pass
-
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "raw" / "sample"
 KEY = {"RAKOR_PSEUDONYM_KEY": "engine-estimate-test-key"}
@@ -76,14 +71,14 @@ def sample_processed(tmp_path_factory) -> Path:
     return processed
 
 
-def test_sample_dask_equals_pandas(sample_processed, scheduler_address):
+def test_sample_dask_equals_pandas(sample_processed, dask_scheduler):
     from analysis.estimates.table import LEVELS
 
-    rows = compare_engines(str(sample_processed), scheduler_address)
+    rows = compare_engines(str(sample_processed), dask_scheduler)
     assert rows > 1000 and "kabkota" not in LEVELS
 
 
-def test_province_dask_equals_pandas(tmp_path, scheduler_address):
+def test_province_dask_equals_pandas(tmp_path, dask_scheduler):
     # A province as the region: kab/kota between the province and the kecamatan. Its settings are
     # read on import, so the comparison runs in a process configured for it; the workers are the
     # fixture's (started with the default configuration: the engine passes the region to them).
@@ -99,7 +94,7 @@ def test_province_dask_equals_pandas(tmp_path, scheduler_address):
             "from analysis.estimates.table import LEVELS\n"
             "assert 'kabkota' in LEVELS\n"
             "import test_engine_estimate as t\n"
-            f"print(t.compare_engines({str(processed)!r}, {scheduler_address!r}, suppress=False, sources=('eppgbm', 'intake', 'rejects')))\n")
+            f"print(t.compare_engines({str(processed)!r}, {dask_scheduler!r}, suppress=False, sources=('eppgbm', 'intake', 'rejects')))\n")
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                           env={**os.environ, **KEY}, timeout=600)
     assert proc.returncode == 0, proc.stderr[-4000:]
