@@ -407,3 +407,18 @@ def test_empty_data_and_all_missing_are_rows():
     assert len(res) == 1 and res["n"].iloc[0] == 0 and np.isnan(res["estimate"].iloc[0])
     res = estimate_mean(pd.DataFrame({"y": [np.nan] * 3}), "y")
     assert res["n"].iloc[0] == 0 and res["df"].iloc[0] == 2
+
+
+@pytest.mark.parametrize("method", ["korn-graubard", "jeffreys", "logit"])
+def test_a_next_to_zero_variance_gives_an_interval_that_holds_the_estimate(method):
+    """A domain whose variance is a rounding of zero (se ~ 1e-17, seen in a province's desa): the
+    inverse beta rounded past p or gave NaN; the interval must still hold p (the estimates schema
+    requires ci_low <= estimate <= ci_high)."""
+    from analysis.estimation.survey import _design_proportion_ci
+
+    p = np.array([0.1, 0.3, 0.7, 0.9])
+    lo, hi = _design_proportion_ci(p, np.full(4, 1e-34), np.full(4, 10.0), np.full(4, 5.0), method, 0.05)
+    assert np.isfinite(lo).all() and np.isfinite(hi).all()
+    assert (lo <= p).all() and (p <= hi).all()
+    np.testing.assert_allclose(lo, p, atol=1e-9)
+    np.testing.assert_allclose(hi, p, atol=1e-9)

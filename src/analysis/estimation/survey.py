@@ -554,12 +554,14 @@ def _interval_from_effective_n(p: np.ndarray, n_star: np.ndarray, method: str,
                                alpha: float) -> tuple[np.ndarray, np.ndarray]:
     """Binomial-type intervals on effective counts x* = p·n*, n* (n* need not be whole)."""
     x = p * n_star
+    # The beta bounds hold p; where the variance is next to nothing (n* of 1e30 and more) the
+    # inverse beta rounds past p or gives up (NaN): the interval is then p itself (fmin/fmax).
     if method in ("korn-graubard", "clopper-pearson"):
-        lo = np.where(p <= 0, 0.0, _beta_ppf(alpha / 2, x, n_star - x + 1))
-        hi = np.where(p >= 1, 1.0, _beta_ppf(1 - alpha / 2, x + 1, n_star - x))
+        lo = np.fmin(np.where(p <= 0, 0.0, _beta_ppf(alpha / 2, x, n_star - x + 1)), p)
+        hi = np.fmax(np.where(p >= 1, 1.0, _beta_ppf(1 - alpha / 2, x + 1, n_star - x)), p)
     elif method == "jeffreys":
-        lo = np.where(p <= 0, 0.0, _beta_ppf(alpha / 2, x + 0.5, n_star - x + 0.5))
-        hi = np.where(p >= 1, 1.0, _beta_ppf(1 - alpha / 2, x + 0.5, n_star - x + 0.5))
+        lo = np.fmin(np.where(p <= 0, 0.0, _beta_ppf(alpha / 2, x + 0.5, n_star - x + 0.5)), p)
+        hi = np.fmax(np.where(p >= 1, 1.0, _beta_ppf(1 - alpha / 2, x + 0.5, n_star - x + 0.5)), p)
     elif method == "wilson":
         z = stats.norm.isf(alpha / 2)
         z2 = z * z
