@@ -50,10 +50,16 @@ def _outputs(path: Path) -> list[str]:
     return out
 
 
-def test_kept_kernel_writes_the_notebook_of_a_fresh_kernel(notebook, tmp_path):
+def _fresh(notebook, tmp_path):
+    """The notebook executed by papermill in a kernel of its own, with x = 2."""
     fresh = tmp_path / "fresh.ipynb"
     pm.execute_notebook(str(notebook), str(fresh), parameters={"x": 2}, kernel_name="python3",
                         progress_bar=False, cwd=str(tmp_path))
+    return fresh
+
+
+def test_kept_kernel_writes_the_notebook_of_a_fresh_kernel(notebook, tmp_path):
+    fresh = _fresh(notebook, tmp_path)
     session = KernelSession("python3", tmp_path)
     try:
         session.execute(notebook, tmp_path / "first.ipynb", {"x": 3})  # leaves x, leak, rcParam, warning
@@ -80,9 +86,7 @@ def test_the_reset_asked_for_after_a_brief_and_after_an_error(notebook, tmp_path
     failing.cells[0].metadata["tags"] = ["parameters"]
     failing.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(failing, tmp_path / "failing.ipynb")
-    fresh = tmp_path / "fresh.ipynb"
-    pm.execute_notebook(str(notebook), str(fresh), parameters={"x": 2}, kernel_name="python3",
-                        progress_bar=False, cwd=str(tmp_path))
+    fresh = _fresh(notebook, tmp_path)
     session = KernelSession("python3", tmp_path)
     try:
         session.execute(notebook, tmp_path / "first.ipynb", {"x": 3})

@@ -200,13 +200,10 @@ def _estimator_rows(moments: pd.DataFrame, by, y: str, n_rows: int, kind: str, e
 
 
 def _shaped(res: pd.DataFrame, level, area_col, bd, **labels) -> pd.DataFrame:
-    from analysis.estimates.table import to_estimate_rows
+    from analysis.estimates.table import breakdown_label, to_estimate_rows
 
     if bd:
-        label = res[bd[0]].astype(str).radd(bd[0] + "=")
-        for c in bd[1:]:
-            label = label + "," + c + "=" + res[c].astype(str)
-        labels["breakdown"] = label
+        labels["breakdown"] = breakdown_label(res, bd)
     return to_estimate_rows(res, level=level, area_col=area_col, **labels)
 
 
@@ -238,8 +235,8 @@ def growth_rows(zdf, children: pd.DataFrame, period: str) -> pd.DataFrame:
     import dask
 
     from analysis import config
-    from analysis.estimates.growth import GROWTH_INDICATORS, ZSCORES
-    from analysis.estimates.table import PROVINCE, count_rows, empty_estimates
+    from analysis.estimates.growth import GROWTH_INDICATORS, ZSCORES, round_count_rows
+    from analysis.estimates.table import PROVINCE, empty_estimates
 
     est = config.settings()["estimation"]
     rounds = sorted(p for p in children["period"].dropna().unique() if p <= period)
@@ -267,12 +264,7 @@ def growth_rows(zdf, children: pd.DataFrame, period: str) -> pd.DataFrame:
                 parts += _indicator_rows(combined, n_rows, est, label, f"{z}_ok", "mean", "direct:wald", "z",
                                          f"{prefix}_mean")
                 parts += _indicator_rows(combined, n_rows, est, label, f"{z}_ok", "sd", "sd", "z", f"{prefix}_sd")
-        round_df = children[children["period"] == rnd]
-        parts.append(count_rows(round_df, "is_stunted", indicator="stunting_count", period=period,
-                                data_period=rnd, source="eppgbm"))
-        parts.append(count_rows(round_df.assign(_measured=round_df["is_stunted"].notna()), "_measured",
-                                indicator="children_measured", period=period, data_period=rnd,
-                                source="eppgbm"))
+        parts += round_count_rows(children[children["period"] == rnd], period, rnd)
     return pd.concat(parts, ignore_index=True)
 
 

@@ -108,13 +108,18 @@ def growth_rows(children: pd.DataFrame, period: str) -> pd.DataFrame:
             parts += _who_rows(design, estimate_mean, **label, y=f"{z}_ok", indicator=f"{prefix}_mean", method="direct:wald",
                               unit="z", alpha=est["alpha"], dof=est["dof"])
             parts += _who_rows(design, zscore_sd, **label, y=f"{z}_ok", indicator=f"{prefix}_sd", method="sd", unit="z")
-        parts.append(count_rows(round_df, "is_stunted", indicator="stunting_count", period=period,
-                                data_period=data_period, source="eppgbm"))
-        # children with a usable (unflagged) HAZ: the denominator of the stunting prevalence
-        parts.append(count_rows(round_df.assign(_measured=round_df["is_stunted"].notna()), "_measured",
-                                indicator="children_measured", period=period,
-                                data_period=data_period, source="eppgbm"))
+        parts += round_count_rows(round_df, period, data_period)
     return pd.concat(parts, ignore_index=True) if parts else empty_estimates()
+
+
+def round_count_rows(round_df: pd.DataFrame, period: str, data_period: str) -> list[pd.DataFrame]:
+    """The exact counts of a round beside its prevalence: ``stunting_count`` and ``children_measured``
+    (children with a usable, unflagged HAZ: the denominator of the stunting prevalence)."""
+    return [count_rows(round_df, "is_stunted", indicator="stunting_count", period=period,
+                       data_period=data_period, source="eppgbm"),
+            count_rows(round_df.assign(_measured=round_df["is_stunted"].notna()), "_measured",
+                       indicator="children_measured", period=period, data_period=data_period,
+                       source="eppgbm")]
 
 
 def change_rows(growth: pd.DataFrame, period: str, indicator: str = "stunting") -> pd.DataFrame:

@@ -210,13 +210,20 @@ def estimate_by_levels(data: pd.DataFrame, estimator, *, indicator: str, period:
         for bd in breakdowns:
             cols = [bd] if isinstance(bd, str) else list(bd)
             res = estimator(data, by=[*by, *cols], **kwargs)
-            label = res[cols[0]].astype(str).radd(cols[0] + "=")
-            for c in cols[1:]:
-                label = label + "," + c + "=" + res[c].astype(str)
+            label = breakdown_label(res, cols)
             parts.append(to_estimate_rows(res, level=level, area_col=area_col, indicator=indicator,
                                           period=period, data_period=data_period, method=method,
                                           source=source, unit=unit, breakdown=label))
     return pd.concat(parts, ignore_index=True)
+
+
+def breakdown_label(res: pd.DataFrame, cols: Iterable[str]) -> pd.Series:
+    """The ``breakdown`` of result rows by the columns ``cols``: ``sex=1``, ``sex=1,age=0-5``."""
+    cols = list(cols)
+    label = res[cols[0]].astype(str).radd(cols[0] + "=")
+    for c in cols[1:]:
+        label = label + "," + c + "=" + res[c].astype(str)
+    return label
 
 
 def count_rows(data: pd.DataFrame, flag: str, *, indicator: str, period: str, data_period: str,

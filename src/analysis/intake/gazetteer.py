@@ -62,6 +62,11 @@ def _key(s: pd.Series) -> pd.Series:
     return _norm(s).str.replace(" ", "", regex=False)
 
 
+def _spelled_key(name: str) -> str:
+    """A normalised name with its shortened words written out, written together ("tj laut" -> "tanjunglaut")."""
+    return spelled_out(name).replace(" ", "")
+
+
 def _check_code(code: str) -> str:
     code = str(code).strip()
     if not _CODE.match(code):
@@ -278,7 +283,7 @@ class Gazetteer:
         # "Mara I"): a spelling of one official name only, so counted as an alias.
         spelled: dict[str, set[str]] = {}
         for o, code in zip(off_norm, official["kode"], strict=True):
-            spelled.setdefault(spelled_out(o).replace(" ", ""), set()).add(code)
+            spelled.setdefault(_spelled_key(o), set()).add(code)
         spelled_key = {k: next(iter(v)) for k, v in spelled.items() if len(v) == 1}
         spelled_shared = {k for k, v in spelled.items() if len(v) > 1}  # "Sg Raya": Sungai or Sei Raya
         off_tokens = [set(o.split()) for o in off_norm]
@@ -311,7 +316,7 @@ class Gazetteer:
                 code_of[i], method[i], score[i] = off_exact[n], "exact", 100.0
             elif k in alias_key:
                 code_of[i], method[i], score[i] = alias_key[k], "alias", 100.0
-            elif (sk := spelled_out(n).replace(" ", "")) in spelled_key:
+            elif (sk := _spelled_key(n)) in spelled_key:
                 code_of[i], method[i], score[i] = spelled_key[sk], "alias", 100.0
             elif sk in spelled_shared:
                 reason[i], score[i] = f"ambiguous_{level}", 100.0
