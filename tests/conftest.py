@@ -1,4 +1,8 @@
-"""Fixtures shared by the unit and integration tests: a real dask cluster on loopback (#18)."""
+"""Fixtures shared by the unit and integration tests: a generated Bontang sample, and a real dask
+cluster on loopback (#18).
+
+No test reads ``data/raw/sample``: CI runs ``make test`` on a clean clone, where ``make report``
+(which writes that folder) has not run."""
 from __future__ import annotations
 
 import os
@@ -16,6 +20,19 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def bontang_sample(tmp_path_factory) -> Path:
+    """The built-in sample's generator (seed 2025) at a quarter of its size, written once per test
+    process: 23 files, ~56,000 rows, every source, period and kind of dirt of ``make sample-data``."""
+    from analysis import pipeline
+    from analysis.synthetic import world
+
+    raw = tmp_path_factory.mktemp("bontang-sample") / "raw"
+    world.generate(raw, seed=2025, scale=0.25)
+    (raw / pipeline.SYNTHETIC_MARKER).write_text("synthetic\n")
+    return raw
 
 
 @pytest.fixture(scope="session")

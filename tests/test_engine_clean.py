@@ -18,7 +18,6 @@ from analysis.intake.clean import SOURCES, clean_all
 from analysis.intake.read import TABLE_SUFFIXES
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "data" / "raw" / "sample"
 FIX = ROOT / "tests" / "fixtures"
 TODAY = dt.date(2025, 10, 1)
 PARTITIONED = {"eppgbm", "dtsen_member", "susenas", "pendataan_rt", "program", "eppgbm_bulanan"}
@@ -73,21 +72,21 @@ def _same_as_pandas(raw: Path, tmp_path: Path, client) -> dict[str, pd.DataFrame
     return want
 
 
-def test_sample_is_cleaned_file_by_file_into_the_pandas_tables(tmp_path, client):
-    want = _same_as_pandas(SAMPLE, tmp_path, client)
+def test_sample_is_cleaned_file_by_file_into_the_pandas_tables(tmp_path, client, bontang_sample):
+    want = _same_as_pandas(bontang_sample, tmp_path, client)
     assert len(want["eppgbm.parquet"]) and len(want["dtsen_family.parquet"])
     assert (want["rejects.parquet"]["reason"] == "duplicate").any()  # judged across files
 
 
-def test_a_folder_switches_between_partitions_and_one_file(tmp_path, client):
+def test_a_folder_switches_between_partitions_and_one_file(tmp_path, client, bontang_sample):
     """Each engine rewrites a table the other wrote in its own layout, nothing stale left."""
     out = tmp_path / "p"
-    clean_all(SAMPLE, out, today=TODAY, client=client)
+    clean_all(bontang_sample, out, today=TODAY, client=client)
     assert (out / "eppgbm.parquet").is_dir()
-    clean_all(SAMPLE, out, today=TODAY)
+    clean_all(bontang_sample, out, today=TODAY)
     assert (out / "eppgbm.parquet").is_file()
     ref = pd.read_parquet(out / "eppgbm.parquet")
-    clean_all(SAMPLE, out, today=TODAY, client=client)
+    clean_all(bontang_sample, out, today=TODAY, client=client)
     assert (out / "eppgbm.parquet").is_dir()
     assert_frame_equal(pd.read_parquet(out / "eppgbm.parquet"), ref)
     assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
@@ -122,9 +121,9 @@ def test_every_broken_file_is_named_in_one_message(tmp_path, client):
     assert not (tmp_path / "dask" / "eppgbm.parquet").exists()
 
 
-def test_without_writing_the_tables_come_back_whole(client):
-    ref = clean_all(SAMPLE, None, today=TODAY, write=False)
-    got = clean_all(SAMPLE, None, today=TODAY, write=False, client=client)
+def test_without_writing_the_tables_come_back_whole(client, bontang_sample):
+    ref = clean_all(bontang_sample, None, today=TODAY, write=False)
+    got = clean_all(bontang_sample, None, today=TODAY, write=False, client=client)
     assert sorted(got.tables) == sorted(ref.tables)
     for name, df in ref.tables.items():
         assert_frame_equal(got.tables[name], df, obj=name)
@@ -132,10 +131,10 @@ def test_without_writing_the_tables_come_back_whole(client):
     assert_frame_equal(got.identity, ref.identity)
 
 
-def test_a_broken_file_of_a_later_source_leaves_no_partition_behind(tmp_path, client):
+def test_a_broken_file_of_a_later_source_leaves_no_partition_behind(tmp_path, client, bontang_sample):
     """Sources read before the broken one were being finished: their partitions are removed."""
     raw = tmp_path / "raw"
-    shutil.copytree(SAMPLE, raw)
+    shutil.copytree(bontang_sample, raw)
     shutil.copy2(FIX / "bad" / "program" / "program_samarinda_2025-02.csv", raw / "program")
     out = tmp_path / "out"
     with pytest.raises(RakorInputError) as ref:

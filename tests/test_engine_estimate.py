@@ -17,7 +17,6 @@ import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "data" / "raw" / "sample"
 KEY = {"RAKOR_PSEUDONYM_KEY": "engine-estimate-test-key"}
 ROW_KEYS = ["period", "data_period", "area_level", "area_code", "indicator", "breakdown", "method", "source"]
 
@@ -63,11 +62,9 @@ def compare_engines(processed: str, address: str, suppress: bool = True, sources
 
 
 @pytest.fixture(scope="module")
-def sample_processed(tmp_path_factory) -> Path:
-    if not SAMPLE.is_dir():
-        pytest.skip("the built-in sample data/raw/sample is not here")
+def sample_processed(tmp_path_factory, bontang_sample) -> Path:
     processed = tmp_path_factory.mktemp("engine") / "processed"
-    _rakor("clean", "--raw", str(SAMPLE), "--processed", str(processed))
+    _rakor("clean", "--raw", str(bontang_sample), "--processed", str(processed))
     return processed
 
 

@@ -77,13 +77,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-SAMPLE = Path(__file__).resolve().parents[2] / "data" / "raw" / "sample"
-
-
 @pytest.mark.parametrize("command", ["clean", "run"])
-def test_an_unreachable_scheduler_exits_2_naming_its_address(tmp_path, cli, command):
+def test_an_unreachable_scheduler_exits_2_naming_its_address(tmp_path, cli, command, bontang_sample):
     address = f"tcp://127.0.0.1:{_free_port()}"  # nothing listens there
-    proc = cli(command, "--raw", str(SAMPLE), "--processed", str(tmp_path / "processed"),
+    proc = cli(command, "--raw", str(bontang_sample), "--processed", str(tmp_path / "processed"),
                *(["--out", str(tmp_path / "reports")] if command == "run" else []),
                "--engine", "dask", "--scheduler", address, check=False,
                env={"RAKOR_PSEUDONYM_KEY": "cli-test"})
