@@ -280,3 +280,74 @@ def test_null_space_of_independent_blocks_is_the_whole_null_space():
     assert got.shape[1] == want.shape[1]
     np.testing.assert_allclose(got @ np.linalg.pinv(got), want @ want.T, atol=1e-9)  # same projector
     np.testing.assert_allclose(a @ got, 0, atol=1e-12)
+
+
+def _dense(basis) -> np.ndarray:
+    return basis.toarray() if hasattr(basis, "toarray") else basis
+
+
+def _determined_rows(basis: np.ndarray) -> np.ndarray:
+    q = np.linalg.qr(basis)[0] if basis.shape[1] else basis
+    return np.linalg.norm(q, axis=1) < 1e-9
+
+
+def test_area_by_area_null_space_solves_across_areas_by_hand(monkeypatch):
+    """By hand: the province total P = K1 + K2 is shown, kab/kota K2 equals its single kecamatan
+    K2a (shown), and K1 = K1a + K1b with K1a shown. Then K2, K1 = P − K2 and K1b = K1 − K1a are
+    read off, though they sit in two kab/kota and two levels; K1b's desa d1 + d2 are not."""
+    from scipy.sparse import csr_matrix
+
+    from analysis.estimates import suppression
+
+    monkeypatch.setattr(suppression, "AREA_SPLIT_FROM", 0)
+    codes = ["65.01", "65.02", "65.01.02", "65.01.02.2001", "65.01.02.2002"]  # K1, K2, K1b, d1, d2
+    a = np.array([[1, 1, 0, 0, 0],      # P (shown) = K1 + K2
+                  [1, 0, -1, 0, 0],     # K1 = K1a (shown) + K1b
+                  [0, 1, 0, 0, 0],      # K2 = K2a (shown)
+                  [0, 0, 1, -1, -1]],   # K1b = d1 + d2
+                 dtype=float)
+    assert suppression._area_split(csr_matrix(a), codes) is not None  # split, not the whole matrix
+    basis = _dense(suppression._area_null_space(a, codes))
+    assert _determined_rows(basis).tolist() == [True, True, True, False, False]
+    np.testing.assert_allclose(a @ basis, 0, atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_area_by_area_null_space_is_the_whole_null_space(seed, monkeypatch):
+    """A province's sums (desa in kecamatan in kab/kota, a cross of breakdowns, the province's
+    own cells) solved area by area span scipy's SVD null space of the whole matrix, with the same
+    determined cells; the interface is solved area by area again one level up."""
+    from scipy.linalg import null_space
+    from scipy.sparse import csr_matrix
+
+    from analysis.estimates import suppression
+
+    monkeypatch.setattr(suppression, "AREA_SPLIT_FROM", 20)
+    rng = np.random.default_rng(seed)
+    codes, rel = ["65"] * 3, []
+    for k in range(1, 4):
+        kab = len(codes)
+        codes.append(f"65.0{k}")
+        for c in range(1, 4):
+            kec = len(codes)
+            codes.append(f"65.0{k}.0{c}")
+            desa = list(range(len(codes), len(codes) + 4))
+            codes += [f"65.0{k}.0{c}.200{d}" for d in range(1, 5)]
+            rel.append([kec, *desa])                                        # kecamatan = its desa
+            for _ in range(3):                                              # breakdowns, crosses
+                rel.append(list(rng.choice(desa, size=2, replace=False)))
+        rel.append([kab, *[i for i, c in enumerate(codes) if c.count(".") == 2 and c.startswith(f"65.0{k}")]])
+    rel.append([0, *[i for i, c in enumerate(codes) if c.count(".") == 1]])  # province = kab/kota
+    rel += [[0, 1, 2], [1, 4]]
+    a = np.zeros((len(rel), len(codes)))
+    for i, cells in enumerate(rel):
+        a[i, cells[0]] = 1.0
+        a[i, cells[1:]] = rng.choice([-1.0, 1.0], size=len(cells) - 1)
+    a = a[rng.permutation(len(rel))]
+    got, want = _dense(suppression._area_null_space(a, codes)), null_space(a)
+    assert suppression._area_split(csr_matrix(a), codes) is not None
+    assert got.shape[1] == want.shape[1]
+    np.testing.assert_allclose(a @ got, 0, atol=1e-10)
+    np.testing.assert_allclose(got @ np.linalg.pinv(got), want @ want.T, atol=1e-8)  # same projector
+    assert (_determined_rows(got) == _determined_rows(want)).all()
+    assert _determined_rows(want).any() and not _determined_rows(want).all()

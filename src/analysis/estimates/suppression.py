@@ -295,6 +295,7 @@ class _Solver:
         self.cell_of = np.asarray(cell_of, dtype=np.int64)
         self.sign = np.asarray(sign, dtype=float)
         self.cache: dict[bytes, np.ndarray] = {}
+        self.qr_cache = _QRCache()
         # relation -> its cell ids and signs, cell -> its relations (relations are numbered 0 … R − 1,
         # each listed with its top cell first)
         bounds = np.flatnonzero(np.diff(self.rel_of)) + 1
@@ -308,7 +309,8 @@ class _Solver:
         """Determined cells (ids) of the component ``members`` (sorted ids); ``rows`` built on demand."""
         key = members.tobytes()
         if key not in self.cache:
-            self.cache[key] = members[_component_determined(rows(), len(members))]
+            codes = [self.cells[j][1] for j in members.tolist()]
+            self.cache[key] = members[_component_determined(rows(), len(members), codes, self.qr_cache)]
         return self.cache[key]
 
     def component(self, seed: int, unknown: np.ndarray) -> tuple[np.ndarray, list[int]]:
@@ -409,8 +411,12 @@ class _Solver:
         return out
 
 
-def _component_determined(rows: list[tuple[np.ndarray, np.ndarray]], n: int) -> np.ndarray:
+def _component_determined(rows: list[tuple[np.ndarray, np.ndarray]], n: int,
+                          codes: Sequence[str] | None = None, qr_cache: _QRCache | None = None) -> np.ndarray:
     """Which of ``n`` unknowns the homogeneous system ``rows`` (column indices, ±1 coefficients) fixes.
+
+    ``codes``: the area code of each unknown, when known; the core is then solved area by area
+    (:func:`_area_null_space`, whose factorisations ``qr_cache`` keeps).
 
     Unknown ``j`` is determined when every solution has ``x_j = 0``: its row of a null-space basis
     is zero. Exact reductions first, then a dense null space on what is left:
@@ -419,8 +425,8 @@ def _component_determined(rows: list[tuple[np.ndarray, np.ndarray]], n: int) -> 
     2. a relation holding an unknown found in no other relation is set aside: dropping it leaves
        the solutions of the others unchanged, and that unknown's null-space row is the relation's
        combination of the other unknowns' rows (filled in afterwards, last set aside first);
-    3. the remaining core: :func:`_null_space`; an unknown in no remaining relation is free
-       (a basis vector of its own).
+    3. the remaining core: :func:`_area_null_space` (:func:`_block_null_space` without codes); an
+       unknown in no remaining relation is free (a basis vector of its own).
     """
     var_rows: list[list[int]] = [[] for _ in range(n)]
     for r, (cols, _) in enumerate(rows):
@@ -465,25 +471,218 @@ def _component_determined(rows: list[tuple[np.ndarray, np.ndarray]], n: int) -> 
     lone = np.flatnonzero((deg == 0) & ~det & ~aside)
     basis_core = np.zeros((len(core_vars), 0))
     if len(core_rows):  # 3. the core
+        from scipy.sparse import csr_matrix
+
         pos = np.full(n, -1, dtype=np.int64)
         pos[core_vars] = np.arange(len(core_vars))
-        a = np.zeros((len(core_rows), len(core_vars)))
-        for k, r in enumerate(core_rows):
-            cols, signs = rows[r]
-            ok = ~det[cols]
-            a[k, pos[cols[ok]]] = signs[ok]
-        basis_core = _block_null_space(a)
-    dim = basis_core.shape[1] + len(lone)
-    basis = np.zeros((n, dim))
-    basis[core_vars, :basis_core.shape[1]] = basis_core
-    basis[lone, basis_core.shape[1] + np.arange(len(lone))] = 1.0
+        ok = [~det[rows[r][0]] for r in core_rows]
+        ptr = np.concatenate([[0], np.cumsum([int(o.sum()) for o in ok])])
+        a = csr_matrix((np.concatenate([rows[r][1][o] for r, o in zip(core_rows, ok, strict=True)]),
+                        np.concatenate([pos[rows[r][0][o]] for r, o in zip(core_rows, ok, strict=True)]),
+                        ptr), shape=(len(core_rows), len(core_vars)))
+        basis_core = (_block_null_space(a) if codes is None
+                      else _area_null_space(a, [codes[c] for c in core_vars.tolist()], qr_cache))
+    # the basis row by row, sparse (a province's basis is ~17,000 cells × ~5,000 solutions, mostly
+    # zero: the areas' own solutions): core rows, then one column each for the lone unknowns
+    from scipy.sparse import csr_matrix as _csr
+
+    core = _csr(basis_core)
+    width = core.shape[1]
+    empty = (np.zeros(0, dtype=np.int64), np.zeros(0))
+    row_of: list[tuple[np.ndarray, np.ndarray]] = [empty] * n
+    for k, c in enumerate(core_vars.tolist()):
+        lo, hi = core.indptr[k], core.indptr[k + 1]
+        row_of[c] = (core.indices[lo:hi].astype(np.int64), core.data[lo:hi])
+    for k, c in enumerate(lone.tolist()):
+        row_of[c] = (np.array([width + k]), np.array([1.0]))
     for c, r in reversed(set_aside):
         cols, signs = rows[r]
         own = signs[cols == c][0]
         other = (cols != c) & ~det[cols]
-        basis[c] = -own * (signs[other] @ basis[cols[other]])
-    norm = np.linalg.norm(basis, axis=1) if dim else np.zeros(n)
+        parts = [(row_of[x][0], -own * s * row_of[x][1]) for x, s in zip(cols[other].tolist(),
+                                                                        signs[other].tolist(), strict=True)]
+        if not parts:
+            continue
+        idx = np.concatenate([p[0] for p in parts])
+        uniq, inv = np.unique(idx, return_inverse=True)
+        row_of[c] = (uniq, np.bincount(inv, weights=np.concatenate([p[1] for p in parts])))
+    norm = np.sqrt(np.array([float(v @ v) for _, v in row_of]))
     return det | (norm < 1e-9)
+
+#: the area split of :func:`_area_null_space` is worth its bookkeeping from this many unknowns
+AREA_SPLIT_FROM = 300
+
+
+class _QRCache:
+    """Column-pivoted QR factorisations of areas' systems (:func:`_area_null_space`), by content.
+
+    Hiding a cell changes one area's system; the settling of :func:`plan_suppression` then solves
+    the component again, and every other area's factorisation is found here. At most ``size``
+    are kept, the least recently used dropped first.
+    """
+
+    def __init__(self, size: int = 1024):
+        from collections import OrderedDict
+
+        self.size, self.kept = size, OrderedDict()
+
+    def qr(self, ak) -> tuple:
+        """``(q_r, null, r11, piv, rank, t)`` of ``akᵀ`` (``ak`` sparse), or ``None`` when the rank is
+        unclear: ``akᵀ[:, piv] = QR``, ``q_r = Q[:, :rank]`` and ``Q[:, rank:]`` (as ``null``),
+        ``r11 = R[:rank, :rank]``, ``t = R₁₁⁻¹R₁₂``."""
+        import hashlib
+
+        from scipy.linalg import qr, solve_triangular
+
+        ak = ak.tocsr()
+        ak.sort_indices()
+        h = hashlib.blake2b(repr(ak.shape).encode(), digest_size=20)
+        for part in (ak.indptr, ak.indices, ak.data):
+            h.update(np.ascontiguousarray(part).tobytes())
+        key = h.digest()
+        if key in self.kept:
+            self.kept.move_to_end(key)
+            return self.kept[key]
+        dense = ak.toarray()
+        q, r, piv = qr(dense.T, pivoting=True)
+        d = np.abs(np.diag(r))
+        tol = max(dense.shape) * np.finfo(float).eps * (d[0] if len(d) else 0.0)
+        unclear = not len(d) or not d[0] or ((d > tol) & (d < 1e-6 * d[0])).any()
+        found = None
+        if not unclear:
+            rank = int((d > tol).sum())
+            r11 = r[:rank, :rank]
+            found = (q[:, :rank], q[:, rank:], r11, piv, rank, solve_triangular(r11, r[:rank, rank:]))
+        self.kept[key] = found
+        if len(self.kept) > self.size:
+            self.kept.popitem(last=False)
+        return found
+
+
+def _area_null_space(a, codes: Sequence[str], qr_cache: _QRCache | None = None):
+    """A basis of the null space of ``a`` (relations × unknown cells; dense or sparse), solved area
+    by area: a sparse matrix (cells × solutions), or dense from :func:`_block_null_space`.
+
+    A province's core is one connected system of thousands of cells (its kab/kota linked through
+    the province's sums), and a dense factorisation costs the cube of its size. But most cells
+    belong to one area under the top of the system (a kab/kota of a province, a kecamatan of a
+    kota), and only the cells of sums across those areas tie them together. Those become the
+    *interface* ``I``; each area ``k`` keeps the relations ``A_k x_k + B_k x_I = 0`` among its
+    own cells ``x_k``; relations of interface cells only are ``C x_I = 0``. Then (exactly, as a
+    Schur complement):
+
+    - ``x_I`` solves ``C x_I = 0`` and ``B_k x_I ∈ range(A_k)`` for every ``k``, i.e.
+      ``W_kᵀ B_k x_I = 0`` with ``W_k`` a basis of the left null space of ``A_k``;
+    - given ``x_I``, ``x_k`` is one solution of ``A_k x_k = −B_k x_I`` plus ``null(A_k)``.
+
+    The null space is spanned by the ``null(A_k)`` (each on its own area's cells) and, for each
+    basis vector ``v`` of the interface solutions, ``v`` with the areas' solutions for it. One
+    column-pivoted QR of each ``A_kᵀ`` gives ``null(A_k)``, ``W_k`` and the solutions: the cost is
+    the sum of the areas' cubes, not the cube of their sum. Below :data:`AREA_SPLIT_FROM` cells, or
+    when the areas do not split the system (one area; most cells on the interface) or a rank is
+    unclear, :func:`_block_null_space` (the whole matrix) is used.
+    """
+    from scipy.linalg import solve_triangular
+    from scipy.sparse import csr_matrix, issparse
+
+    qr_cache = _QRCache() if qr_cache is None else qr_cache
+    a = csr_matrix(a) if not issparse(a) else a.tocsr()
+    n_rows, n_cols = a.shape
+    label = _area_split(a, codes) if n_cols >= AREA_SPLIT_FROM else None
+    if label is None:
+        return _block_null_space(a.toarray())
+    inter = np.flatnonzero(label < 0)
+    coo = a.tocoo()
+    row_area = np.full(n_rows, -1)
+    lab = label[coo.col]
+    row_area[coo.row[lab >= 0]] = lab[lab >= 0]  # one area per relation (or none: interface only)
+    a_inter = a[:, inter]
+    constraints = [a_inter[np.flatnonzero(row_area < 0)].toarray()]
+    local_null, solve = [], []
+    for k in np.unique(label[label >= 0]):
+        own = np.flatnonzero(label == k)
+        k_rows = np.flatnonzero(row_area == k)
+        found = qr_cache.qr(a[k_rows][:, own])
+        if found is None:
+            return _block_null_space(a.toarray())  # a rank not clear from the QR: the whole matrix
+        q_r, null, r11, piv, rank, t = found
+        local_null.append((own, null))
+        bk_sparse = a_inter[k_rows]
+        touch = np.unique(bk_sparse.indices)  # the interface cells this area's relations hold
+        bk = bk_sparse[:, touch].toarray()
+        # left null space of A_k: z[piv] = [−R₁₁⁻¹R₁₂; I]; the interface must satisfy zᵀB_k x_I = 0
+        block = np.zeros((len(piv) - rank, len(inter)))
+        block[:, touch] = bk[piv[rank:]] - t.T @ bk[piv[:rank]]
+        constraints.append(block)
+        solve.append((own, q_r, r11, bk[piv[:rank]], touch))
+    m = np.vstack(constraints)
+    # the interface's own system has the same shape one level up (kecamatan sums within kab/kota)
+    basis_i = (_area_null_space(m, [codes[c] for c in inter.tolist()], qr_cache) if m.shape[0]
+               else np.eye(len(inter)))
+    basis_i = basis_i.toarray() if issparse(basis_i) else basis_i
+    # sparse: each area's own solutions on its cells, then the interface's solutions on all cells
+    rows_at, cols_at, vals = [], [], []
+    at = 0
+    for own, nk in local_null:
+        rows_at.append(np.repeat(own, nk.shape[1]))
+        cols_at.append(np.tile(np.arange(at, at + nk.shape[1]), len(own)))
+        vals.append(nk.ravel())
+        at += nk.shape[1]
+    if basis_i.shape[1]:
+        full = np.zeros((n_cols, basis_i.shape[1]))
+        full[inter] = basis_i
+        for own, q_r, r11, b_piv, touch in solve:  # A_k x_k = −B_k x_I: R₁₁ᵀy = −(B_k x_I)[piv], x_k = Q_r y
+            full[own] = q_r @ solve_triangular(r11, -(b_piv @ basis_i[touch]), trans="T")
+        full /= np.linalg.norm(full, axis=0)
+        r_i, c_i = np.nonzero(full)
+        rows_at.append(r_i)
+        cols_at.append(at + c_i)
+        vals.append(full[r_i, c_i])
+        at += basis_i.shape[1]
+    if not rows_at:
+        return csr_matrix((n_cols, 0))
+    return csr_matrix((np.concatenate(vals), (np.concatenate(rows_at), np.concatenate(cols_at))),
+                      shape=(n_cols, at))
+
+def _area_split(a: np.ndarray, codes: Sequence[str]) -> np.ndarray | None:
+    """The areas of :func:`_area_null_space`: for each unknown (column of ``a``), its area's number,
+    or −1 for the interface; ``None`` when no split pays.
+
+    The areas are those of one level of the codes (kab/kota, kecamatan or desa: a code cut to that
+    many parts; a cell above the level is on the interface), and a relation with cells of two areas
+    puts all its cells on the interface. Of the levels, the one with the least work (the sum of
+    ``cells² × relations`` over the areas and the cube of the interface) is taken, if it is less
+    than half the whole matrix's.
+    """
+    n_rows, n_cols = a.shape
+    coo = a.tocoo()
+    rows, cols = coo.row, coo.col
+    dots = np.array([c.count(".") for c in codes])
+    best, best_cost = None, 0.5 * float(n_cols) ** 2 * n_rows
+    for level in range(dots.min(), dots.max() + 1):
+        label = pd.factorize(pd.Series([".".join(c.split(".")[:level + 1]) for c in codes]))[0]
+        label = label.astype(np.int64)
+        label[dots < level] = -1
+        lab = label[cols]
+        local = lab >= 0
+        lo = np.full(n_rows, np.iinfo(np.int64).max)
+        hi = np.full(n_rows, -1)
+        np.minimum.at(lo, rows[local], lab[local])
+        np.maximum.at(hi, rows[local], lab[local])
+        across = (hi >= 0) & (lo != hi)
+        label[cols[across[rows]]] = -1
+        n_areas = int(label.max()) + 1
+        if n_areas < 2 or not (label >= 0).any():
+            continue
+        size = np.bincount(label[label >= 0], minlength=n_areas).astype(float)
+        row_area = np.full(n_rows, -1)
+        lab = label[cols]
+        row_area[rows[lab >= 0]] = lab[lab >= 0]
+        height = np.bincount(row_area[row_area >= 0], minlength=n_areas).astype(float)
+        cost = float((size ** 2 * np.maximum(height, 1)).sum()) + float((label < 0).sum()) ** 3
+        if cost < best_cost:
+            best, best_cost = label, cost
+    return best
 
 
 def _block_null_space(a: np.ndarray) -> np.ndarray:
