@@ -60,6 +60,19 @@ def test_reliability_needs_a_positive_finite_rse():
     assert got.tolist() == ["unreliable", "unreliable", "reliable", "caution", "unreliable"]
 
 
+def test_kelurahan_without_a_haz_in_the_round_has_no_stunting_rate():
+    # every child of one kelurahan lacks a HAZ (is_stunted missing): its covariate is NaN, the
+    # others are their shares; a province run at a small scale stopped here with a TypeError
+    codes = [c for c in survey_poverty.area_names().index if c.count(".") == 3]
+    a, b = codes[0], codes[1]
+    kids = pd.DataFrame({"period": "2025-02", "kelurahan_code": [a, a, a, b, b],
+                         "is_stunted": pd.array([True, False, False, pd.NA, pd.NA], dtype="boolean")})
+    got = survey_poverty.kelurahan_covariates(None, None, kids, "2025-02").set_index("kelurahan_code")
+    assert got["stunting_rate"].dtype == float
+    assert got.loc[a, "stunting_rate"] == pytest.approx(1 / 3)
+    assert np.isnan(got.loc[b, "stunting_rate"]) and np.isnan(got.loc[codes[2], "stunting_rate"])
+
+
 def test_build_all_reads_the_zero_target_from_config(monkeypatch):
     """focus_kelurahan.target_extreme_poor is passed to the tracker (it used the function's default)."""
     from analysis import config

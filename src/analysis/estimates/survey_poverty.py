@@ -132,8 +132,9 @@ def kelurahan_covariates(dtsen_family: pd.DataFrame | None, dtsen_member: pd.Dat
         out["log_population"] = np.log(out["population"])
     if children is not None and data_period_eppgbm is not None:
         kids = children[children["period"] == data_period_eppgbm]
-        out["stunting_rate"] = (kids.groupby("kelurahan_code")["is_stunted"]
-                                .apply(lambda s: s.astype("Float64").mean()).reindex(codes).astype(float))
+        # a kelurahan whose children all lack a HAZ has no rate (NaN), not an error
+        rate = kids["is_stunted"].astype("Float64").groupby(kids["kelurahan_code"], observed=True).mean()
+        out["stunting_rate"] = rate.reindex(codes).to_numpy(dtype=float, na_value=np.nan)
     return out.reset_index()
 
 
