@@ -578,7 +578,8 @@ def _area_null_space(a, codes: Sequence[str], qr_cache: _QRCache | None = None):
     The null space is spanned by the ``null(A_k)`` (each on its own area's cells) and, for each
     basis vector ``v`` of the interface solutions, ``v`` with the areas' solutions for it. One
     column-pivoted QR of each ``A_kᵀ`` gives ``null(A_k)``, ``W_k`` and the solutions: the cost is
-    the sum of the areas' cubes, not the cube of their sum. Below :data:`AREA_SPLIT_FROM` cells, or
+    the sum of the areas' cubes, not the cube of their sum; ``qr_cache`` keeps the factorisations of
+    areas that do not change between calls. Below :data:`AREA_SPLIT_FROM` cells, or
     when the areas do not split the system (one area; most cells on the interface) or a rank is
     unclear, :func:`_block_null_space` (the whole matrix) is used.
     """
@@ -643,6 +644,7 @@ def _area_null_space(a, codes: Sequence[str], qr_cache: _QRCache | None = None):
         return csr_matrix((n_cols, 0))
     return csr_matrix((np.concatenate(vals), (np.concatenate(rows_at), np.concatenate(cols_at))),
                       shape=(n_cols, at))
+
 
 def _area_split(a: np.ndarray, codes: Sequence[str]) -> np.ndarray | None:
     """The areas of :func:`_area_null_space`: for each unknown (column of ``a``), its area's number,
