@@ -90,6 +90,23 @@ def test_alt_text_starts_with_peta_or_map_and_names_the_extremes(shapes):
     assert "Dd 29.0%" in plots.alt_text(en)
 
 
+def test_alt_text_of_many_areas_names_a_few_and_counts_the_rest():
+    # a province's desa map: 30 areas, 20 hidden, the 10 shown all 0 (a count map)
+    codes = [f"64.74.01.{1001 + i}" for i in range(30)]
+    grid = gpd.GeoDataFrame({"kode": codes, "nama": [f"Desa {i:02d}" for i in range(30)]},
+                            geometry=[box(117.4 + 0.02 * (i % 6), 0.1 + 0.02 * (i // 6),
+                                          117.42 + 0.02 * (i % 6), 0.12 + 0.02 * (i // 6)) for i in range(30)],
+                            crs="EPSG:4326")
+    data = rows(dict.fromkeys(codes, 0), suppressed=set(codes[10:]))
+    alt = plots.alt_text(draw(grid, data, percent=False, title="Keluarga miskin ekstrem"))
+    assert "Semua 0." in alt and "tertinggi" not in alt.lower()
+    hidden = alt[alt.index("(disembunyikan): "):]
+    assert hidden.startswith("(disembunyikan): Desa 10, Desa 11,") and "Desa 21 dan 8 lainnya." in hidden
+    assert "Desa 22" not in alt
+    en = plots.alt_text(draw(grid, data, percent=False, lang="en", title="Extreme-poor families"))
+    assert "All 0." in en and "and 8 more." in en
+
+
 def test_legend_classes_read_in_the_language():
     # 13.6–28.8%: width 15.2 points / 5 classes = 3.04 → the round width 5 → 10, 15, 20, 25, 30
     edges = maps.class_breaks([0.136, 0.19, 0.288], scale=100)

@@ -600,6 +600,7 @@ PLOT_TEXT: dict[str, Pair] = {  # words of the figures and their alt texts
     "no_data": ("tidak ada data", "no data"), "hatched": ("diarsir", "hatched"), "grey": ("abu-abu", "grey"),
     "focus_area": ("kelurahan fokus", "focus kelurahan"), "this_area": ("wilayah brief ini", "this brief's area"),
     "outlined": ("bergaris tebal", "outlined"),
+    "all_areas": ("semua", "all"), "and_more": ("dan {n} lainnya", "and {n} more"),
 }
 PAGE_WORDS: dict[str, tuple[str, str]] = {"id": ("Halaman", "dari"), "en": ("Page", "of")}
 

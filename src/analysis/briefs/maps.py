@@ -379,18 +379,32 @@ def _draw_panel(ax, m: gpd.GeoDataFrame, fill: np.ndarray, unreliable: np.ndarra
             m.loc[sel].plot(ax=ax, facecolor="none", edgecolor=colour, linewidth=width)
 
 
+#: areas named in an alt text's list before "and N more" (a province's map has hundreds)
+ALT_NAMES = 12
+
+
+def _names(names: pd.Series, t: dict[str, str]) -> str:
+    """The first :data:`ALT_NAMES` names, then how many more."""
+    shown = ", ".join(names.iloc[:ALT_NAMES])
+    more = len(names) - ALT_NAMES
+    return shown if more <= 0 else f"{shown} {t['and_more'].format(n=more)}"
+
+
 def _describe(m: pd.DataFrame, value: np.ndarray, hidden: np.ndarray, unreliable: np.ndarray, panel,
               lang: str, percent: bool, t: dict[str, str]) -> str:
-    """One panel in words: highest and lowest, hatched, grey and outlined areas."""
+    """One panel in words: highest and lowest (or the one value of all), hatched and grey areas."""
     parts = []
     finite = np.isfinite(value)
     if finite.any():
         hi, lo = int(np.nanargmax(np.where(finite, value, -np.inf))), int(np.nanargmin(np.where(finite, value, np.inf)))
-        parts.append(f"{t['highest'].capitalize()} {m['nama'].iloc[hi]} {_value_text(value[hi], lang, percent)}; "
-                     f"{t['lowest']} {m['nama'].iloc[lo]} {_value_text(value[lo], lang, percent)}.")
+        if value[hi] == value[lo] and finite.sum() > 1:  # one value everywhere: no highest to name
+            parts.append(f"{t['all_areas'].capitalize()} {_value_text(value[hi], lang, percent)}.")
+        else:
+            parts.append(f"{t['highest'].capitalize()} {m['nama'].iloc[hi]} {_value_text(value[hi], lang, percent)}; "
+                         f"{t['lowest']} {m['nama'].iloc[lo]} {_value_text(value[lo], lang, percent)}.")
     if unreliable.any():
-        parts.append(f"{t['hatched'].capitalize()} ({t['unreliable']}): {', '.join(m.loc[unreliable, 'nama'])}.")
+        parts.append(f"{t['hatched'].capitalize()} ({t['unreliable']}): {_names(m.loc[unreliable, 'nama'], t)}.")
     if hidden.any():
-        parts.append(f"{t['grey'].capitalize()} ({t['hidden']}): {', '.join(m.loc[hidden, 'nama'])}.")
+        parts.append(f"{t['grey'].capitalize()} ({t['hidden']}): {_names(m.loc[hidden, 'nama'], t)}.")
     text = " ".join(parts)
     return f"{panel}: {text[:1].lower()}{text[1:]}" if panel is not None and text else text

@@ -85,11 +85,21 @@ def _kabkota_shapes(ctx: BriefContext, codes: list[str]):
 
 def _province_maps(ctx: BriefContext) -> None:
     """A province's brief: its kab/kota, mapped (desa shapes dissolved) or ranked (one short chart),
-    not its hundreds of desa (each kab/kota's brief maps those)."""
+    not its hundreds of desa (each kab/kota's brief maps those). The extreme-poor families are
+    counted by desa only: mapped by desa where there are boundaries, else left to the kab/kota
+    briefs (a ranked chart of hundreds of desa is no brief)."""
     codes = [c for c in ctx.sub_areas().index]
     st = ctx.rows("stunting", "kabkota", codes, method="direct")
     fam = pd.concat([ctx.rows(ind, "kabkota", codes) for ind in FAMILY_PANELS], ignore_index=True)
-    if st.empty and fam.empty:
+    desa_shapes, fam_desa = None, fam.iloc[0:0]
+    if fam.empty:
+        # the family tracker counts desa/kelurahan only (no kab/kota total is published, so none is
+        # made up here): the province's desa on their own shapes, where there are boundaries
+        desa = _areas(ctx)
+        desa_shapes = _shapes(ctx, desa)
+        if desa_shapes is not None:
+            fam_desa = pd.concat([ctx.rows(ind, "kelurahan", desa) for ind in FAMILY_PANELS], ignore_index=True)
+    if st.empty and fam.empty and fam_desa.empty:
         return
     heading(ctx, "h_maps")
     shapes = _kabkota_shapes(ctx, codes)
@@ -109,6 +119,8 @@ def _province_maps(ctx: BriefContext) -> None:
                 lang=ctx.lang))
     if not fam.empty:
         mapped = _families(ctx, fam, shapes, [], title_key="map_families_title_kabkota") or mapped
+    elif not fam_desa.empty:
+        mapped = _families(ctx, fam_desa, desa_shapes, []) or mapped
     if mapped:
         md(ctx.t("maps_note"))
 
