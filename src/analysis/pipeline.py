@@ -45,7 +45,7 @@ import pandas as pd
 
 from analysis import config, files, periods
 from analysis.errors import PipelineError, RakorInputError
-from analysis.estimates.store import compare_estimates, published_estimates  # noqa: F401 (re-exported)
+from analysis.estimates.store import compare_estimates, load_published, published_estimates  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:
     from analysis.briefs.executor import KernelSession
@@ -1062,7 +1062,7 @@ def verify(report_dir: Path) -> list[str]:
         unchecked = _history_for_verify(old, manifest, processed)
         run_estimate(processed, manifest["parameters"]["period"],
                      rakor_date=manifest["parameters"].get("rakor_date"))
-        new = published_estimates(pd.read_parquet(processed / "estimates.parquet"))
+        new = load_published(processed)
     if unchecked:
         print(unchecked)
         old = old[~old["breakdown"].astype(str).str.startswith("rakor=")]
@@ -1141,8 +1141,7 @@ def _copy_stage_outputs(processed: Path, staging: Path, period: str) -> None:
         if src.exists():
             shutil.copy2(src, staging / "executed" / name)
     # The report's copy travels with the briefs: hidden small counts are blanked in it too.
-    files.write_parquet(published_estimates(pd.read_parquet(processed / "estimates.parquet")),
-                        staging / "estimates.parquet")
+    files.write_parquet(load_published(processed), staging / "estimates.parquet")
     worklists = processed / "restricted" / "worklists" / period
     if worklists.is_dir():
         shutil.copytree(worklists, staging / "restricted", dirs_exist_ok=True)

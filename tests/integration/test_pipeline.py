@@ -144,6 +144,16 @@ def test_briefs_show_stunting_with_ci_for_every_kelurahan(pipeline_run):
     assert set(est["period"]) == {period}
 
 
+def test_report_table_is_the_published_copy_solved_again(pipeline_run):
+    # the report takes the copy the estimate stage wrote from its own plan: the same as solving
+    # the small-count rule again on the processed table
+    from analysis.estimates.store import published_estimates
+
+    report = pd.read_parquet(pipeline_run["report"] / "estimates.parquet")
+    again = published_estimates(pd.read_parquet(pipeline_run["processed"] / "estimates.parquet"))
+    pd.testing.assert_frame_equal(report, again)
+
+
 def test_failed_brief_run_keeps_the_good_report(pipeline_run, cli):
     """A run that fails keeps the good report and leaves the failed staging folder for inspection."""
     reports = pipeline_run["reports"]

@@ -8,7 +8,7 @@ import pytest
 
 from analysis.errors import RakorInputError
 from analysis.estimates import store
-from analysis.estimates.suppression import suppress
+from analysis.estimates.suppression import suppress, suppress_with_plan
 from analysis.estimates.table import ESTIMATE_COLUMNS
 
 
@@ -52,6 +52,43 @@ def test_published_estimates_blank_hidden_values_and_small_n():
     assert out["estimate"].isna().tolist() == [True, True, False, True]
     assert np.isnan(out["n"].iloc[3]) and np.isnan(out["n_weighted"].iloc[3])  # n = 3 is a small count
     assert est["estimate"].notna().all()  # the processed table keeps the values
+
+
+def _programme_table():
+    kel = ["64.74.01.1001", "64.74.01.1002", "64.74.01.1003"]
+    rows = [_row(area_level="kelurahan", area_code=c, indicator="programme_target", breakdown="programme=x",
+                 estimate=v, n=np.nan, source="program") for c, v in zip(kel, [3.0, 10.0, 20.0], strict=True)]
+    rows.append(_row(area_level="kelurahan", area_code=kel[0], indicator="programme_coverage",
+                     breakdown="programme=x", estimate=2 / 3, n=3.0, n_weighted=3.0, unit="proportion",
+                     method="ratio:register", source="program"))
+    return _table(rows)
+
+
+def test_published_copy_from_the_plan_is_the_copy_solved_again():
+    est, hide_n = suppress_with_plan(_programme_table(), min_cell=5)
+    assert hide_n.tolist() == [False, False, False, True]
+    pd.testing.assert_frame_equal(store.published_estimates(est, hide_n=hide_n), store.published_estimates(est))
+
+
+def test_load_published_reads_the_stage_copy_and_solves_again_only_for_another_table(tmp_path, monkeypatch):
+    from analysis.estimates import suppression
+
+    est, hide_n = suppress_with_plan(_programme_table(), min_cell=5)
+    est.to_parquet(tmp_path / "estimates.parquet")
+    store.published_estimates(est, hide_n=hide_n).to_parquet(tmp_path / store.PUBLISHED_FILE)
+    solved = []
+    real = suppression.plan_suppression
+    monkeypatch.setattr(suppression, "plan_suppression", lambda *a, **k: solved.append(1) or real(*a, **k))
+    got = store.load_published(tmp_path)
+    assert solved == [] and np.isnan(got["n"].iloc[3]) and got["estimate"].isna().sum() == 3
+    # the processed table changed after the copy was written (a shown value): solved again
+    est.loc[2, "estimate"] = 21.0
+    est.to_parquet(tmp_path / "estimates.parquet")
+    got = store.load_published(tmp_path)
+    assert solved == [1] and got["estimate"].iloc[2] == 21.0
+    # no copy (a processed folder of an older version): solved again
+    (tmp_path / store.PUBLISHED_FILE).unlink()
+    pd.testing.assert_frame_equal(store.load_published(tmp_path), store.published_estimates(est))
 
 
 def test_read_estimates_names_the_file(tmp_path):

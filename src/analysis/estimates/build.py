@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from analysis import config
@@ -57,6 +58,8 @@ class Outputs:
         self.missing_sources: list[str] = []
         self.verification_log: pd.DataFrame | None = None
         self.rakor_date: str | None = None  # "YYYY-MM-DD" (the countdown, the worklists' issue date)
+        #: by row of ``estimates``: ``n`` may not be published (the small-count rule's plan)
+        self.hide_n: np.ndarray | None = None
 
 
 def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path | None = None,
@@ -102,7 +105,7 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
         survey_poverty,
         transitions,
     )
-    from analysis.estimates.suppression import suppress
+    from analysis.estimates.suppression import suppress_with_plan
     from analysis.linkage import reconcile, targeting
     from analysis.measures.anthropometry import compute_zscores
     from analysis.periods import rakor_date as resolve_rakor_date
@@ -258,5 +261,6 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
                             ignore_index=True)[ESTIMATE_COLUMNS]
     from analysis.estimates.countdown import link_suppression
 
-    out.estimates = link_suppression(suppress(est))
+    est, out.hide_n = suppress_with_plan(est)
+    out.estimates = link_suppression(est)  # same rows, same order
     return out

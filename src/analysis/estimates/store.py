@@ -18,6 +18,8 @@ ESTIMATE_KEYS = ["period", "data_period", "area_level", "area_code", "indicator"
 ESTIMATE_VALUES = ["n", "n_weighted", "estimate", "se", "ci_low", "ci_high", "df", "deff", "suppressed"]
 #: what a hidden figure loses in the published copy
 HIDDEN_VALUES = ["estimate", "se", "ci_low", "ci_high", "p_value"]
+#: the published copy the estimate stage writes beside ``estimates.parquet`` (``save_outputs``)
+PUBLISHED_FILE = "estimates_published.parquet"
 
 
 def load_processed(processed_dir: Path) -> dict[str, pd.DataFrame]:
@@ -59,10 +61,17 @@ def save_outputs(outputs, processed_dir: Path, period: str) -> dict[str, Path]:
 
     processed_dir = Path(processed_dir)
     written = {}
-    est = outputs.estimates.sort_values(["indicator", "area_level", "area_code", "breakdown", "data_period",
-                                          "method"], kind="stable").reset_index(drop=True)
+    est = outputs.estimates.reset_index(drop=True)
+    hide_n = getattr(outputs, "hide_n", None)
+    order = est.sort_values(["indicator", "area_level", "area_code", "breakdown", "data_period", "method"],
+                            kind="stable").index.to_numpy()
+    est = est.iloc[order].reset_index(drop=True)
     validate_estimates(est, str(processed_dir / "estimates.parquet"))
     written["estimates"] = files.write_parquet(est, processed_dir / "estimates.parquet")
+    # the published copy from the same plan (no second solve of the small-count rule at report time)
+    hide_n = None if hide_n is None or len(hide_n) != len(order) else np.asarray(hide_n, dtype=bool)[order]
+    written["published"] = files.write_parquet(published_estimates(est, hide_n=hide_n),
+                                               processed_dir / PUBLISHED_FILE)
     if outputs.children is not None:
         keep = [c for c in outputs.children.columns if c not in ("name_key",)]
         written["zscores"] = files.write_parquet(outputs.children[keep], processed_dir / "eppgbm_z.parquet")
@@ -88,22 +97,61 @@ def save_outputs(outputs, processed_dir: Path, period: str) -> dict[str, Path]:
     return written
 
 
-def published_estimates(est: pd.DataFrame, min_cell: int | None = None) -> pd.DataFrame:
+def published_estimates(est: pd.DataFrame, min_cell: int | None = None,
+                        hide_n: np.ndarray | None = None) -> pd.DataFrame:
     """The estimates table as it may leave the analyst: hidden figures have no value.
 
     Rows with ``suppressed`` lose ``estimate, se, ci_low, ci_high, p_value``; ``n`` and
     ``n_weighted`` are blanked where ``n`` is itself a hidden count (the small-count rule,
-    ``suppression.plan_suppression``; ``min_cell`` default ``privacy.min_cell``).
+    ``suppression.plan_suppression``; ``min_cell`` default ``privacy.min_cell``). ``hide_n``: that
+    plan's flags by row when the caller has them (``suppression.suppress_with_plan``); otherwise
+    the rule is solved again here.
     """
     from analysis.estimates.suppression import plan_suppression
 
     est = est.copy()
     # decided on the values, before any is blanked
-    hide_n = plan_suppression(est.reset_index(drop=True), min_cell).hide_n if len(est) else np.zeros(0, dtype=bool)
+    if hide_n is None:
+        hide_n = (plan_suppression(est.reset_index(drop=True), min_cell).hide_n if len(est)
+                  else np.zeros(0, dtype=bool))
     hidden = est["suppressed"].fillna(False).astype(bool)
     est.loc[hidden, HIDDEN_VALUES] = float("nan")
     est.loc[est.index[hide_n], ["n", "n_weighted"]] = float("nan")
     return est
+
+
+def load_published(processed_dir: Path | str) -> pd.DataFrame:
+    """The published copy of ``processed_dir/estimates.parquet``: the one the estimate stage wrote
+    beside it (:data:`PUBLISHED_FILE`) when it is a copy of that very table, else made again
+    (:func:`published_estimates`, which solves the small-count rule once more)."""
+    processed_dir = Path(processed_dir)
+    est = pd.read_parquet(processed_dir / "estimates.parquet")
+    path = processed_dir / PUBLISHED_FILE
+    if path.exists():
+        pub = pd.read_parquet(path)
+        if _is_published_copy(pub, est):
+            return pub
+    return published_estimates(est)
+
+
+def _is_published_copy(pub: pd.DataFrame, est: pd.DataFrame) -> bool:
+    """True when ``pub`` is ``est`` with hidden values and some ``n`` blanked, nothing else."""
+    if list(pub.columns) != list(est.columns) or len(pub) != len(est):
+        return False
+    blanked = [*HIDDEN_VALUES, "n", "n_weighted"]
+    rest = [c for c in est.columns if c not in blanked]
+    if not pub[rest].reset_index(drop=True).equals(est[rest].reset_index(drop=True)):
+        return False
+    shown = ~est["suppressed"].fillna(False).astype(bool).to_numpy()
+    for c in blanked:
+        a = pd.to_numeric(pub[c], errors="coerce").to_numpy(float)
+        b = pd.to_numeric(est[c], errors="coerce").to_numpy(float)
+        keep = ~np.isnan(a) if c in ("n", "n_weighted") else shown
+        if not np.array_equal(a[keep], b[keep], equal_nan=True):
+            return False
+        if c in HIDDEN_VALUES and not np.isnan(a[~shown]).all():
+            return False
+    return True
 
 
 def compare_estimates(old: pd.DataFrame, new: pd.DataFrame) -> list[str]:

@@ -1017,6 +1017,12 @@ def suppress(est: pd.DataFrame, min_cell: int | None = None) -> pd.DataFrame:
     without a note are labelled :data:`SURVEY_NOTE`. ``store.published_estimates`` blanks hidden
     values (and ``n`` where it is a hidden count) in every copy that leaves the analyst.
     """
+    return suppress_with_plan(est, min_cell)[0]
+
+
+def suppress_with_plan(est: pd.DataFrame, min_cell: int | None = None) -> tuple[pd.DataFrame, np.ndarray]:
+    """:func:`suppress`, and the plan's ``hide_n`` by row of the result (``n`` may not be
+    published), so that the published copy needs no second solve (a province's takes minutes)."""
     m = configured_min_cell() if min_cell is None else int(min_cell)
     est = est.reset_index(drop=True).copy()
     plan = plan_suppression(est, m)
@@ -1027,4 +1033,4 @@ def suppress(est: pd.DataFrame, min_cell: int | None = None) -> pd.DataFrame:
     est.loc[newly & ~plan.primary, "note"] = COMPLEMENTARY_MARK
     label = plan.survey & est["note"].isna().to_numpy() & (est["unit"].astype(str) != "days").to_numpy()
     est.loc[label, "note"] = SURVEY_NOTE
-    return est
+    return est, plan.hide_n
