@@ -50,11 +50,11 @@ def monthly_panel(children: pd.DataFrame, months: int, seed: int) -> pd.DataFram
 
 
 def estimates_table(processed: Path, months: int, seed: int) -> pd.DataFrame:
-    """The estimates table ``build_all`` hands to ``suppress``, with monthly SKDN (see the module)."""
+    """The estimates table ``build_all`` hands to the small-count rule, with monthly SKDN (see the module)."""
     from analysis.estimates import build, skdn, store, suppression
 
     captured: dict[str, pd.DataFrame] = {}
-    own_skdn, own_suppress = skdn.skdn_rows, suppression.suppress
+    own_skdn, own_suppress = skdn.skdn_rows, suppression.suppress_with_plan
 
     def skdn_monthly(children, period, kbm=None):
         return own_skdn(monthly_panel(children, months, seed), period, kbm)
@@ -66,7 +66,7 @@ def estimates_table(processed: Path, months: int, seed: int) -> pd.DataFrame:
         captured["est"] = est.copy()
         raise Captured
 
-    skdn.skdn_rows, suppression.suppress = skdn_monthly, capture
+    skdn.skdn_rows, suppression.suppress_with_plan = skdn_monthly, capture
     try:
         tables = store.load_processed(processed)
         period = str(tables["eppgbm"]["period"].max())
@@ -74,7 +74,7 @@ def estimates_table(processed: Path, months: int, seed: int) -> pd.DataFrame:
     except Captured:
         pass
     finally:
-        skdn.skdn_rows, suppression.suppress = own_skdn, own_suppress
+        skdn.skdn_rows, suppression.suppress_with_plan = own_skdn, own_suppress
     return captured["est"]
 
 

@@ -2,7 +2,7 @@
 
 :func:`build_all` picks each source's data for the rakor period (:func:`snapshot`), calls the
 builders per topic (``growth``, ``survey_poverty``, ``registers``, ``data_quality``,
-``history``), and applies the one small-count rule (``suppression.suppress``) before anything
+``history``), and applies the one small-count rule (``suppression.suppress_with_plan``) before anything
 is saved. Statistics are computed in their own modules (``estimation``, ``measures``,
 ``linkage``); loading and saving live in ``store``.
 """
