@@ -18,12 +18,9 @@ from analysis import config
 
 pytestmark = [
     pytest.mark.integration,
-    # A province run is long on this 2-core machine: 8 minutes with the small-count search skipped
-    # (cleaning ~0.3 s a file, the province brief 137 s); with it, it timed out at 900 s under
-    # load (2026-12-02): the small-count search's core (8,130 x 8,181) was one dense QR of minutes
-    # (now solved block by block); the province brief drew ranked charts of its 482 desa (now of its
-    # kab/kota); the area matching set cells one by one (now one frame). Still over 20 minutes at
-    # load 6-9 on 2026-12-02 (estimate); run on request.
+    # A province run is long on this 2-core machine: 15 minutes at scale 0.05 with PDFs
+    # (2026-12-02, load 2-4: cleaning 11 s, estimate ~7 min of which the small-count rule ~6,
+    # the briefs ~8 min, peak RSS 10.3 GB); run on request.
     pytest.mark.skipif(not os.environ.get("RAKOR_PROVINCE_TEST"),
                        reason="province run (over 15 minutes here): set RAKOR_PROVINCE_TEST=1"),
 ]
