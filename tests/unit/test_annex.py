@@ -56,3 +56,17 @@ def test_annex_sheets_formats_and_blanked_cells(tmp_path):
     cells = [c.value for c in tr[2]]
     assert cells[head.index("estimate")] is None  # blanked stays blank
     assert cells[head.index("Catatan")] == "<5"
+
+
+def test_a_topic_over_the_sheet_limit_goes_on_numbered_sheets(tmp_path, monkeypatch):
+    # Excel holds 1,048,576 rows a sheet; a national table's topics have more: here the limit is 2
+    monkeypatch.setattr(annex, "MAX_SHEET_ROWS", 2)
+    est = pd.DataFrame([_row("stunting", v / 10, "proportion") | {"area_code": f"64.74.01.100{v}"}
+                        for v in range(1, 6)])[ESTIMATE_COLUMNS]
+    wb = load_workbook(annex.write_annex(est, tmp_path / "lampiran.xlsx", "2025-03"))
+    assert wb.sheetnames[:4] == ["keterangan", "stunting", "stunting (2)", "stunting (3)"]
+    head = [c.value for c in wb["stunting"][1]]
+    at = [c for c, _ in annex.COLUMNS].index("area_code")
+    codes = [r[at].value for name in ("stunting", "stunting (2)", "stunting (3)") for r in wb[name].iter_rows(min_row=2)]
+    assert codes == [f"64.74.01.100{v}" for v in range(1, 6)]  # every row once, in order
+    assert [c.value for c in wb["stunting (3)"][1]] == head  # each part has the header

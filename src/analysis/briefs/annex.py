@@ -41,6 +41,9 @@ COLUMNS: tuple[tuple[str, str | None], ...] = (
     ("source", None), ("method", "method"), ("reliability", "reliability"), ("note", "annex_note"),
 )
 PERCENT, COUNT, DECIMAL = "0.0%", "#,##0", "0.000"
+#: rows of figures a sheet holds below its header (Excel's limit is 1,048,576 rows a sheet); a
+#: topic with more (a national table's quality rows) goes on "<sheet> (2)", "<sheet> (3)", ...
+MAX_SHEET_ROWS = 1_048_575
 VALUE_COLS = ("estimate", "ci_low", "ci_high")
 
 
@@ -92,6 +95,16 @@ def annex_tables(published: pd.DataFrame, period: str, lang: str = "id") -> dict
     return {t: est.loc[est["topic"] == t, cols].reset_index(drop=True) for t in TOPICS}
 
 
+def _sheets(tables: dict[str, pd.DataFrame], lang: str):
+    """(sheet name, rows) of each topic, in parts of at most :data:`MAX_SHEET_ROWS` rows."""
+    for topic, df in tables.items():
+        name = labels.text(SHEET_KEYS[topic], lang)
+        starts = range(0, max(len(df), 1), MAX_SHEET_ROWS)
+        for k, start in enumerate(starts):
+            suffix = "" if k == 0 else f" ({k + 1})"
+            yield name[:31 - len(suffix)] + suffix, df.iloc[start:start + MAX_SHEET_ROWS].reset_index(drop=True)
+
+
 def write_annex(published: pd.DataFrame, path: Path | str, period: str, lang: str = "id") -> Path:
     """Write ``lampiran.xlsx``: one formatted sheet per topic and a readme sheet.
 
@@ -128,8 +141,8 @@ def write_annex(published: pd.DataFrame, path: Path | str, period: str, lang: st
     readme["A3"].alignment = Alignment(wrap_text=True, vertical="top")
     readme.column_dimensions["A"].width = 100
     readme.row_dimensions[3].height = 90
-    for topic, df in tables.items():
-        ws = wb.create_sheet(labels.text(SHEET_KEYS[topic], lang)[:31])
+    for sheet, df in _sheets(tables, lang):
+        ws = wb.create_sheet(sheet)
         ws.append(headers)
         for cell in ws[1]:
             cell.font, cell.fill = bold, fill
