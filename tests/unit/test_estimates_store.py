@@ -39,7 +39,7 @@ def test_compare_estimates_lists_only_real_differences():
     assert store.compare_estimates(old, new.iloc[:1])[0].startswith("only in the report: 2025-03 / 2025-02 / kota")
 
 
-def test_published_estimates_blank_hidden_values_and_small_n():
+def _programme_table():
     kel = ["64.74.01.1001", "64.74.01.1002", "64.74.01.1003"]
     rows = [_row(area_level="kelurahan", area_code=c, indicator="programme_target", breakdown="programme=x",
                  estimate=v, n=np.nan, source="program") for c, v in zip(kel, [3.0, 10.0, 20.0], strict=True)]
@@ -47,21 +47,15 @@ def test_published_estimates_blank_hidden_values_and_small_n():
     rows.append(_row(area_level="kelurahan", area_code=kel[0], indicator="programme_coverage",
                      breakdown="programme=x", estimate=2 / 3, n=3.0, n_weighted=3.0, unit="proportion",
                      method="ratio:register", source="program"))
-    est = suppress(_table(rows), min_cell=5)
+    return _table(rows)
+
+
+def test_published_estimates_blank_hidden_values_and_small_n():
+    est = suppress(_programme_table(), min_cell=5)
     out = store.published_estimates(est)
     assert out["estimate"].isna().tolist() == [True, True, False, True]
     assert np.isnan(out["n"].iloc[3]) and np.isnan(out["n_weighted"].iloc[3])  # n = 3 is a small count
     assert est["estimate"].notna().all()  # the processed table keeps the values
-
-
-def _programme_table():
-    kel = ["64.74.01.1001", "64.74.01.1002", "64.74.01.1003"]
-    rows = [_row(area_level="kelurahan", area_code=c, indicator="programme_target", breakdown="programme=x",
-                 estimate=v, n=np.nan, source="program") for c, v in zip(kel, [3.0, 10.0, 20.0], strict=True)]
-    rows.append(_row(area_level="kelurahan", area_code=kel[0], indicator="programme_coverage",
-                     breakdown="programme=x", estimate=2 / 3, n=3.0, n_weighted=3.0, unit="proportion",
-                     method="ratio:register", source="program"))
-    return _table(rows)
 
 
 def test_published_copy_from_the_plan_is_the_copy_solved_again():

@@ -62,7 +62,7 @@ def save_outputs(outputs, processed_dir: Path, period: str) -> dict[str, Path]:
     processed_dir = Path(processed_dir)
     written = {}
     est = outputs.estimates.reset_index(drop=True)
-    hide_n = getattr(outputs, "hide_n", None)
+    hide_n = outputs.hide_n
     order = est.sort_values(["indicator", "area_level", "area_code", "breakdown", "data_period", "method"],
                             kind="stable").index.to_numpy()
     est = est.iloc[order].reset_index(drop=True)
