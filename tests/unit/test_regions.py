@@ -108,3 +108,26 @@ def test_region_words_of_a_kabupaten(monkeypatch):
     assert "(seluruh kabupaten)" in labels.text("rejected_caption", "id")
     assert "(whole regency)" in labels.text("rejected_caption", "en")
     assert labels.text("h_ranking", "id") == "Semua desa/kelurahan, menurut prevalensi stunting"
+
+
+def test_survey_of_a_region_with_a_kecamatan_new_since_2020():
+    """Kutai Barat (64.07) has kecamatan BPS does not code: the survey's households still take
+    the expenditure level of their own desa (the index of the region's table, not a position)."""
+    import numpy as np
+
+    from analysis.synthetic.world import _susenas
+
+    kel = pd.DataFrame({"kec_code": ["64.07.01", "64.07.02", "64.07.02"], "peri_urban": False,
+                        "pop": [100.0, 100.0, 100.0], "bps_kec": [None, "6407020", "6407020"],
+                        "log_exp_mu": [0.0, 10.0, 20.0]})
+    hh = _susenas(np.random.default_rng(1), kel, 300.0, region="64.07")
+    assert set(hh["kel_idx"]) <= {1, 2}
+    low, high = (np.log(hh.loc[hh["kel_idx"] == k, "expenditure_pc"]) for k in (1, 2))
+    assert len(low) and len(high) and low.max() < high.min()
+
+
+def test_sample_of_kutai_barat():
+    from analysis.synthetic.world import simulate
+
+    w = simulate(seed=1, scale=0.02, region="64.07", within="64")
+    assert w.kelurahan["bps_kec"].isna().any() and len(w.susenas)

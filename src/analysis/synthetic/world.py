@@ -567,8 +567,8 @@ def _susenas(rng: np.random.Generator, kel: pd.DataFrame, n_households_total: fl
     hh["hh_no"] = hh.groupby("nks").cumcount() + 1
     n = len(hh)
     hh["hh_size"] = np.clip(1 + rng.poisson(2.6, n), 1, 12)
-    k = hh["kel_idx"].to_numpy()
-    log_e = (kel["log_exp_mu"].to_numpy()[k] - 0.07 * (hh["hh_size"] - 3.6) + hh["psu_eff"]
+    k = hh["kel_idx"].to_numpy()  # labels of the region's kelurahan table, not positions in ``kel``
+    log_e = (kel.loc[k, "log_exp_mu"].to_numpy() - 0.07 * (hh["hh_size"] - 3.6) + hh["psu_eff"]
              + rng.normal(0, 0.62, n))
     # Design weights (stratum households / sampled households) with a nonresponse adjustment,
     # rescaled so each stratum sums to its households.
