@@ -131,3 +131,16 @@ def test_sample_of_kutai_barat():
 
     w = simulate(seed=1, scale=0.02, region="64.07", within="64")
     assert w.kelurahan["bps_kec"].isna().any() and len(w.susenas)
+
+
+def test_every_kabkota_has_its_bps_kabkota():
+    """All 514 kab/kota of the gazetteer find their BPS kab/kota; the four BPS names otherwise
+    are the ones whose kecamatan all match by name."""
+    gaz = pd.read_csv(config.PACKAGE_DATA / "kemendagri_wilayah.csv.gz", dtype=str)
+    kabkota = gaz[gaz["kode"].str.len() == 5]
+    codes = {c: bx._bps_region(c, n) for c, n in zip(kabkota["kode"], kabkota["nama"], strict=True)}
+    assert len(codes) == 514 and len(set(codes.values())) == 514
+    for code in bx.BPS_NAMED_OTHERWISE:
+        t = bx.build_crosswalk(code)
+        kec = t[t["kode_bps"].str.len() == 7]
+        assert len(kec) and kec["kode_kemendagri"].str.startswith(code + ".").all(), code

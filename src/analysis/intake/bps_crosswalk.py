@@ -9,7 +9,8 @@ Kemendagri gazetteer (:func:`analysis.intake.gazetteer.region_table`):
 
 1. the kab/kota: the BPS kab/kota of the same kind (BPS, like Kemendagri, numbers kota from 71)
    whose name equals the Kemendagri name without its "Kabupaten"/"Kota" word, in the same
-   province first, else anywhere (provinces split since 2020);
+   province first, else anywhere (provinces split since 2020); four named otherwise by BPS are
+   in :data:`BPS_NAMED_OTHERWISE`;
 2. its kecamatan, matched by name to the region's kecamatan with the gazetteer's matcher
    (:meth:`analysis.intake.gazetteer.Gazetteer.match`: normalised names, then fuzzy, never a guess);
 3. its desa, matched by name within their kecamatan (a desa moved to a new kecamatan since 2020 is
@@ -43,6 +44,14 @@ SOURCE = ("BPS MFD 2020 (afiiif/kode-wilayah, MIT) matched by name to Kemendagri
           "(cahyadsn/wilayah, MIT) within the kab/kota by analysis.intake.bps_crosswalk")
 COLUMNS = ["kode_bps", "nama_bps", "kode_kemendagri", "nama_kemendagri", "source"]
 _REGION_WORDS = ("kabupaten administrasi", "kota administrasi", "kabupaten", "kota")
+#: The four of the 514 kab/kota whose BPS MFD 2020 name is not their Kemendagri name, checked by
+#: hand (and by their kecamatan, which match by name: tested): Kemendagri code -> BPS code.
+BPS_NAMED_OTHERWISE = {
+    "12.12": "1206",  # Kabupaten Toba: BPS "Toba Samosir", its name until 2020
+    "12.77": "1277",  # Kota Padangsidimpuan: BPS "Padang Sidempuan"
+    "64.11": "6411",  # Kabupaten Mahakam Ulu: BPS "Mahakam Hulu"
+    "71.09": "7108",  # Kabupaten Kep. Siau Tagulandang Biaro: BPS "Siau Tagulandang Biaro"
+}
 
 
 @cache
@@ -74,6 +83,8 @@ def _bare(name: str) -> str:
 
 def _bps_region(code: str, name: str) -> str:
     """The BPS kab/kota code (4 digits) of the Kemendagri kab/kota ``code`` named ``name``."""
+    if code in BPS_NAMED_OTHERWISE:
+        return BPS_NAMED_OTHERWISE[code]
     bps = _bps_table()
     kab = bps[bps["kode_bps"].str.len() == 4]
     kota = kind_of(code) == "kota"
