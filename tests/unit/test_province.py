@@ -183,3 +183,22 @@ def test_province_brief_maps_or_ranks_its_kabkota(province, monkeypatch, with_bo
     assert alt.startswith("Peta") == with_boundaries
     assert "kabupaten/kota" in alt and "Kabupaten Bulungan" in alt
     assert "desa" not in alt.lower().replace("desa/", "")
+
+
+def test_bontang_in_the_sample_of_its_province(monkeypatch):
+    """Kalimantan Timur's configuration names no focus kelurahan of Bontang: its part of the
+    province sample draws them as for the other kab/kota (the RT listing was empty: ValueError)."""
+    from analysis.synthetic.world import simulate
+
+    settings = {**config.settings(), "region": {**config.settings()["region"], "code": "64"},
+                "focus_kelurahan": {**config.settings()["focus_kelurahan"], "codes": []}}
+    monkeypatch.setattr(config, "settings", lambda: settings)
+    w = simulate(seed=4, scale=0.02, region="64.74", within="64")
+    assert w.kelurahan["focus"].sum() >= 1 and len(w.pendataan)
+
+
+def test_bontang_sample_keeps_its_configured_focus():
+    from analysis.synthetic.world import simulate
+
+    w = simulate(seed=4, scale=0.02, region="64.74")
+    assert sorted(w.kelurahan.loc[w.kelurahan["focus"], "kel_code"]) == sorted(config.focus_kelurahan())

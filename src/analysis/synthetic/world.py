@@ -281,6 +281,14 @@ def _region_profile(kel: pd.DataFrame, region: str, rng: np.random.Generator,
     else:
         kel["peri_urban"] = ~is_kel
     kel["puskesmas"] = kel["kec_name"]
+    kel["focus"] = _focus(kel, region, rng, within)
+    return kel
+
+
+def _focus(kel: pd.DataFrame, region: str, rng: np.random.Generator, within: str | None) -> np.ndarray:
+    """Which desa are focus: those the configuration names in ``region``; when it names none (a
+    province's configuration, or a new region), a share of the desa whose names are unique in
+    the region, or in ``within``, drawn from ``rng``."""
     focus = {c for c in config.focus_kelurahan() if c.startswith(region + ".")}
     if not focus:
         unique = ~kel["kel_name"].str.lower().duplicated(keep=False).to_numpy()
@@ -290,8 +298,7 @@ def _region_profile(kel: pd.DataFrame, region: str, rng: np.random.Generator,
         idx = np.flatnonzero(unique)
         k = max(1, int(round((FOCUS_SHARE if within is None else PROVINCE_FOCUS_SHARE) * len(kel))))
         focus = set(kel["kel_code"].to_numpy()[np.sort(rng.choice(idx, min(k, len(idx)), replace=False))])
-    kel["focus"] = kel["kel_code"].isin(focus)
-    return kel
+    return kel["kel_code"].isin(focus).to_numpy()
 
 
 def _geography(rng: np.random.Generator, region: str = BONTANG,
@@ -302,9 +309,8 @@ def _geography(rng: np.random.Generator, region: str = BONTANG,
     kel = gaz.kelurahan.rename(columns={"kode": "kel_code", "nama": "kel_name", "kode_kecamatan": "kec_code"})
     kel["kec_code"] = kel["kec_code"].str.strip()
     kel["kec_name"] = kel["kec_code"].map(gaz.names).astype("str")
-    if region == BONTANG:
-        focus = set(config.focus_kelurahan())
-        kel["focus"] = kel["kel_code"].isin(focus)
+    if region == BONTANG:  # Bontang's own sizes; focus: its configured four (or, in a province, drawn)
+        kel["focus"] = _focus(kel, region, profile_rng, within)
         kel["pop"] = kel["kel_code"].map(KEL_POP).fillna(10).astype(float)
         kel["peri_urban"] = kel["kel_code"].isin(PERI_URBAN)
         kel["puskesmas"] = kel["kel_code"].map(PUSKESMAS).fillna("Bontang")
