@@ -423,9 +423,45 @@ def _check_ci_method(method: str) -> str:
 # Linearisation core: every domain in one pass
 # --------------------------------------------------------------------------------------------
 
+#: rows a group's sum adds one after another at most (within a block of the rows)
+_BLOCK_ROWS = 1024
+#: partial sums (groups × blocks) kept at most: 32 MB of float64
+_MAX_PARTIALS = 1 << 22
+
+
+class _GroupSum:
+    """Grouped sums over one grouping of the rows (float even for empty input), accurate for
+    large groups; the grouping is prepared once for the several sums of :func:`_domain_stats`.
+
+    ``np.bincount`` adds a group's values one after another: its rounding error grows with the
+    group's rows (2.2e-12 relative in the SE of a province's 213,182 children). The rows are cut
+    into blocks holding about :data:`_BLOCK_ROWS` rows of the largest group; bincount adds a
+    group's values within each block and numpy's pairwise sum adds the blocks (as many as
+    :data:`_MAX_PARTIALS` allows), so the error stays near that of ``np.sum``. Groups of at most
+    4 × :data:`_BLOCK_ROWS` rows are added by bincount alone.
+    """
+
+    def __init__(self, index: np.ndarray, size: int):
+        self.index, self.size, self.blocks = index, size, 1
+        n = len(index)
+        largest = int(np.bincount(index, minlength=1).max()) if n and size > 1 else n
+        blocks = min(-(-largest // _BLOCK_ROWS), max(1, _MAX_PARTIALS // max(size, 1)))
+        if size > 1 and largest > 4 * _BLOCK_ROWS and blocks > 1:
+            self.blocks = blocks
+            self.index = np.asarray(index, dtype=np.int64) * blocks + np.arange(n, dtype=np.int64) // -(-n // blocks)
+
+    def __call__(self, weights: np.ndarray) -> np.ndarray:
+        if self.size == 1 and len(weights):  # one group: numpy's pairwise sum
+            return np.array([np.sum(weights, dtype=float)])
+        if self.blocks == 1:
+            return np.bincount(self.index, weights, minlength=self.size).astype(float, copy=False)
+        partial = np.bincount(self.index, weights, minlength=self.size * self.blocks)
+        return partial.reshape(self.size, self.blocks).sum(axis=1)
+
+
 def _bsum(index: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
-    """Grouped sums (float even for empty input)."""
-    return np.bincount(index, weights, minlength=size).astype(float, copy=False)
+    """Grouped sums (:class:`_GroupSum`, for one sum)."""
+    return _GroupSum(index, size)(weights)
 
 
 @dataclass
@@ -457,13 +493,14 @@ def _domain_stats(y: np.ndarray, dom: np.ndarray, n_dom: int, prep: _Prepared) -
     ww = prep.weights[idx]
     wy = ww * yy
     n = np.bincount(d, minlength=D)
-    w_sum = _bsum(d, ww, D)
-    wy_sum = _bsum(d, wy, D)
+    by_domain = _GroupSum(d, D)
+    w_sum = by_domain(ww)
+    wy_sum = by_domain(wy)
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = wy_sum / w_sum
     r = yy - mean[d]
     wr = ww * r
-    ssq = _bsum(d, wr * r, D)
+    ssq = by_domain(wr * r)
 
     # Cells: (domain, PSU).
     if prep.psu_row is None:
@@ -474,8 +511,8 @@ def _domain_stats(y: np.ndarray, dom: np.ndarray, n_dom: int, prep: _Prepared) -
         cell, uniq = _dense_codes(key, D * max(prep.n_psu, 1))
         cell_d = uniq // max(prep.n_psu, 1)
         cell_h = prep.stratum_of_psu[uniq % max(prep.n_psu, 1)]
-        cell_wr = _bsum(cell, wr, len(uniq))
-        cell_wy = _bsum(cell, wy, len(uniq))
+        by_cell = _GroupSum(cell, len(uniq))
+        cell_wr, cell_wy = by_cell(wr), by_cell(wy)
     n_psu_dom = np.bincount(cell_d, minlength=D)
 
     # Groups: (domain, stratum).
@@ -489,11 +526,13 @@ def _domain_stats(y: np.ndarray, dom: np.ndarray, n_dom: int, prep: _Prepared) -
     g_centre = prep.centre[g_h]
     n_strata_dom = np.bincount(g_d, minlength=D)
 
+    by_group = _GroupSum(grp, len(g_uniq))
+
     def variance(z: np.ndarray) -> np.ndarray:
-        total = _bsum(grp, z, len(g_uniq))
+        total = by_group(z)
         zbar = np.where(g_centre, total / g_nh, 0.0)
         dev = z - zbar[grp]
-        ss = _bsum(grp, dev * dev, len(g_uniq)) + (g_nh - g_cells) * zbar**2
+        ss = by_group(dev * dev) + (g_nh - g_cells) * zbar**2
         return _bsum(g_d, g_scale * ss, D)
 
     with np.errstate(divide="ignore", invalid="ignore"):
