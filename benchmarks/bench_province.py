@@ -7,7 +7,7 @@ and one Susenas file. ``--sources`` keeps only some of them (default: e-PPGBM an
 registers are ~5× the e-PPGBM rows and would dominate the run). Then, for each engine, in this
 order: ``rakor clean`` and ``rakor estimate`` as a user types them (the dask engine on a
 LocalCluster of ``--workers`` processes), each timed with the peak of the summed RSS of its
-process tree (sampled every 0.2 s). The two engines' processed tables and estimates must be equal
+process tree (sampled every 0.1 s, ``bench_scale.PeakRSS``). The two engines' processed tables and estimates must be equal
 (estimates to 1e-12; exit 1 otherwise).
 
     PYTHONPATH=src python benchmarks/bench_province.py --province 64 --scale 3.3 --work DIR
@@ -22,12 +22,11 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pandas as pd
-import psutil
+from bench_scale import PeakRSS  # the process tree's peak RSS, sampled every 0.1 s
 
 ROOT = Path(__file__).resolve().parents[1]
 RAKOR = [sys.executable, "-m", "analysis.cli"]
@@ -35,29 +34,13 @@ KEYS = ["period", "data_period", "area_level", "area_code", "indicator", "breakd
 
 
 def run(cmd: list[str], env: dict) -> tuple[float, int]:
-    """Run ``cmd`` from the project folder; (wall seconds, peak summed RSS bytes of its tree)."""
+    """Run ``cmd`` from the project folder; (wall seconds, peak summed RSS bytes of the process tree)."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak, stderr = 0, []
-    reader = threading.Thread(target=lambda: stderr.append(proc.stderr.read()), daemon=True)
-    reader.start()
-    me = psutil.Process(proc.pid)
-    while proc.poll() is None:
-        total = 0
-        try:
-            for p in [me, *me.children(recursive=True)]:
-                try:
-                    total += p.memory_info().rss
-                except psutil.Error:
-                    pass
-        except psutil.Error:
-            pass
-        peak = max(peak, total)
-        time.sleep(0.2)
-    reader.join()
+    with PeakRSS() as mem:
+        proc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     if proc.returncode:
-        sys.exit(f"{' '.join(cmd[2:])} exited {proc.returncode}:\n{b''.join(stderr).decode()[-3000:]}")
-    return time.perf_counter() - t0, peak
+        sys.exit(f"{' '.join(cmd[2:])} exited {proc.returncode}:\n{proc.stderr.decode()[-3000:]}")
+    return time.perf_counter() - t0, mem.peak
 
 
 def compare(a: Path, b: Path) -> str:
