@@ -40,7 +40,7 @@ def compare_engines(processed: str, address: str, suppress: bool = True, sources
     from analysis.estimates.build import build_all
 
     if not suppress:
-        suppression.suppress_with_plan = lambda est, min_cell=None: (est, np.zeros(len(est), dtype=bool))
+        suppression.suppress_with_plan = lambda est, min_cell=None, mapper=None: (est, np.zeros(len(est), dtype=bool))
 
     processed = Path(processed)
     tables = store.load_processed(processed)

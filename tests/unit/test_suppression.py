@@ -351,3 +351,68 @@ def test_area_by_area_null_space_is_the_whole_null_space(seed, monkeypatch):
     np.testing.assert_allclose(got @ np.linalg.pinv(got), want @ want.T, atol=1e-8)  # same projector
     assert (_determined_rows(got) == _determined_rows(want)).all()
     assert _determined_rows(want).any() and not _determined_rows(want).all()
+
+
+def _merged(parts: list[tuple]) -> tuple:
+    """The systems of ``_parts`` as one (the whole table's, settled at once)."""
+    values, relations, rows, n_cells, protected = {}, [], [], [], {}
+    for v, r, w, n, p in parts:
+        values |= v
+        relations += r
+        rows += w
+        n_cells += n
+        protected |= p
+    return values, relations, rows, n_cells, protected
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), min_cell=st.integers(3, 6))
+def test_independent_systems_settled_apart_give_the_plan_of_the_whole_table(data, min_cell):
+    """The programme, DTSEN and stunting cells share no sum: settled one by one, in any order or at
+    once as one system (as before the split), the same rows are hidden."""
+    from analysis.estimates import suppression
+
+    table = _random_table(data, min_cell)
+    split = suppression.plan_suppression(table, min_cell, lambda fn, parts: [fn(p) for p in parts[::-1]][::-1])
+    whole = suppression.plan_suppression(table, min_cell, lambda fn, parts: [fn(_merged(parts))])
+    alone = suppression.plan_suppression(table, min_cell)
+    for plan in (whole, alone):
+        for name in ("hidden", "primary", "hide_n"):
+            np.testing.assert_array_equal(getattr(plan, name), getattr(split, name))
+
+
+def test_systems_are_split_by_shared_sums_and_data_period():
+    """Two data periods of one count and an unrelated count: three systems, each holding a small
+    cell; a count without small cells has nothing to settle."""
+    from analysis.estimates import suppression
+
+    rows = []
+    for period in ("2024-08", "2025-02"):
+        rows += [{**r, "data_period": period} for r in _counts("children_measured", {
+            "64.74.01.1001": 3, "64.74.01.1002": 10, "64.74.02.1001": 30}, source="eppgbm")]
+    rows += _counts("dtsen_desil1_families", {"64.74.01.1001": 2, "64.74.01.1002": 12, "64.74.02.1001": 7})
+    rows += _counts("dtsen_members", {"64.74.01.1001": 20, "64.74.01.1002": 12, "64.74.02.1001": 70})
+    table = _table(rows)
+    parts = []
+    plan = suppression.plan_suppression(table, 5, lambda fn, p: parts.extend(p) or [fn(x) for x in p])
+    assert len(parts) == 3
+    assert all(len({c[3] for c in part[0]}) == 1 and len({c[0] for c in part[0]}) == 1 for part in parts)
+    assert not any(c[0] == "dtsen_members" for part in parts for c in part[0])
+    pub = published_estimates(suppress(table, 5), 5)
+    assert revealed_small_counts(pub, 5) == [] and plan.hidden.sum() >= 6
+
+
+def test_a_process_pool_settles_the_systems_to_the_same_plan():
+    """``ProcessMapper`` (the pandas engine's, here with the pool forced on) hides the same rows."""
+    from analysis.estimates import suppression
+
+    rows = []
+    for period in ("2024-08", "2025-02"):
+        rows += [{**r, "data_period": period} for r in _counts("children_measured", {
+            "64.74.01.1001": 3, "64.74.01.1002": 10, "64.74.01.1003": 4, "64.74.02.1001": 30}, source="eppgbm")]
+    table = _table(rows)
+    pooled = suppression.plan_suppression(table, 5, suppression.ProcessMapper(workers=2, from_cells=0))
+    alone = suppression.plan_suppression(table, 5)
+    for name in ("hidden", "primary", "hide_n"):
+        np.testing.assert_array_equal(getattr(pooled, name), getattr(alone, name))
+    assert pooled.hidden.sum() >= 4

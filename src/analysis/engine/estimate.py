@@ -349,3 +349,14 @@ def child_pairs(shuffled, children: pd.DataFrame) -> pd.DataFrame:
             values = pd.factorize(children[c])[1] if c in children else pd.Index([])
             pairs[c] = pd.Categorical(pairs[c], categories=values)
     return pairs
+
+
+def suppression_mapper(client):
+    """A ``mapper`` of ``suppression.plan_suppression``: each independent system of the table
+    settled as a task on the cluster (sent once, largest first; the plan is the one settled here)."""
+
+    def mapper(fn, parts: list[tuple]) -> list:
+        futures = client.map(fn, client.scatter(parts, hash=False), pure=False)
+        return client.gather(futures)
+
+    return mapper

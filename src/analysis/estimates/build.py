@@ -261,6 +261,14 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
                             ignore_index=True)[ESTIMATE_COLUMNS]
     from analysis.estimates.countdown import link_suppression
 
-    est, out.hide_n = suppress_with_plan(est)
+    if client is not None:
+        from analysis.engine.estimate import suppression_mapper
+
+        mapper = suppression_mapper(client)
+    else:
+        from analysis.estimates.suppression import ProcessMapper
+
+        mapper = ProcessMapper()
+    est, out.hide_n = suppress_with_plan(est, mapper=mapper)
     out.estimates = link_suppression(est)  # same rows, same order
     return out

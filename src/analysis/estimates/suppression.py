@@ -746,7 +746,7 @@ def determined_cells(values: dict[Cell, float], relations, known: set[Cell],
     return (solver or _Solver(values, relations)).determined(known)
 
 
-def plan_suppression(est: pd.DataFrame, min_cell: int | None = None) -> _Plan:
+def plan_suppression(est: pd.DataFrame, min_cell: int | None = None, mapper=None) -> _Plan:
     """Decide which rows of the estimates table to hide, and whose ``n`` to blank.
 
     Parameters
@@ -755,6 +755,10 @@ def plan_suppression(est: pd.DataFrame, min_cell: int | None = None) -> _Plan:
         The estimates table (values present).
     min_cell
         Default ``privacy.min_cell`` (no silent default).
+    mapper
+        ``None``: the table's independent systems (:func:`_parts`) are settled one after another.
+        Else a callable like ``map`` that settles them elsewhere (:func:`process_mapper`, or a dask
+        cluster's ``client.map`` and gather): the same plan, as no system reads another.
 
     Returns
     -------
@@ -803,17 +807,8 @@ def plan_suppression(est: pd.DataFrame, min_cell: int | None = None) -> _Plan:
                                          group_cols=["indicator", "breakdown", "data_period", "method", "parent"])
             for c in done.loc[done["suppressed"], "cell"]:
                 protected.setdefault(c, "secondary")
-    cell_rel: dict[Cell, list[tuple[int, Cell, list[Cell]]]] = {}
-    for top, kids in relations:
-        for c in kids:
-            cell_rel.setdefault(c, []).append((0, top, kids))
-        cell_rel.setdefault(top, []).append((1, top, kids))
-    solver = _Solver(values, relations)
-    view = _Shown(est_cells, n_cell, protected, solver)
-    small = {c for c, kind in protected.items() if kind == "primary"}
-    # hundreds of small dense solves: one BLAS thread each is ~10x faster than several on 2 cores
-    with threadpool_limits(limits=1, user_api="blas"):
-        _settle_all(solver, view, protected, small, cell_rel, values, relations)
+    for settled in _map_parts(_parts(values, relations, est_cells, n_cell, protected), mapper):
+        protected.update(settled)
     hidden = np.array([any(c in protected for c in cells) for cells in est_cells], dtype=bool)
     primary = np.array([any(protected.get(c) == "primary" for c in cells) for cells in est_cells], dtype=bool)
     hide_n = np.array([c is not None and c in protected for c in n_cell], dtype=bool)
@@ -827,6 +822,107 @@ def plan_suppression(est: pd.DataFrame, min_cell: int | None = None) -> _Plan:
     hidden = _hide_differences(est, hidden)
     survey = ~register & (est["source"].astype(str) == "susenas").to_numpy()
     return _Plan(hidden, primary, hide_n, survey)
+
+
+def _parts(values: dict[Cell, float], relations, est_cells, n_cell, protected: dict) -> list[tuple]:
+    """The table's independent systems that hold a small cell, each as the arguments of
+    :func:`_settle_part`, largest first.
+
+    Cells that no chain of sums links never constrain each other: a quantity's cells of one data
+    period (with the quantities sharing a denominator) form one system, and settling one system
+    neither reads nor hides a cell of another. Each keeps the global order of its cells, sums and
+    rows, so that it is settled exactly as it was in the whole table. A system without a small
+    cell has nothing to settle.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    cid = {c: i for i, c in enumerate(values)}
+    pairs = [(cid[top], cid[k]) for top, kids in relations for k in kids]
+    top_of, kid_of = (np.array(x, dtype=np.int64) for x in zip(*pairs, strict=True)) if pairs else ([], [])
+    n = len(cid)
+    _, label = connected_components(coo_matrix((np.ones(len(pairs)), (top_of, kid_of)), shape=(n, n)),
+                                    directed=False)
+    wanted = sorted({int(label[cid[c]]) for c, kind in protected.items() if kind == "primary" and c in cid})
+    if not wanted:
+        return []
+    slot = {k: i for i, k in enumerate(wanted)}
+    parts: list[tuple] = [({}, [], [], [], {}) for _ in wanted]
+    for c, v in values.items():
+        k = slot.get(int(label[cid[c]]))
+        if k is not None:
+            parts[k][0][c] = v
+    for top, kids in relations:
+        k = slot.get(int(label[cid[top]]))
+        if k is not None:
+            parts[k][1].append((top, kids))
+    for cells in est_cells:
+        if cells and cells[0] in cid:
+            k = slot.get(int(label[cid[cells[0]]]))
+            if k is not None:
+                parts[k][2].append(cells)
+    for c in dict.fromkeys(c for c in n_cell if c is not None and c in cid):
+        k = slot.get(int(label[cid[c]]))
+        if k is not None:
+            parts[k][3].append(c)
+    for c, kind in protected.items():
+        k = slot.get(int(label[cid[c]])) if c in cid else None
+        if k is not None:
+            parts[k][4][c] = kind
+    return sorted(parts, key=lambda part: -len(part[0]))
+
+
+def _settle_part(part: tuple) -> dict[Cell, str]:
+    """Settle one system of :func:`_parts`: its protected cells, those hidden for it included."""
+    values, relations, rows, n_cells, protected = part
+    cell_rel: dict[Cell, list[tuple[int, Cell, list[Cell]]]] = {}
+    for top, kids in relations:
+        for c in kids:
+            cell_rel.setdefault(c, []).append((0, top, kids))
+        cell_rel.setdefault(top, []).append((1, top, kids))
+    solver = _Solver(values, relations)
+    view = _Shown(rows, n_cells, protected, solver)
+    small = {c for c, kind in protected.items() if kind == "primary"}
+    # hundreds of small dense solves: one BLAS thread each is ~10x faster than several on 2 cores
+    with threadpool_limits(limits=1, user_api="blas"):
+        _settle_all(solver, view, protected, small, cell_rel, values, relations)
+    return protected
+
+
+def _map_parts(parts: list[tuple], mapper) -> list[dict[Cell, str]]:
+    """:func:`_settle_part` of each part: here one after another, or by ``mapper`` (a callable
+    like the built-in ``map``: a process pool's or a dask cluster's, see :func:`plan_suppression`)."""
+    if mapper is None or len(parts) < 2:
+        return [_settle_part(part) for part in parts]
+    return list(mapper(_settle_part, parts))
+
+
+#: a process pool pays for its start (~2 s: each process imports the analysis modules) from this
+#: many cells to settle (a kota's table has ~30,000; a province's at a realistic scale ~600,000)
+PROCESSES_FROM_CELLS = 200_000
+
+
+class ProcessMapper:
+    """A ``mapper`` of :func:`plan_suppression` for the pandas engine: the systems settled by a pool
+    of ``workers`` processes (default: this machine's cores), largest first so that the longest
+    starts first; in this process when there are fewer than ``from_cells`` cells to settle."""
+
+    def __init__(self, workers: int | None = None, from_cells: int = PROCESSES_FROM_CELLS):
+        import os
+
+        self.workers = workers or len(os.sched_getaffinity(0))
+        self.from_cells = from_cells
+
+    def __call__(self, fn, parts: list[tuple]) -> list:
+        if self.workers < 2 or sum(len(part[0]) for part in parts) < self.from_cells:
+            return [fn(part) for part in parts]
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # forkserver: a clean process, not a fork of a kernel's threads
+        with ProcessPoolExecutor(max_workers=min(self.workers, len(parts)),
+                                 mp_context=multiprocessing.get_context("forkserver")) as pool:
+            return list(pool.map(fn, parts))
 
 
 class _Shown:
@@ -1020,12 +1116,14 @@ def suppress(est: pd.DataFrame, min_cell: int | None = None) -> pd.DataFrame:
     return suppress_with_plan(est, min_cell)[0]
 
 
-def suppress_with_plan(est: pd.DataFrame, min_cell: int | None = None) -> tuple[pd.DataFrame, np.ndarray]:
+def suppress_with_plan(est: pd.DataFrame, min_cell: int | None = None,
+                       mapper=None) -> tuple[pd.DataFrame, np.ndarray]:
     """:func:`suppress`, and the plan's ``hide_n`` by row of the result (``n`` may not be
-    published), so that the published copy needs no second solve (a province's takes minutes)."""
+    published), so that the published copy needs no second solve (a province's takes minutes).
+    ``mapper``: see :func:`plan_suppression`."""
     m = configured_min_cell() if min_cell is None else int(min_cell)
     est = est.reset_index(drop=True).copy()
-    plan = plan_suppression(est, m)
+    plan = plan_suppression(est, m, mapper)
     keep_note = est["indicator"].astype(str).str.endswith(PREVIOUS_SUFFIX) & est["suppressed"].fillna(False).astype(bool)
     newly = plan.hidden & ~keep_note.to_numpy()
     est["suppressed"] = plan.hidden
