@@ -27,13 +27,15 @@ WHO2006_DIR = PACKAGE_DATA / "who2006"
 
 
 def find_root(start: Path | None = None) -> Path:
-    """Return the project root: ``$RAKOR_ROOT``, else the nearest parent holding ``config/settings.yml``."""
+    """Return the project root: ``$RAKOR_ROOT``, else the nearest parent holding ``config/settings.yml``
+    and ``notebooks/`` (a folder that only holds a region's configuration, as ``rakor init --config
+    DIR/config`` writes it, is not a checkout)."""
     env = os.environ.get("RAKOR_ROOT")
     if env:
         return Path(env).resolve()
     here = (start or Path.cwd()).resolve()
     for candidate in (here, *here.parents):
-        if (candidate / "config" / "settings.yml").is_file():
+        if (candidate / "config" / "settings.yml").is_file() and (candidate / "notebooks").is_dir():
             return candidate
     # Installed as a package outside a checkout: fall back to the source tree if present.
     src_root = Path(__file__).resolve().parents[2]

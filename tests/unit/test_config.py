@@ -127,3 +127,16 @@ def test_restricted_folders_are_owner_only_whatever_the_umask(tmp_path):
         assert (folder.stat().st_mode & 0o777) == 0o700, folder
     assert (tmp_path / "processed").stat().st_mode & 0o777 == 0o777  # above restricted/: untouched
     assert "27/2022" in config.RESTRICTED_NOTICE
+
+
+def test_a_folder_with_only_a_region_configuration_is_not_taken_for_the_checkout(tmp_path, monkeypatch):
+    """``rakor init --config DIR/config`` writes DIR/config/settings.yml; rakor run from DIR must
+    still find the notebooks of the checkout, not look for DIR/notebooks."""
+    from analysis.config import find_root
+
+    monkeypatch.delenv("RAKOR_ROOT", raising=False)
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "settings.yml").write_text("privacy: {min_cell: 5}\n")
+    assert find_root(tmp_path) == config.ROOT
+    (tmp_path / "notebooks").mkdir()
+    assert find_root(tmp_path) == tmp_path
