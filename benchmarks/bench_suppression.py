@@ -4,7 +4,7 @@ Usage::
 
     rakor clean --raw data/raw/sample --processed /tmp/proc
     python benchmarks/bench_suppression.py --processed /tmp/proc [--months 12] [--save table.parquet]
-    python benchmarks/bench_suppression.py --table table.parquet
+    python benchmarks/bench_suppression.py --table table.parquet [--pool 2]
 
 The table is the estimate stage's own (``estimates.build.build_all`` on the processed sample,
 captured just before ``suppress``), with WHO's sex and age breakdowns at every level (the sex × age
@@ -88,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--save", type=Path, help="save the table before suppression here")
     ap.add_argument("--months", type=int, default=12)
     ap.add_argument("--seed", type=int, default=16)
+    ap.add_argument("--pool", type=int, default=0, metavar="N",
+                    help="also settle the independent systems on a pool of N processes (ProcessMapper, "
+                         "forced on), in the same run; the plans must be equal")
     args = ap.parse_args(argv)
     from analysis.estimates import suppression
 
@@ -109,6 +112,15 @@ def main(argv: list[str] | None = None) -> int:
     took = time.perf_counter() - t0
     print(f"plan_suppression: {took:.2f} s (CPU {time.process_time() - c0:.2f} s); hidden {int(plan.hidden.sum()):,} rows "
           f"({int(plan.primary.sum()):,} primary)")
+    if args.pool:
+        t0 = time.perf_counter()
+        pooled = suppression.plan_suppression(est, m, suppression.ProcessMapper(args.pool, from_cells=0))
+        pool_s = time.perf_counter() - t0
+        same = all((getattr(pooled, k) == getattr(plan, k)).all() for k in ("hidden", "primary", "hide_n"))
+        print(f"plan_suppression on {args.pool} processes: {pool_s:.2f} s ({pool_s / took:.2f}x the one "
+              f"process); plan {'equal' if same else 'DIFFERENT'}")
+        if not same:
+            return 1
 
     # Report results. ------------------------------------------------------------------------
     t0 = time.perf_counter()
