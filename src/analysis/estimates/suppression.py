@@ -907,7 +907,7 @@ class ProcessMapper:
     of ``workers`` processes (default: this machine's cores), largest first so that the longest
     starts first; in this process when there are fewer than ``from_cells`` cells to settle.
 
-    The processes start from a fresh interpreter (``forkserver``), which imports the caller's
+    The processes start from a fresh interpreter (``spawn``), which imports the caller's
     ``__main__``: a script that calls :func:`plan_suppression` on a large table needs the
     ``if __name__ == "__main__":`` guard (notebooks and ``rakor`` have it). Without it the pool
     breaks and the systems are settled here, with a warning.
@@ -927,10 +927,10 @@ class ProcessMapper:
         from concurrent.futures import ProcessPoolExecutor
         from concurrent.futures.process import BrokenProcessPool
 
-        # forkserver: a clean process, not a fork of a kernel's threads
+        # spawn: a fresh interpreter, not a fork of a kernel's threads; nothing left running after
         try:
             with ProcessPoolExecutor(max_workers=min(self.workers, len(parts)),
-                                     mp_context=multiprocessing.get_context("forkserver")) as pool:
+                                     mp_context=multiprocessing.get_context("spawn")) as pool:
                 return list(pool.map(fn, parts))
         except BrokenProcessPool as exc:
             warnings.warn(f"small-count rule: the process pool broke ({exc}); settling in this process",
