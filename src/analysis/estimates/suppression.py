@@ -883,7 +883,11 @@ def _settle_part(part: tuple) -> dict[Cell, str]:
     solver = _Solver(values, relations)
     view = _Shown(rows, n_cells, protected, solver)
     small = {c for c, kind in protected.items() if kind == "primary"}
-    # hundreds of small dense solves: one BLAS thread each is ~10x faster than several on 2 cores
+    # hundreds of small dense solves: one BLAS thread each is ~10x faster than several on 2 cores.
+    # threadpool_limits limits the libraries loaded when it starts: scipy's own OpenBLAS first (a
+    # pool's fresh process has not loaded it yet, and ran 2.5x slower unlimited)
+    import scipy.linalg  # noqa: F401
+
     with threadpool_limits(limits=1, user_api="blas"):
         _settle_all(solver, view, protected, small, cell_rel, values, relations)
     return protected
