@@ -902,7 +902,7 @@ def _map_parts(parts: list[tuple], mapper) -> list[dict[Cell, str]]:
 
 
 #: a process pool pays for its start (each process imports the analysis modules) from this many
-#: cells to settle (Bontang's table has ~30,000; Kalimantan Timur's at scale 0.5 ~630,000)
+#: cells to settle (Bontang's sample table has ~15,000; Kalimantan Timur's at scale 0.5 ~630,000)
 PROCESSES_FROM_CELLS = 200_000
 
 
