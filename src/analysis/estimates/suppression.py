@@ -843,33 +843,32 @@ def _parts(values: dict[Cell, float], relations, est_cells, n_cell, protected: d
     n = len(cid)
     _, label = connected_components(coo_matrix((np.ones(len(pairs)), (top_of, kid_of)), shape=(n, n)),
                                     directed=False)
-    wanted = sorted({int(label[cid[c]]) for c, kind in protected.items() if kind == "primary" and c in cid})
+    label = label.tolist()
+    wanted = sorted({label[cid[c]] for c, kind in protected.items() if kind == "primary" and c in cid})
     if not wanted:
         return []
-    slot = {k: i for i, k in enumerate(wanted)}
-    parts: list[tuple] = [({}, [], [], [], {}) for _ in wanted]
+    by_label: dict[int, tuple] = {k: ({}, [], [], [], {}) for k in wanted}
+
+    def part_of(c: Cell):  # the part holding cell c, or None (not a cell of the sums, or nothing to settle)
+        i = cid.get(c)
+        return None if i is None else by_label.get(label[i])
+
     for c, v in values.items():
-        k = slot.get(int(label[cid[c]]))
-        if k is not None:
-            parts[k][0][c] = v
+        if (part := part_of(c)) is not None:
+            part[0][c] = v
     for top, kids in relations:
-        k = slot.get(int(label[cid[top]]))
-        if k is not None:
-            parts[k][1].append((top, kids))
+        if (part := part_of(top)) is not None:
+            part[1].append((top, kids))
     for cells in est_cells:
-        if cells and cells[0] in cid:
-            k = slot.get(int(label[cid[cells[0]]]))
-            if k is not None:
-                parts[k][2].append(cells)
-    for c in dict.fromkeys(c for c in n_cell if c is not None and c in cid):
-        k = slot.get(int(label[cid[c]]))
-        if k is not None:
-            parts[k][3].append(c)
+        if cells and (part := part_of(cells[0])) is not None:
+            part[2].append(cells)
+    for c in dict.fromkeys(c for c in n_cell if c is not None):
+        if (part := part_of(c)) is not None:
+            part[3].append(c)
     for c, kind in protected.items():
-        k = slot.get(int(label[cid[c]])) if c in cid else None
-        if k is not None:
-            parts[k][4][c] = kind
-    return sorted(parts, key=lambda part: -len(part[0]))
+        if (part := part_of(c)) is not None:
+            part[4][c] = kind
+    return sorted(by_label.values(), key=lambda part: -len(part[0]))
 
 
 def _settle_part(part: tuple) -> dict[Cell, str]:
@@ -896,9 +895,7 @@ def _settle_part(part: tuple) -> dict[Cell, str]:
 def _map_parts(parts: list[tuple], mapper) -> list[dict[Cell, str]]:
     """:func:`_settle_part` of each part: here one after another, or by ``mapper`` (a callable
     like the built-in ``map``: a process pool's or a dask cluster's, see :func:`plan_suppression`)."""
-    if mapper is None or len(parts) < 2:
-        return [_settle_part(part) for part in parts]
-    return list(mapper(_settle_part, parts))
+    return list((map if mapper is None or len(parts) < 2 else mapper)(_settle_part, parts))
 
 
 #: a process pool pays for its start (each process imports the analysis modules) from this many
