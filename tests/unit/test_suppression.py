@@ -282,13 +282,18 @@ def test_null_space_of_independent_blocks_is_the_whole_null_space():
     np.testing.assert_allclose(a @ got, 0, atol=1e-12)
 
 
-def _dense(basis) -> np.ndarray:
-    return basis.toarray() if hasattr(basis, "toarray") else basis
-
-
 def _determined_rows(basis: np.ndarray) -> np.ndarray:
-    q = np.linalg.qr(basis)[0] if basis.shape[1] else basis
+    """Rows that are zero in every vector the columns span (an orthonormal basis of them)."""
+    from scipy.linalg import orth
+
+    q = orth(basis) if basis.shape[1] else basis
     return np.linalg.norm(q, axis=1) < 1e-9
+
+
+def _null_vectors(a, codes, k):
+    from analysis.estimates import suppression
+
+    return suppression._area_null_vectors(a, codes, np.random.default_rng(7), k)
 
 
 def test_area_by_area_null_space_solves_across_areas_by_hand(monkeypatch):
@@ -307,16 +312,19 @@ def test_area_by_area_null_space_solves_across_areas_by_hand(monkeypatch):
                   [0, 0, 1, -1, -1]],   # K1b = d1 + d2
                  dtype=float)
     assert suppression._area_split(csr_matrix(a), codes) is not None  # split, not the whole matrix
-    basis = _dense(suppression._area_null_space(a, codes))
-    assert _determined_rows(basis).tolist() == [True, True, True, False, False]
-    np.testing.assert_allclose(a @ basis, 0, atol=1e-12)
+    for k in (1, 3):  # one random solution is enough to tell the determined cells
+        x = _null_vectors(a, codes, k)
+        assert x.shape == (5, k)
+        assert (np.abs(x).max(axis=1) < 1e-12).tolist() == [True, True, True, False, False]
+        np.testing.assert_allclose(a @ x, 0, atol=1e-12)
 
 
 @pytest.mark.parametrize("seed", range(4))
 def test_area_by_area_null_space_is_the_whole_null_space(seed, monkeypatch):
     """A province's sums (desa in kecamatan in kab/kota, a cross of breakdowns, the province's
-    own cells) solved area by area span scipy's SVD null space of the whole matrix, with the same
-    determined cells; the interface is solved area by area again one level up."""
+    own cells) solved area by area: as many random solutions as the null space's dimension span
+    scipy's SVD null space of the whole matrix, and a single one is zero in the same (determined)
+    cells; the interface is solved area by area again one level up."""
     from scipy.linalg import null_space
     from scipy.sparse import csr_matrix
 
@@ -344,13 +352,16 @@ def test_area_by_area_null_space_is_the_whole_null_space(seed, monkeypatch):
         a[i, cells[0]] = 1.0
         a[i, cells[1:]] = rng.choice([-1.0, 1.0], size=len(cells) - 1)
     a = a[rng.permutation(len(rel))]
-    got, want = _dense(suppression._area_null_space(a, codes)), null_space(a)
+    want = null_space(a)
+    got = _null_vectors(a, codes, want.shape[1])
     assert suppression._area_split(csr_matrix(a), codes) is not None
-    assert got.shape[1] == want.shape[1]
+    assert np.linalg.matrix_rank(got, tol=1e-8) == want.shape[1]
     np.testing.assert_allclose(a @ got, 0, atol=1e-10)
     np.testing.assert_allclose(got @ np.linalg.pinv(got), want @ want.T, atol=1e-8)  # same projector
     assert (_determined_rows(got) == _determined_rows(want)).all()
     assert _determined_rows(want).any() and not _determined_rows(want).all()
+    one = _null_vectors(a, codes, 1)[:, 0]
+    assert ((np.abs(one) < 1e-9) == _determined_rows(want)).all()
 
 
 def _merged(parts: list[tuple]) -> tuple:

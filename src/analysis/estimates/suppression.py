@@ -416,17 +416,18 @@ def _component_determined(rows: list[tuple[np.ndarray, np.ndarray]], n: int,
     """Which of ``n`` unknowns the homogeneous system ``rows`` (column indices, ±1 coefficients) fixes.
 
     ``codes``: the area code of each unknown, when known; the core is then solved area by area
-    (:func:`_area_null_space`, whose factorisations ``qr_cache`` keeps).
+    (:func:`_area_null_vectors`, whose factorisations ``qr_cache`` keeps).
 
     Unknown ``j`` is determined when every solution has ``x_j = 0``: its row of a null-space basis
-    is zero. Exact reductions first, then a dense null space on what is left:
+    is zero, and then it is zero in a few random solutions (:func:`_area_null_vectors`), and only
+    then. Exact reductions first, then a null space on what is left:
 
     1. a relation with one undetermined unknown determines it (repeated);
     2. a relation holding an unknown found in no other relation is set aside: dropping it leaves
        the solutions of the others unchanged, and that unknown's null-space row is the relation's
        combination of the other unknowns' rows (filled in afterwards, last set aside first);
-    3. the remaining core: :func:`_area_null_space` (:func:`_block_null_space` without codes); an
-       unknown in no remaining relation is free (a basis vector of its own).
+    3. the remaining core: :func:`_area_null_vectors` (:func:`_block_null_space` without codes); an
+       unknown in no remaining relation is free.
     """
     var_rows: list[list[int]] = [[] for _ in range(n)]
     for r, (cols, _) in enumerate(rows):
@@ -469,7 +470,10 @@ def _component_determined(rows: list[tuple[np.ndarray, np.ndarray]], n: int,
     aside = np.zeros(n, dtype=bool)
     aside[[c for c, _ in set_aside]] = True
     lone = np.flatnonzero((deg == 0) & ~det & ~aside)
-    basis_core = np.zeros((len(core_vars), 0))
+    # random solutions (NULL_VECTORS of them, seeded: the same answer for the same system): a cell
+    # is determined when it is 0 in all of them (:func:`_area_null_vectors`)
+    rng = np.random.default_rng(0)
+    x = np.zeros((n, NULL_VECTORS))
     if len(core_rows):  # 3. the core
         from scipy.sparse import csr_matrix
 
@@ -480,41 +484,27 @@ def _component_determined(rows: list[tuple[np.ndarray, np.ndarray]], n: int,
         a = csr_matrix((np.concatenate([rows[r][1][o] for r, o in zip(core_rows, ok, strict=True)]),
                         np.concatenate([pos[rows[r][0][o]] for r, o in zip(core_rows, ok, strict=True)]),
                         ptr), shape=(len(core_rows), len(core_vars)))
-        basis_core = (_block_null_space(a) if codes is None
-                      else _area_null_space(a, [codes[c] for c in core_vars.tolist()], qr_cache))
-    # the basis row by row, sparse (a province's basis is ~17,000 cells × ~5,000 solutions, mostly
-    # zero: the areas' own solutions): core rows, then one column each for the lone unknowns
-    from scipy.sparse import csr_matrix as _csr
-
-    core = _csr(basis_core)
-    width = core.shape[1]
-    empty = (np.zeros(0, dtype=np.int64), np.zeros(0))
-    row_of: list[tuple[np.ndarray, np.ndarray]] = [empty] * n
-    for k, c in enumerate(core_vars.tolist()):
-        lo, hi = core.indptr[k], core.indptr[k + 1]
-        row_of[c] = (core.indices[lo:hi].astype(np.int64), core.data[lo:hi])
-    for k, c in enumerate(lone.tolist()):
-        row_of[c] = (np.array([width + k]), np.array([1.0]))
-    for c, r in reversed(set_aside):
+        x[core_vars] = (_random_null_vectors(a.toarray(), rng, NULL_VECTORS) if codes is None
+                        else _area_null_vectors(a, [codes[c] for c in core_vars.tolist()], rng, NULL_VECTORS,
+                                                qr_cache))
+    x[lone] = rng.standard_normal((len(lone), NULL_VECTORS))  # in no remaining sum: free
+    for c, r in reversed(set_aside):  # own·x_c + Σ s·x_other = 0, the others known by now
         cols, signs = rows[r]
         own = signs[cols == c][0]
         other = (cols != c) & ~det[cols]
-        parts = [(row_of[x][0], -own * s * row_of[x][1]) for x, s in zip(cols[other].tolist(),
-                                                                        signs[other].tolist(), strict=True)]
-        if not parts:
-            continue
-        idx = np.concatenate([p[0] for p in parts])
-        uniq, inv = np.unique(idx, return_inverse=True)
-        row_of[c] = (uniq, np.bincount(inv, weights=np.concatenate([p[1] for p in parts])))
-    norm = np.sqrt(np.array([float(v @ v) for _, v in row_of]))
-    return det | (norm < 1e-9)
+        x[c] = -own * (signs[other] @ x[cols[other]])
+    return det | (np.sqrt((x * x).mean(axis=1)) < 1e-9)
 
-#: the area split of :func:`_area_null_space` is worth its bookkeeping from this many unknowns
+
+#: the area split of :func:`_area_null_vectors` is worth its bookkeeping from this many unknowns
 AREA_SPLIT_FROM = 300
+
+#: random solutions a component's determined cells are read from (:func:`_component_determined`)
+NULL_VECTORS = 3
 
 
 class _QRCache:
-    """Column-pivoted QR factorisations of areas' systems (:func:`_area_null_space`), by content.
+    """Column-pivoted QR factorisations of areas' systems (:func:`_area_null_vectors`), by content.
 
     Hiding a cell changes one area's system; the settling of :func:`plan_suppression` then solves
     the component again, and every other area's factorisation is found here. At most ``size``
@@ -559,9 +549,15 @@ class _QRCache:
         return found
 
 
-def _area_null_space(a, codes: Sequence[str], qr_cache: _QRCache | None = None):
-    """A basis of the null space of ``a`` (relations × unknown cells; dense or sparse), solved area
-    by area: a sparse matrix (cells × solutions), or dense from :func:`_block_null_space`.
+def _area_null_vectors(a, codes: Sequence[str], rng: np.random.Generator, k: int,
+                       qr_cache: _QRCache | None = None) -> np.ndarray:
+    """``k`` random vectors of the null space of ``a`` (relations × unknown cells; dense or sparse),
+    solved area by area: a dense array (cells × ``k``).
+
+    Which cells are determined is all the caller asks: cell ``j`` is when ``x_j = 0`` in every
+    solution, and ``x = N z`` for a basis ``N`` and a random ``z`` is zero in coordinate ``j``
+    exactly when row ``j`` of ``N`` is (but for a set of ``z`` of measure zero). So no basis is
+    built: a province's has thousands of columns, and making it cost most of the settling.
 
     A province's core is one connected system of thousands of cells (its kab/kota linked through
     the province's sums), and a dense factorisation costs the cube of its size. But most cells
@@ -575,13 +571,13 @@ def _area_null_space(a, codes: Sequence[str], qr_cache: _QRCache | None = None):
       ``W_kᵀ B_k x_I = 0`` with ``W_k`` a basis of the left null space of ``A_k``;
     - given ``x_I``, ``x_k`` is one solution of ``A_k x_k = −B_k x_I`` plus ``null(A_k)``.
 
-    The null space is spanned by the ``null(A_k)`` (each on its own area's cells) and, for each
-    basis vector ``v`` of the interface solutions, ``v`` with the areas' solutions for it. One
-    column-pivoted QR of each ``A_kᵀ`` gives ``null(A_k)``, ``W_k`` and the solutions: the cost is
-    the sum of the areas' cubes, not the cube of their sum; ``qr_cache`` keeps the factorisations of
-    areas that do not change between calls. Below :data:`AREA_SPLIT_FROM` cells, or
-    when the areas do not split the system (one area; most cells on the interface) or a rank is
-    unclear, :func:`_block_null_space` (the whole matrix) is used.
+    A random solution is a random interface solution (the same problem one level up) with each
+    area's solution for it plus a random vector of ``null(A_k)``. One column-pivoted QR of each
+    ``A_kᵀ`` gives ``null(A_k)``, ``W_k`` and the solutions: the cost is the sum of the areas'
+    cubes, not the cube of their sum; ``qr_cache`` keeps the factorisations of areas that do not
+    change between calls. Below :data:`AREA_SPLIT_FROM` cells, or when the areas do not split the
+    system (one area; most cells on the interface) or a rank is unclear, :func:`_block_null_space`
+    (the whole matrix) is used.
     """
     from scipy.linalg import solve_triangular
     from scipy.sparse import csr_matrix, issparse
@@ -591,7 +587,7 @@ def _area_null_space(a, codes: Sequence[str], qr_cache: _QRCache | None = None):
     n_rows, n_cols = a.shape
     label = _area_split(a, codes) if n_cols >= AREA_SPLIT_FROM else None
     if label is None:
-        return _block_null_space(a.toarray())
+        return _random_null_vectors(a.toarray(), rng, k)
     inter = np.flatnonzero(label < 0)
     coo = a.tocoo()
     row_area = np.full(n_rows, -1)
@@ -600,12 +596,12 @@ def _area_null_space(a, codes: Sequence[str], qr_cache: _QRCache | None = None):
     a_inter = a[:, inter]
     constraints = [a_inter[np.flatnonzero(row_area < 0)].toarray()]
     local_null, solve = [], []
-    for k in np.unique(label[label >= 0]):
-        own = np.flatnonzero(label == k)
-        k_rows = np.flatnonzero(row_area == k)
+    for area in np.unique(label[label >= 0]):
+        own = np.flatnonzero(label == area)
+        k_rows = np.flatnonzero(row_area == area)
         found = qr_cache.qr(a[k_rows][:, own])
         if found is None:
-            return _block_null_space(a.toarray())  # a rank not clear from the QR: the whole matrix
+            return _random_null_vectors(a.toarray(), rng, k)  # a rank not clear from the QR: the whole matrix
         q_r, null, r11, piv, rank, t = found
         local_null.append((own, null))
         bk_sparse = a_inter[k_rows]
@@ -618,36 +614,25 @@ def _area_null_space(a, codes: Sequence[str], qr_cache: _QRCache | None = None):
         solve.append((own, q_r, r11, bk[piv[:rank]], touch))
     m = np.vstack(constraints)
     # the interface's own system has the same shape one level up (kecamatan sums within kab/kota)
-    basis_i = (_area_null_space(m, [codes[c] for c in inter.tolist()], qr_cache) if m.shape[0]
-               else np.eye(len(inter)))
-    basis_i = basis_i.toarray() if issparse(basis_i) else basis_i
-    # sparse: each area's own solutions on its cells, then the interface's solutions on all cells
-    rows_at, cols_at, vals = [], [], []
-    at = 0
+    x_i = (_area_null_vectors(m, [codes[c] for c in inter.tolist()], rng, k, qr_cache) if m.shape[0]
+           else rng.standard_normal((len(inter), k)))
+    x = np.zeros((n_cols, k))
+    x[inter] = x_i
     for own, nk in local_null:
-        rows_at.append(np.repeat(own, nk.shape[1]))
-        cols_at.append(np.tile(np.arange(at, at + nk.shape[1]), len(own)))
-        vals.append(nk.ravel())
-        at += nk.shape[1]
-    if basis_i.shape[1]:
-        full = np.zeros((n_cols, basis_i.shape[1]))
-        full[inter] = basis_i
-        for own, q_r, r11, b_piv, touch in solve:  # A_k x_k = −B_k x_I: R₁₁ᵀy = −(B_k x_I)[piv], x_k = Q_r y
-            full[own] = q_r @ solve_triangular(r11, -(b_piv @ basis_i[touch]), trans="T")
-        full /= np.linalg.norm(full, axis=0)
-        r_i, c_i = np.nonzero(full)
-        rows_at.append(r_i)
-        cols_at.append(at + c_i)
-        vals.append(full[r_i, c_i])
-        at += basis_i.shape[1]
-    if not rows_at:
-        return csr_matrix((n_cols, 0))
-    return csr_matrix((np.concatenate(vals), (np.concatenate(rows_at), np.concatenate(cols_at))),
-                      shape=(n_cols, at))
+        x[own] = nk @ rng.standard_normal((nk.shape[1], k))
+    for own, q_r, r11, b_piv, touch in solve:  # A_k x_k = −B_k x_I: R₁₁ᵀy = −(B_k x_I)[piv], x_k = Q_r y
+        x[own] += q_r @ solve_triangular(r11, -(b_piv @ x_i[touch]), trans="T")
+    return x
+
+
+def _random_null_vectors(a: np.ndarray, rng: np.random.Generator, k: int) -> np.ndarray:
+    """``k`` random vectors of the null space of the dense ``a`` (:func:`_block_null_space`)."""
+    basis = _block_null_space(a)
+    return basis @ rng.standard_normal((basis.shape[1], k))
 
 
 def _area_split(a: np.ndarray, codes: Sequence[str]) -> np.ndarray | None:
-    """The areas of :func:`_area_null_space`: for each unknown (column of ``a``), its area's number,
+    """The areas of :func:`_area_null_vectors`: for each unknown (column of ``a``), its area's number,
     or −1 for the interface; ``None`` when no split pays.
 
     The areas are those of one level of the codes (kab/kota, kecamatan or desa: a code cut to that
