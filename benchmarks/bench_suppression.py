@@ -62,7 +62,7 @@ def estimates_table(processed: Path, months: int, seed: int) -> pd.DataFrame:
     class Captured(Exception):
         """The table is taken; the rest of the estimate stage is not needed."""
 
-    def capture(est, min_cell=None):
+    def capture(est, min_cell=None, mapper=None):
         captured["est"] = est.copy()
         raise Captured
 
