@@ -299,6 +299,8 @@ class _Solver:
         # relation -> its cell ids and signs, cell -> its relations (relations are numbered 0 … R − 1,
         # each listed with its top cell first)
         bounds = np.flatnonzero(np.diff(self.rel_of)) + 1
+        #: where each relation's entries start in ``cell_of`` and ``sign`` (and where the last ends)
+        self.rel_start = np.concatenate([[0], bounds, [len(self.rel_of)]]).astype(np.int64)
         self.rel_cells = [c.tolist() for c in np.split(self.cell_of, bounds)] if len(self.rel_of) else []
         self.rel_signs = [s.tolist() for s in np.split(self.sign, bounds)] if len(self.rel_of) else []
         self.cell_rels: list[list[int]] = [[] for _ in self.cells]
@@ -343,13 +345,15 @@ class _Solver:
     def component_determined(self, members: np.ndarray, rels: list[int], unknown: np.ndarray) -> list[Cell]:
         """The determined cells of a connected component of unknown cells (:meth:`component`)."""
 
-        def rows():
-            out = []
-            for r in rels:
-                cols = np.asarray(self.rel_cells[r], dtype=np.int64)
-                ok = unknown[cols]
-                out.append((np.searchsorted(members, cols[ok]), np.asarray(self.rel_signs[r])[ok]))
-            return out
+        def rows():  # each relation's unknown cells (positions in members) and signs
+            r = np.asarray(rels, dtype=np.int64)
+            start, size = self.rel_start[r], self.rel_start[r + 1] - self.rel_start[r]
+            at = np.repeat(start - np.cumsum(size) + size, size) + np.arange(int(size.sum()))
+            cells = self.cell_of[at]
+            ok = unknown[cells]
+            ends = np.cumsum(np.bincount(np.repeat(np.arange(len(r)), size)[ok], minlength=len(r)))[:-1]
+            return list(zip(np.split(np.searchsorted(members, cells[ok]), ends), np.split(self.sign[at][ok], ends),
+                            strict=True))
 
         return [self.cells[j] for j in self._solve(members, rows).tolist()]
 
@@ -710,9 +714,15 @@ def _null_space(a: np.ndarray) -> np.ndarray:
 
     if not a.size:
         return np.eye(a.shape[1])
+    size = max(a.shape)
+    a = a[a.any(axis=1)]  # a row of zeros constrains nothing (an interface's system has many)
+    if a.shape[0] > a.shape[1]:  # more rows than unknowns: the same null space as R of a = QR,
+        a = qr(a, mode="r", overwrite_a=True)[0][:a.shape[1]]  # whose plain QR is the faster
+    if not a.size:
+        return np.eye(a.shape[1])
     q, r, _ = qr(a.T, pivoting=True)
     d = np.abs(np.diag(r))
-    tol = max(a.shape) * np.finfo(float).eps * d[0]
+    tol = size * np.finfo(float).eps * d[0]
     if ((d > tol) & (d < 1e-6 * d[0])).any() or not d[0]:
         return null_space(a)
     return q[:, int((d > tol).sum()):]
