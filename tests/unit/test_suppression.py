@@ -282,6 +282,24 @@ def test_null_space_of_independent_blocks_is_the_whole_null_space():
     np.testing.assert_allclose(a @ got, 0, atol=1e-12)
 
 
+def test_null_space_of_more_sums_than_unknowns_with_empty_sums():
+    """An interface's system has more rows than unknowns, many of them zero: its null space is still
+    scipy's (orthonormal, the same projector), from R of a plain QR with the zero rows dropped."""
+    from scipy.linalg import null_space
+
+    from analysis.estimates.suppression import _null_space
+
+    rng = np.random.default_rng(11)
+    base = rng.choice([-1.0, 0.0, 1.0], size=(12, 30), p=[0.2, 0.6, 0.2])  # rank ≤ 12 of 30 unknowns
+    a = np.vstack([base, rng.integers(-2, 3, size=(40, 12)) @ base, np.zeros((25, 30))])
+    a = a[rng.permutation(len(a))]  # 77 rows: combinations of the 12 and zero rows, shuffled
+    got, want = _null_space(a), null_space(a)
+    assert got.shape == want.shape and want.shape[1] >= 18
+    np.testing.assert_allclose(got.T @ got, np.eye(got.shape[1]), atol=1e-12)
+    np.testing.assert_allclose(got @ got.T, want @ want.T, atol=1e-9)
+    assert _null_space(np.zeros((5, 4))).shape == (4, 4)  # no sum: every unknown free
+
+
 def _determined_rows(basis: np.ndarray) -> np.ndarray:
     """Rows that are zero in every vector the columns span (an orthonormal basis of them)."""
     from scipy.linalg import orth
