@@ -423,8 +423,8 @@ def _component_determined(rows: list[tuple[np.ndarray, np.ndarray]], n: int,
     (:func:`_area_null_vectors`, whose factorisations ``qr_cache`` keeps).
 
     Unknown ``j`` is determined when every solution has ``x_j = 0``: its row of a null-space basis
-    is zero, and then it is zero in a few random solutions (:func:`_area_null_vectors`), and only
-    then. Exact reductions first, then a null space on what is left:
+    is zero, or, what is the same but for a set of measure zero, it is zero in a few random
+    solutions (:func:`_area_null_vectors`). Exact reductions first, then a null space on what is left:
 
     1. a relation with one undetermined unknown determines it (repeated);
     2. a relation holding an unknown found in no other relation is set aside: dropping it leaves
@@ -497,7 +497,7 @@ def _component_determined(rows: list[tuple[np.ndarray, np.ndarray]], n: int,
         own = signs[cols == c][0]
         other = (cols != c) & ~det[cols]
         x[c] = -own * (signs[other] @ x[cols[other]])
-    return det | (np.sqrt((x * x).mean(axis=1)) < 1e-9)
+    return det | (np.abs(_scaled(x)).max(axis=1) < 1e-9)  # 0 but for rounding, in every solution
 
 
 #: the area split of :func:`_area_null_vectors` is worth its bookkeeping from this many unknowns
@@ -626,13 +626,20 @@ def _area_null_vectors(a, codes: Sequence[str], rng: np.random.Generator, k: int
         x[own] = nk @ rng.standard_normal((nk.shape[1], k))
     for own, q_r, r11, b_piv, touch in solve:  # A_k x_k = −B_k x_I: R₁₁ᵀy = −(B_k x_I)[piv], x_k = Q_r y
         x[own] += q_r @ solve_triangular(r11, -(b_piv @ x_i[touch]), trans="T")
-    return x
+    return _scaled(x)
+
+
+def _scaled(x: np.ndarray) -> np.ndarray:
+    """Each column of ``x`` divided by its largest absolute value (a zero column kept): the
+    solutions of a level feed the next, and rounding is judged against the largest entry."""
+    top = np.abs(x).max(axis=0, initial=0.0)
+    return x / np.where(top > 0, top, 1.0)
 
 
 def _random_null_vectors(a: np.ndarray, rng: np.random.Generator, k: int) -> np.ndarray:
     """``k`` random vectors of the null space of the dense ``a`` (:func:`_block_null_space`)."""
     basis = _block_null_space(a)
-    return basis @ rng.standard_normal((basis.shape[1], k))
+    return _scaled(basis @ rng.standard_normal((basis.shape[1], k)))
 
 
 def _area_split(a: np.ndarray, codes: Sequence[str]) -> np.ndarray | None:
