@@ -347,6 +347,8 @@ class _Solver:
 
         def rows():  # each relation's unknown cells (positions in members) and signs
             r = np.asarray(rels, dtype=np.int64)
+            if not len(r):
+                return []
             start, size = self.rel_start[r], self.rel_start[r + 1] - self.rel_start[r]
             at = np.repeat(start - np.cumsum(size) + size, size) + np.arange(int(size.sum()))
             cells = self.cell_of[at]
