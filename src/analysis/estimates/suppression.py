@@ -432,7 +432,7 @@ def _component_determined(rows: list[tuple[np.ndarray, np.ndarray]], n: int,
     2. a relation holding an unknown found in no other relation is set aside: dropping it leaves
        the solutions of the others unchanged, and that unknown's null-space row is the relation's
        combination of the other unknowns' rows (filled in afterwards, last set aside first);
-    3. the remaining core: :func:`_area_null_vectors` (:func:`_block_null_space` without codes); an
+    3. the remaining core: :func:`_area_null_vectors` (:func:`_random_null_vectors` without codes); an
        unknown in no remaining relation is free.
     """
     var_rows: list[list[int]] = [[] for _ in range(n)]
@@ -717,12 +717,11 @@ def _block_null_space(a: np.ndarray) -> np.ndarray:
 def _null_space(a: np.ndarray) -> np.ndarray:
     """An orthonormal basis of the null space of ``a``: the columns of ``Q`` past the rank, from a
     column-pivoted QR of ``aᵀ`` (about twice as fast as the SVD of ``scipy.linalg.null_space`` on
-    these ±1 matrices). Where a diagonal of ``R`` is neither clearly zero nor clearly not, the SVD
-    decides."""
+    these ±1 matrices). Rows of zeros are dropped first, and with more rows than columns ``a`` is
+    replaced by ``R`` of its plain QR (the same null space; an interface's system is tall). Where a
+    diagonal of ``R`` is neither clearly zero nor clearly not, the SVD decides."""
     from scipy.linalg import null_space, qr
 
-    if not a.size:
-        return np.eye(a.shape[1])
     size = max(a.shape)
     a = a[a.any(axis=1)]  # a row of zeros constrains nothing (an interface's system has many)
     if a.shape[0] > a.shape[1]:  # more rows than unknowns: the same null space as R of a = QR,
