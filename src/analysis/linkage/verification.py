@@ -184,6 +184,11 @@ GROWTH_PROBLEMS = ("2T_rujuk", "bb_u_sangat_kurang")
 SEVERE_UNDERWEIGHT_Z = -3.0
 
 
+#: the children's columns :func:`growth_worklist_rows` reads (``classify_weighings`` and the list)
+_GROWTH_WORKLIST_COLUMNS = ("child_key", "family_key", "period", "age_days", "weight_kg", "measure_date",
+                            "waz", "waz_flag", "kelurahan_code", "posyandu", "rt")
+
+
 def growth_worklist_rows(children: pd.DataFrame, period: str, kbm: np.ndarray | None = None) -> pd.DataFrame:
     """Worklist rows for the posyandu cadre: children with 2T, and children below -3 SD weight-for-age.
 
@@ -214,7 +219,9 @@ def growth_worklist_rows(children: pd.DataFrame, period: str, kbm: np.ndarray | 
     cols = ["unit_key", "family_key", "person_key", "kelurahan_code", "rt", "masalah", "what_to_verify", "source"]
     if children is None or children.empty:
         return pd.DataFrame(columns=cols)
-    upto = children[children["period"].astype(str) <= period]
+    # only the columns read here: classify_weighings copies what it is given (a province's children)
+    read = [c for c in children.columns if c in _GROWTH_WORKLIST_COLUMNS]
+    upto = children.loc[children["period"].astype(str) <= period, read]
     latest = latest_at_or_before(upto["period"].astype(str), period)
     if latest is None:
         return pd.DataFrame(columns=cols)
