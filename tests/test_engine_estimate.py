@@ -158,3 +158,28 @@ def test_pairs_of_whole_children_are_the_pairs(sample_children):
     b = parts[cols].astype({c: str for c in cols[:3]}).sort_values(cols[:3]).reset_index(drop=True)
     assert len(a) > 100
     pd.testing.assert_frame_equal(b, a)
+
+
+def test_suppression_mapper_gives_the_next_system_to_the_worker_that_frees(dask_scheduler):
+    # The systems in order, largest first: one long and five short, each with 30 MB of data (as a
+    # province's systems have: dask does not move such a task to an idle worker). A worker that
+    # finishes takes the next, so the short ones all run beside the long one, none after it on its
+    # worker; and the results come back in the systems' order.
+    from distributed import Client
+
+    from analysis.engine.estimate import suppression_mapper
+
+    def settle(part):
+        import os
+        import time
+
+        time.sleep(part[1])
+        return part[0], os.getpid()
+
+    data = bytes(30 * 2**20)
+    parts = [(0, 3.0, data), *((i, 0.1, data) for i in range(1, 6))]
+    with Client(dask_scheduler, timeout="30s") as client:
+        got = suppression_mapper(client)(settle, parts)
+    assert [g[0] for g in got] == [0, 1, 2, 3, 4, 5]
+    long_pid = got[0][1]
+    assert all(pid != long_pid for _, pid in got[1:]), got
