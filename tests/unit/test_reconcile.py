@@ -339,15 +339,50 @@ def test_worklists_are_written_atomically(tmp_path, monkeypatch):
     out = tmp_path / "restricted"
     files = verification_worklists(tabs, identity, out)
     before = {f.name: f.read_bytes() for f in files}
-    real = pd.DataFrame.to_excel
+    import openpyxl
 
-    def failing(self, path, *args, **kwargs):
-        real(self, path, *args, **kwargs)
+    real = openpyxl.Workbook.save
+
+    def failing(self, path):
+        real(self, path)
         with open(path, "r+b") as fh:  # a half-written file, then the failure
             fh.truncate(100)
         raise OSError("disk full")
 
-    monkeypatch.setattr(pd.DataFrame, "to_excel", failing)
+    monkeypatch.setattr(openpyxl.Workbook, "save", failing)
     with pytest.raises(OSError, match="disk full"):
         verification_worklists(tabs, identity, out)
     assert {f.name: f.read_bytes() for f in out.iterdir()} == before
+
+
+def test_worklist_form_reaches_the_rows_a_kelurahan_adds(tmp_path):
+    # The result dropdown and the date check from row 3 to 200 rows below the table, the dates
+    # formatted DD/MM/YYYY on the column itself (cells written and rows added), the header row
+    # frozen, and the instructions sheet.
+    import openpyxl
+
+    from analysis.linkage.reconcile import WORKLIST_SPARE_ROWS
+    from analysis.linkage.verification import RESULT_WORDS
+
+    w = world()
+    tabs = reconciliation_tables(links_of(w, threshold=90), w["dtsen_family"], w["pendataan_rt"],
+                                 dtsen_member=w["dtsen_member"], min_criteria=3)
+    path = tmp_path / "restricted" / "verifikasi_64_74_01_1006.xlsx"
+    verification_worklists(tabs, pd.DataFrame({"key": ["P4"], "nama": ["Budi"]}), path.parent)
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["verifikasi", "petunjuk"]
+    ws = book["verifikasi"]
+    header = [c.value for c in ws[2]]
+    n = len(pd.read_excel(path, header=1, engine="openpyxl"))
+    assert n == 5 and ws.freeze_panes == "A3"
+    res = openpyxl.utils.get_column_letter(header.index("hasil_verifikasi") + 1)
+    day = openpyxl.utils.get_column_letter(header.index("tanggal_verifikasi") + 1)
+    last = n + 2 + WORKLIST_SPARE_ROWS
+    dvs = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
+    assert set(dvs) == {f"{res}3:{res}{last}", f"{day}3:{day}{last}"}
+    assert dvs[f"{res}3:{res}{last}"].type == "list"
+    assert dvs[f"{res}3:{res}{last}"].formula1 == '"' + ",".join(RESULT_WORDS) + '"'
+    assert dvs[f"{day}3:{day}{last}"].type == "date"
+    assert ws.column_dimensions[day].number_format == "DD/MM/YYYY"
+    assert {ws[f"{day}{r}"].number_format for r in range(3, n + 3)} == {"DD/MM/YYYY"}
+    assert book["petunjuk"]["A1"].value and book["petunjuk"].column_dimensions["A"].width == 110
