@@ -357,9 +357,9 @@ def suppression_mapper(client):
 
     At most one task per worker thread is in flight, each carrying its system: the next goes to
     whichever worker finishes first, as in a process pool. (Scattered first, the systems were
-    spread over the workers before any ran, and each task ran where its system was: on
-    Kalimantan Timur the worker holding the largest system was given a second 58,885-cell one,
-    ending ~45 s after the other.)
+    spread over the workers before any ran and each task ran where its system was, so one worker
+    could be left with the largest system and half of the others.) The scheduler holds at most
+    one system per worker thread on its way.
     """
 
     def mapper(fn, parts: list[tuple]) -> list:
