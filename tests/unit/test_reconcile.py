@@ -386,3 +386,12 @@ def test_worklist_form_reaches_the_rows_a_kelurahan_adds(tmp_path):
     assert ws.column_dimensions[day].number_format == "DD/MM/YYYY"
     assert {ws[f"{day}{r}"].number_format for r in range(3, n + 3)} == {"DD/MM/YYYY"}
     assert book["petunjuk"]["A1"].value and book["petunjuk"].column_dimensions["A"].width == 110
+
+
+def test_worklists_of_nothing_to_verify_are_no_files(tmp_path):
+    # rows without a kelurahan write no file (a run of some sources only can leave none)
+    rows = pd.DataFrame({"kelurahan_code": pd.Series([None], dtype="string"), "what_to_verify": ["x"]})
+    assert verification_worklists(rows, pd.DataFrame({"key": ["P4"], "nama": ["Budi"]}),
+                                  tmp_path / "restricted") == []
+    assert verification_worklists(rows.iloc[0:0], pd.DataFrame({"key": ["P4"], "nama": ["Budi"]}),
+                                  tmp_path / "restricted") == []

@@ -836,7 +836,8 @@ def verification_worklists(tables: Mapping[str, pd.DataFrame] | pd.DataFrame, id
     values = sheet.astype(object).where(sheet.notna(), None).to_numpy().tolist()
     codes, starts = np.unique(sheet["kelurahan_code"].to_numpy(dtype=object), return_index=True)
     files: list[Path] = []
-    for code, a, b in zip(codes, starts, [*starts[1:], len(values)], strict=True):
+    ends = [*starts[1:], len(values)][:len(starts)]  # no kelurahan, no file
+    for code, a, b in zip(codes, starts, ends, strict=True):
         path = out_dir / f"verifikasi_{str(code).replace('.', '_')}.xlsx"
         atomic_write(path, lambda tmp, a=a, b=b: _write_worklist(tmp, columns, values[a:b]), mode=0o600)
         files.append(path)
