@@ -831,13 +831,13 @@ def verification_worklists(tables: Mapping[str, pd.DataFrame] | pd.DataFrame, id
     make_restricted_dir(out_dir)  # owner-only (0700): the sheets hold names, NIK and No. KK
 
     # the values as Python rows once (not a frame per kelurahan: a province has a thousand desa)
-    sheet = sheet[sheet["kelurahan_code"].notna()].sort_values("kelurahan_code", kind="stable")
+    sheet = sheet[sheet["kelurahan_code"].notna()]  # sorted by kelurahan above
     columns = [str(c) for c in sheet.columns]
     values = sheet.astype(object).where(sheet.notna(), None).to_numpy().tolist()
     codes, starts = np.unique(sheet["kelurahan_code"].to_numpy(dtype=object), return_index=True)
+    bounds = np.r_[starts, len(values)]  # kelurahan i: rows bounds[i]:bounds[i + 1]
     files: list[Path] = []
-    ends = [*starts[1:], len(values)][:len(starts)]  # no kelurahan, no file
-    for code, a, b in zip(codes, starts, ends, strict=True):
+    for code, a, b in zip(codes, bounds[:-1], bounds[1:], strict=True):
         path = out_dir / f"verifikasi_{str(code).replace('.', '_')}.xlsx"
         atomic_write(path, lambda tmp, a=a, b=b: _write_worklist(tmp, columns, values[a:b]), mode=0o600)
         files.append(path)
