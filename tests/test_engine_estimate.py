@@ -47,10 +47,16 @@ def compare_engines(processed: str, address: str, suppress: bool = True, sources
     if sources is not None:
         tables = {k: v for k, v in tables.items() if k in sources}
     period = max(tables["eppgbm"]["period"])
-    ref = build_all(tables, period, processed).estimates
+    pandas_out = build_all(tables, period, processed)
     with Client(address, timeout="30s") as client:
         assert len(client.scheduler_info()["workers"]) == 2
-        got = build_all(tables, period, processed, client=client).estimates
+        dask_out = build_all(tables, period, processed, client=client)
+    # the posyandu cadre's children, listed on the workers: the same rows (the worklists sort them)
+    lists = [o.worklist_input["tables"]["growth"] for o in (pandas_out, dask_out)]
+    a, b = (g.astype(str).sort_values(["unit_key", "masalah"]).reset_index(drop=True) for g in lists)
+    pd.testing.assert_frame_equal(b, a)
+    assert len(a) > 0
+    ref, got = pandas_out.estimates, dask_out.estimates
     assert ref.duplicated(ROW_KEYS).sum() == 0  # the keys identify a row
     ref = ref.sort_values(ROW_KEYS).reset_index(drop=True)
     got = got.sort_values(ROW_KEYS).reset_index(drop=True)
@@ -157,6 +163,22 @@ def test_pairs_of_whole_children_are_the_pairs(sample_children):
     a = whole[cols].astype({c: str for c in cols[:3]}).sort_values(cols[:3]).reset_index(drop=True)
     b = parts[cols].astype({c: str for c in cols[:3]}).sort_values(cols[:3]).reset_index(drop=True)
     assert len(a) > 100
+    pd.testing.assert_frame_equal(b, a)
+
+
+def test_growth_worklist_of_whole_children_is_the_worklist(sample_children):
+    # each part of whole children, told the whole data's latest month, lists what the whole does;
+    # the first part has no child weighed that month, and without it would list its own latest
+    from analysis.linkage.verification import growth_worklist_rows
+
+    c = sample_children
+    period = c["period"].max()
+    whole = growth_worklist_rows(c, period)
+    halves = _halves(c)
+    parts = pd.concat([growth_worklist_rows(h, period, latest=period) for h in halves])
+    assert len(growth_worklist_rows(halves[0], period)) > 0  # its own latest month: other rows
+    assert len(whole) > 10
+    a, b = (g.astype(str).sort_values(["unit_key", "masalah"]).reset_index(drop=True) for g in (whole, parts))
     pd.testing.assert_frame_equal(b, a)
 
 

@@ -17,8 +17,10 @@ moments.
 is in one partition, compute the per-child part on the workers and add the counts (or
 concatenate the pairs) on the client.
 
+:func:`growth_worklist_rows` lists the posyandu cadre's children from the same shuffled rows.
+
 The memory limit that remains: every other builder of ``build_all`` (data quality, local
-rows, coverage, the worklists, ...) runs on the client from the gathered children. The client
+rows, coverage, ...) runs on the client from the gathered children. The client
 holds the cleaned e-PPGBM table (``tables["eppgbm"]``, about 360 bytes a row on the sample) and
 the children (the same columns plus the z-scores, about 410 bytes a row): about 0.8 kB a
 measurement, so some 16 GB for the 20 million measurements of a national round, on one
@@ -274,8 +276,8 @@ def growth_rows(zdf, children: pd.DataFrame, period: str) -> pd.DataFrame:
 
 #: the columns SKDN (``skdn_panel``, ``measures.skdn.skdn_counts``) and ``child_pairs`` read
 BY_CHILD_COLUMNS = ("child_key", "period", "age_days", "weight_kg", "height_cm", "measure", "measure_date",
-                    "posyandu", "is_stunted", "haz", "haz_flag", "family_key", "kecamatan_code",
-                    "kelurahan_code", "rt", "source_file", "source_row")
+                    "posyandu", "is_stunted", "haz", "haz_flag", "waz", "waz_flag", "family_key",
+                    "kecamatan_code", "kelurahan_code", "rt", "source_file", "source_row")
 
 
 def by_child(zdf):
@@ -349,6 +351,27 @@ def child_pairs(shuffled, children: pd.DataFrame) -> pd.DataFrame:
             values = pd.factorize(children[c])[1] if c in children else pd.Index([])
             pairs[c] = pd.Categorical(pairs[c], categories=values)
     return pairs
+
+
+def growth_worklist_rows(shuffled, children: pd.DataFrame, period: str) -> pd.DataFrame:
+    """``linkage.verification.growth_worklist_rows``: each child's months classified on a worker.
+
+    The client gathers only the listed children's rows (keys, no names), not a classification of
+    every weighing of the province. The rows are those of the pandas engine; their order is the
+    partitions', which no reader depends on (the worklists sort them by kelurahan, RT, problem
+    and row id).
+    """
+    import dask
+
+    from analysis.linkage.verification import growth_worklist_rows as pandas_rows
+    from analysis.measures.skdn import load_kbm
+    from analysis.periods import latest_at_or_before
+
+    latest = latest_at_or_before(children["period"], period)  # of the whole data, not a partition's
+    kbm = load_kbm()
+    parts = dask.compute(*[dask.delayed(pandas_rows)(p, period, kbm, latest) for p in shuffled.to_delayed()])
+    kept = [p for p in parts if len(p)]
+    return pd.concat(kept, ignore_index=True) if kept else pandas_rows(children.iloc[0:0], period)
 
 
 def suppression_mapper(client):

@@ -118,7 +118,7 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
                            if s not in tables or tables[s].empty]
 
     # Child growth: every round up to the period (trend), z-scores by WHO anthro rules.
-    children, eppgbm_period = None, None
+    children, eppgbm_period, growth_list = None, None, None
     if "eppgbm" in tables and len(tables["eppgbm"]):
         eppgbm = tables["eppgbm"]
         if client is not None:
@@ -141,6 +141,7 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
             shuffled = engine.by_child(zdf).persist()
             ours = engine.skdn_rows(shuffled, children, period)
             pairs = engine.child_pairs(shuffled, children)
+            growth_list = engine.growth_worklist_rows(shuffled, children, period)  # the cadre's children
             del shuffled, zdf
         else:
             ours = skdn.skdn_rows(children, period)  # growth monitoring (SKDN), every month
@@ -234,7 +235,8 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
             out.worklist_input = {"tables": {}, "identity": load_identity(processed_dir)}
         if out.worklist_input is not None:
             out.worklist_input["tables"] = {**out.worklist_input["tables"],
-                                            "growth": growth_worklist_rows(children, period),
+                                            "growth": (growth_list if growth_list is not None
+                                                       else growth_worklist_rows(children, period)),
                                             "persistent_stunting": persistent}
 
     # Official figures beside ours: config/published/<region>.csv and any published/ folder of the raw data

@@ -189,7 +189,8 @@ _GROWTH_WORKLIST_COLUMNS = ("child_key", "family_key", "period", "age_days", "we
                             "waz", "waz_flag", "kelurahan_code", "posyandu", "rt")
 
 
-def growth_worklist_rows(children: pd.DataFrame, period: str, kbm: np.ndarray | None = None) -> pd.DataFrame:
+def growth_worklist_rows(children: pd.DataFrame, period: str, kbm: np.ndarray | None = None,
+                         latest: str | None = None) -> pd.DataFrame:
     """Worklist rows for the posyandu cadre: children with 2T, and children below -3 SD weight-for-age.
 
     Parameters
@@ -202,6 +203,10 @@ def growth_worklist_rows(children: pd.DataFrame, period: str, kbm: np.ndarray | 
         The rakor period: the children weighed in the latest month at or before it are listed.
     kbm
         The KBM table (:func:`analysis.measures.skdn.load_kbm`).
+    latest
+        The month listed; default the latest of ``children`` at or before ``period``. Give the
+        whole data's when ``children`` is a part of it (whole children, as a partition of the dask
+        engine's rows shuffled on ``child_key``).
 
     Returns
     -------
@@ -222,8 +227,9 @@ def growth_worklist_rows(children: pd.DataFrame, period: str, kbm: np.ndarray | 
     # only the columns read here: classify_weighings copies what it is given (a province's children)
     read = [c for c in children.columns if c in _GROWTH_WORKLIST_COLUMNS]
     upto = children.loc[children["period"].astype(str) <= period, read]
-    latest = latest_at_or_before(upto["period"].astype(str), period)
     if latest is None:
+        latest = latest_at_or_before(upto["period"].astype(str), period)
+    if latest is None or upto.empty:
         return pd.DataFrame(columns=cols)
     w = classify_weighings(upto, kbm)
     w = w[w["period"].astype(str) == latest]
