@@ -5,10 +5,12 @@ e-PPGBM file per kab/kota and round (CSV or Excel, the desa named as in the gaze
 misspellings, placeholders and title rows of the sample), DTSEN, the RT listing, programme lists
 and one Susenas file. ``--sources`` keeps only some of them (default: e-PPGBM and Susenas; the
 registers are ~5× the e-PPGBM rows and would dominate the run). Then, for each engine, in this
-order: ``rakor clean`` and ``rakor estimate`` as a user types them (the dask engine on a
-LocalCluster of ``--workers`` processes), each timed with the peak of the summed RSS of its
-process tree (sampled every 0.1 s, ``bench_scale.PeakRSS``). The two engines' processed tables and estimates must be equal
-(estimates to 1e-12; exit 1 otherwise).
+order (``--engines``, default pandas then dask): ``rakor clean`` and ``rakor estimate`` as a user
+types them (the dask engine on a LocalCluster of ``--workers`` processes), each timed with the
+peak of the summed RSS of its process tree (sampled every 0.1 s, ``bench_scale.PeakRSS``). The two
+engines' processed tables and estimates must be equal (estimates to 1e-12; exit 1 otherwise). A
+run of one engine is compared with the other's folder of an earlier run in the same ``--work``
+(from the same project folder: the pseudonym key is its ``.rakor/pseudonym.key``).
 
     PYTHONPATH=src python benchmarks/bench_province.py --province 64 --scale 3.3 --work DIR
 
@@ -62,6 +64,9 @@ def main() -> None:
     ap.add_argument("--sources", default="eppgbm,susenas", help="raw folders kept (comma-separated)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--work", required=True, help="an empty folder (a few GB at scale 3)")
+    ap.add_argument("--engines", default="pandas,dask",
+                    help="engines run, in this order (comma-separated); compared with an earlier run's other "
+                         "engine in the same folder")
     args = ap.parse_args()
     work = Path(args.work).resolve()
     work.mkdir(parents=True, exist_ok=True)
@@ -79,14 +84,15 @@ def main() -> None:
                 shutil.rmtree(folder)
     files = sorted(p for p in raw.rglob("*") if p.is_file() and p.suffix != ".md")
     table = []
-    for engine in ("pandas", "dask"):
+    for engine in args.engines.split(","):
         processed = work / f"processed-{engine}"
         shutil.rmtree(processed, ignore_errors=True)
         extra = ["--engine", engine] + (["--workers", str(args.workers)] if engine == "dask" else [])
         clean = run([*RAKOR, "clean", "--raw", str(raw), "--processed", str(processed), *extra], env)
         estimate = run([*RAKOR, "estimate", "--processed", str(processed), *extra], env)
         table.append((engine if engine == "pandas" else f"dask ({args.workers} workers)", clean, estimate))
-    eppgbm = pd.read_parquet(work / "processed-pandas" / "eppgbm.parquet", columns=["child_key"])
+    eppgbm = pd.read_parquet(work / f"processed-{args.engines.split(',')[0]}" / "eppgbm.parquet",
+                             columns=["child_key"])
     print(f"Province {args.province}, scale {args.scale:g}: {len(files)} raw files, {len(eppgbm):,} e-PPGBM rows, "
           f"{eppgbm['child_key'].nunique():,} children; load average {os.getloadavg()}")
     print(compare(work / "processed-pandas", work / "processed-dask"))
