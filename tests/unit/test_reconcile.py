@@ -3,6 +3,8 @@ disagreements are counted by hand (see the comments of `world`)."""
 
 from __future__ import annotations
 
+import os
+
 import pandas as pd
 import pytest
 
@@ -395,3 +397,40 @@ def test_worklists_of_nothing_to_verify_are_no_files(tmp_path):
                                   tmp_path / "restricted") == []
     assert verification_worklists(rows.iloc[0:0], pd.DataFrame({"key": ["P4"], "nama": ["Budi"]}),
                                   tmp_path / "restricted") == []
+
+
+def test_worklists_from_a_pool_of_processes_are_the_files_of_one(tmp_path, monkeypatch):
+    # a province's desa are written by a pool of processes (forced here from the first file):
+    # the same files with the same cells, owner-only
+    import concurrent.futures
+
+    import openpyxl
+
+    from analysis.linkage import reconcile
+
+    w = world()
+    tabs = reconciliation_tables(links_of(w, threshold=90), w["dtsen_family"], w["pendataan_rt"],
+                                 dtsen_member=w["dtsen_member"], min_criteria=3)
+    identity = pd.DataFrame({"key": ["P4"], "nama": ["Budi"]})
+    alone = verification_worklists(tabs, identity, tmp_path / "restricted" / "alone")
+    pools = []
+    real = concurrent.futures.ProcessPoolExecutor
+
+    def counted(*args, **kwargs):
+        pools.append(kwargs.get("max_workers"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", counted)
+    monkeypatch.setattr(reconcile, "WORKLIST_PROCESSES_FROM", 0)
+    pooled = verification_worklists(tabs, identity, tmp_path / "restricted" / "pooled")
+    cores = len(os.sched_getaffinity(0))
+    assert len(alone) >= 2 and pools == ([min(cores, len(alone))] if cores > 1 else [])  # a process a core
+
+    def cells(path):
+        book = openpyxl.load_workbook(path)
+        return {ws.title: [[c.value for c in row] for row in ws.iter_rows()] for ws in book.worksheets}
+
+    assert [p.name for p in pooled] == [p.name for p in alone]
+    for a, b in zip(alone, pooled, strict=True):
+        assert cells(b) == cells(a)
+        assert b.stat().st_mode & 0o777 == 0o600

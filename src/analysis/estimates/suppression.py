@@ -909,7 +909,9 @@ PROCESSES_FROM_CELLS = 200_000
 class ProcessMapper:
     """A ``mapper`` of :func:`plan_suppression` for the pandas engine: the systems settled by a pool
     of ``workers`` processes (default: this machine's cores), largest first so that the longest
-    starts first; in this process when there are fewer than ``from_cells`` cells to settle.
+    starts first; in this process when there are fewer than ``from_cells`` cells to settle (the
+    lengths of the parts' first items: the worklists' writer passes files,
+    ``linkage.reconcile.verification_worklists``).
 
     The processes start from a fresh interpreter (``spawn``), which imports the caller's
     ``__main__``: a script that calls :func:`plan_suppression` on a large table needs the
