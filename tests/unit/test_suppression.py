@@ -431,6 +431,21 @@ def test_systems_are_split_by_shared_sums_and_data_period():
     assert revealed_small_counts(pub, 5) == [] and plan.hidden.sum() >= 6
 
 
+def _doubled_here_only(part: tuple) -> int:
+    import multiprocessing
+    import os
+
+    if multiprocessing.parent_process() is not None:  # a pool's process dies
+        os._exit(1)
+    return 2 * part[0][0]
+
+
+def test_a_broken_process_pool_runs_the_parts_here_and_says_so():
+    with pytest.warns(RuntimeWarning, match="process pool broke.*_doubled_here_only runs in this process"):
+        got = suppression.ProcessMapper(workers=2, from_cells=0)(_doubled_here_only, [([1],), ([2],), ([3],)])
+    assert got == [2, 4, 6]
+
+
 def test_a_process_pool_settles_the_systems_to_the_same_plan():
     """``ProcessMapper`` (the pandas engine's, here with the pool forced on) hides the same rows."""
     from analysis.estimates import suppression

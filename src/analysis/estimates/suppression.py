@@ -916,7 +916,7 @@ class ProcessMapper:
     The processes start from a fresh interpreter (``spawn``), which imports the caller's
     ``__main__``: a script that calls :func:`plan_suppression` on a large table needs the
     ``if __name__ == "__main__":`` guard (notebooks and ``rakor`` have it). Without it the pool
-    breaks and the systems are settled here, with a warning.
+    breaks and the parts run here, with a warning naming the function.
     """
 
     def __init__(self, workers: int | None = None, from_cells: int = PROCESSES_FROM_CELLS):
@@ -939,7 +939,7 @@ class ProcessMapper:
                                      mp_context=multiprocessing.get_context("spawn")) as pool:
                 return list(pool.map(fn, parts))
         except BrokenProcessPool as exc:
-            warnings.warn(f"small-count rule: the process pool broke ({exc}); settling in this process",
+            warnings.warn(f"the process pool broke ({exc}); {getattr(fn, '__name__', fn)} runs in this process",
                           RuntimeWarning, stacklevel=2)
             return [fn(part) for part in parts]
 

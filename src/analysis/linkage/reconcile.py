@@ -728,7 +728,7 @@ def _write_worklist(path: Path, columns: list[str], rows: list[list]) -> None:
 
 
 #: from this many kelurahan on, the worklists are written by a pool of processes, one a core: a
-#: file costs ~14 ms, a process ~1 s to start (a province has ~1,000 desa, the nation 83,762)
+#: file costs ~11 ms, a process ~1 s to start (a province has ~1,000 desa, the nation 83,762)
 WORKLIST_PROCESSES_FROM = 300
 
 
