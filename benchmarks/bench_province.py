@@ -84,15 +84,15 @@ def main() -> None:
                 shutil.rmtree(folder)
     files = sorted(p for p in raw.rglob("*") if p.is_file() and p.suffix != ".md")
     table = []
-    for engine in args.engines.split(","):
+    engines = args.engines.split(",")
+    for engine in engines:
         processed = work / f"processed-{engine}"
         shutil.rmtree(processed, ignore_errors=True)
         extra = ["--engine", engine] + (["--workers", str(args.workers)] if engine == "dask" else [])
         clean = run([*RAKOR, "clean", "--raw", str(raw), "--processed", str(processed), *extra], env)
         estimate = run([*RAKOR, "estimate", "--processed", str(processed), *extra], env)
         table.append((engine if engine == "pandas" else f"dask ({args.workers} workers)", clean, estimate))
-    eppgbm = pd.read_parquet(work / f"processed-{args.engines.split(',')[0]}" / "eppgbm.parquet",
-                             columns=["child_key"])
+    eppgbm = pd.read_parquet(work / f"processed-{engines[0]}" / "eppgbm.parquet", columns=["child_key"])
     print(f"Province {args.province}, scale {args.scale:g}: {len(files)} raw files, {len(eppgbm):,} e-PPGBM rows, "
           f"{eppgbm['child_key'].nunique():,} children; load average {os.getloadavg()}")
     print(compare(work / "processed-pandas", work / "processed-dask"))

@@ -353,8 +353,11 @@ def child_pairs(shuffled, children: pd.DataFrame) -> pd.DataFrame:
     return pairs
 
 
-def growth_worklist_rows(shuffled, children: pd.DataFrame, period: str) -> pd.DataFrame:
+def growth_worklist_rows(shuffled, children: pd.DataFrame, period: str, latest: str) -> pd.DataFrame:
     """``linkage.verification.growth_worklist_rows``: each child's months classified on a worker.
+
+    ``latest`` is the whole data's latest month at or before ``period`` (a partition's may be
+    earlier).
 
     The client gathers only the listed children's rows (keys, no names), not a classification of
     every weighing of the province. The rows are those of the pandas engine; their order is the
@@ -365,9 +368,7 @@ def growth_worklist_rows(shuffled, children: pd.DataFrame, period: str) -> pd.Da
 
     from analysis.linkage.verification import growth_worklist_rows as pandas_rows
     from analysis.measures.skdn import load_kbm
-    from analysis.periods import latest_at_or_before
 
-    latest = latest_at_or_before(children["period"], period)  # of the whole data, not a partition's
     kbm = load_kbm()
     parts = dask.compute(*[dask.delayed(pandas_rows)(p, period, kbm, latest) for p in shuffled.to_delayed()])
     kept = [p for p in parts if len(p)]

@@ -141,7 +141,7 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
             shuffled = engine.by_child(zdf).persist()
             ours = engine.skdn_rows(shuffled, children, period)
             pairs = engine.child_pairs(shuffled, children)
-            growth_list = engine.growth_worklist_rows(shuffled, children, period)  # the cadre's children
+            growth_list = engine.growth_worklist_rows(shuffled, children, period, eppgbm_period)  # the cadre's
             del shuffled, zdf
         else:
             ours = skdn.skdn_rows(children, period)  # growth monitoring (SKDN), every month
@@ -236,7 +236,8 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
         if out.worklist_input is not None:
             out.worklist_input["tables"] = {**out.worklist_input["tables"],
                                             "growth": (growth_list if growth_list is not None
-                                                       else growth_worklist_rows(children, period)),
+                                                       else growth_worklist_rows(children, period,
+                                                                                 latest=eppgbm_period)),
                                             "persistent_stunting": persistent}
 
     # Official figures beside ours: config/published/<region>.csv and any published/ folder of the raw data
