@@ -302,3 +302,29 @@ def test_outputs_are_written_atomically(tmp_path, monkeypatch):
         clean_all(raw, out, today=TODAY)
     assert {p.name: p.read_bytes() for p in out.glob("*.parquet")} == before
     assert [p.name for p in out.rglob("*") if p.name.endswith(".tmp")] == []
+
+
+def test_a_cleaned_file_keeps_of_its_text_only_what_its_rejects_quote(monkeypatch):
+    """A file's state waits, with every other file's, for the duplicates across all of them: it
+    keeps only ``source_row`` of the raw text, so no name, NIK or address from the file is in it
+    (bar the identity table), and its rejects quote the same cells as before."""
+    import pickle
+
+    from analysis import config
+    from analysis.intake import clean as cl
+    from analysis.intake.identifiers import pseudonym_key
+
+    monkeypatch.setenv("RAKOR_PSEUDONYM_KEY", KEY)
+    key = pseudonym_key()
+    state = cl.clean_file("eppgbm", FIX / "raw" / "eppgbm" / "feb.csv", 0,
+                          cl._source_cfg("eppgbm", config.sources()["eppgbm"]), cl.gazetteer(), TODAY, key)
+    assert list(state.w.df.columns) == ["source_row"] and state.w.raw.data is state.w.df
+    held = pickle.dumps((state.w, state.out))
+    for text in ("Siti Aminah", "Rina", "Jl. Mawar 1", "6474015205230001", "Andi Saputra"):
+        assert text.encode() not in held, text
+    rej = cl.file_result(state, "eppgbm", key)["rejects"].set_index(["row", "reason"])
+    assert rej.loc[(11, "invalid_date"), "value"] == "31/02/2023"  # a cell as written
+    assert rej.loc[(18, "invalid_sex"), "value"] == "X"
+    # a value made of two cells (kelurahan / kecamatan) when the reject was recorded
+    assert rej.loc[(21, "kelurahan_not_in_kecamatan"), "value"] == "Kanaan / Bontang Utara"
+    assert rej.loc[(11, "invalid_date"), "column"] == "Tgl Lahir"

@@ -237,22 +237,39 @@ class _Work:
             m[idx] = True
         return m
 
+    def _reject_values(self, idx: np.ndarray, col: str, value: Any, key: bytes | None) -> np.ndarray:
+        """The rejects' ``value`` of the rows ``idx`` (a personal column's as its pseudonym)."""
+        if value is None:
+            val = self.text(col).iloc[idx]
+            if col in PII_COLUMNS:
+                hashed = pseudonymise(val, PII_COLUMNS[col], key=key)
+                val = ("key:" + hashed).where(hashed.notna(), None)
+        elif isinstance(value, np.ndarray):
+            val = value  # already one value per rejected row, in the order of idx
+        else:
+            val = value.iloc[idx]
+        return np.asarray(val, dtype=object)
+
+    def compact(self, key: bytes | None) -> None:
+        """Keep of the file's text only what its rejects will quote, once the cleaner is done.
+
+        Each problem's values become an array of the rejected rows' values, and the raw text
+        table is dropped but for ``source_row``. A file's state then holds about half the memory
+        while it waits for the duplicates across all files of its source (every file's state is
+        held at once, on the dask workers or in this process), and no raw name, NIK or address
+        is kept in it: personal columns are in the rejects only as pseudonyms.
+        """
+        self.problems = [(idx, col, reason, self._reject_values(idx, col, value, key))
+                         for idx, col, reason, value in self.problems]
+        self.df = self.raw.data = self.df[["source_row"]]
+
     def rejects_frame(self, key: bytes | None = None) -> pd.DataFrame:
         frames = []
         src_row = self.df["source_row"].to_numpy()
         for idx, col, reason, value in self.problems:
-            if value is None:
-                val = self.text(col).iloc[idx]
-                if col in PII_COLUMNS:
-                    hashed = pseudonymise(val, PII_COLUMNS[col], key=key)
-                    val = ("key:" + hashed).where(hashed.notna(), None)
-            elif isinstance(value, np.ndarray):
-                val = value  # already one value per rejected row, in the order of idx
-            else:
-                val = value.iloc[idx]
             frames.append(pd.DataFrame({
                 "row": src_row[idx], "column": self.raw.columns.get(col, col),
-                "value": np.asarray(val, dtype=object), "reason": reason}))
+                "value": self._reject_values(idx, col, value, key), "reason": reason}))
         if not frames:
             return pd.DataFrame({"row": pd.Series([], dtype="int64"), "column": [], "value": [],
                                  "reason": []})
@@ -1483,6 +1500,7 @@ def clean_file(source: str, path: Path, fileno: int, cfg: dict[str, Any], gaz: G
     out = out.assign(source_file=label, source_row=raw.data["source_row"].to_numpy(),
                      _file=label, _fileno=fileno, _pos=np.arange(w.n))
     w.gaz = None  # not needed any more (and a task's state stays small)
+    w.compact(key)
     ident = ident.assign(source=source).dropna(subset=["key"]) if not ident.empty else None
     return FileState(w, out, ident)
 
