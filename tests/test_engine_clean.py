@@ -68,6 +68,7 @@ def _same_as_pandas(raw: Path, tmp_path: Path, client) -> dict[str, pd.DataFrame
                 assert rows == kept.tolist()
     assert_frame_equal(got.intake, ref.intake)
     assert (got.intake["rows_in"] == got.intake["rows_kept"] + got.intake["rows_rejected"]).all()
+    assert not list((tmp_path / "dask" / "restricted").glob(".clean-states-*"))  # the states written, removed
     assert got.notes == ref.notes
     return want
 
@@ -76,6 +77,17 @@ def test_sample_is_cleaned_file_by_file_into_the_pandas_tables(tmp_path, client,
     want = _same_as_pandas(bontang_sample, tmp_path, client)
     assert len(want["eppgbm.parquet"]) and len(want["dtsen_family.parquet"])
     assert (want["rejects.parquet"]["reason"] == "duplicate").any()  # judged across files
+
+
+def test_results_gathered_a_few_files_at_a_time_give_the_same_identity(tmp_path, client, bontang_sample,
+                                                                      monkeypatch):
+    """The client gathers the files' results in batches, keeping each key's first identity row
+    as it goes: the identity table is that of the pandas engine, which keeps the first of all."""
+    from analysis.engine import clean as engine
+
+    monkeypatch.setattr(engine, "GATHER_FILES", 2)
+    want = _same_as_pandas(bontang_sample, tmp_path, client)
+    assert len(want["identity"]) and not want["identity"].duplicated(["key", "source"]).any()
 
 
 def test_a_folder_switches_between_partitions_and_one_file(tmp_path, client, bontang_sample):
@@ -119,6 +131,7 @@ def test_every_broken_file_is_named_in_one_message(tmp_path, client):
     assert str(got.value) == str(ref.value)
     assert str(got.value).count("samarinda") >= 5
     assert not (tmp_path / "dask" / "eppgbm.parquet").exists()
+    assert not list((tmp_path / "dask" / "restricted").glob(".clean-states-*"))
 
 
 def test_without_writing_the_tables_come_back_whole(client, bontang_sample):
@@ -174,3 +187,40 @@ def test_a_stage_commit_switches_a_table_between_one_file_and_partitions(tmp_pat
         assert sorted(p.name for p in target.iterdir()) == ["part-00000.parquet", "part-00001.parquet"]
     assert_frame_equal(pd.read_parquet(target), df)
     assert not [p.name for p in processed.iterdir() if p.name.startswith(".") and p.name != ".rakor.lock"]
+
+
+def test_a_file_state_written_between_the_phases_finishes_as_the_one_held(tmp_path):
+    """With the tables written, a file's cleaning task writes the file's state to an owner-only
+    folder and returns only the key columns of its kept rows: the worker holds nothing while
+    the other files are read. Finishing from that file gives what finishing the state held in
+    memory gives, and removes the file."""
+    import pickle
+    import stat
+
+    from analysis import config
+    from analysis.engine import clean as engine
+    from analysis.intake import clean as cl
+    from analysis.intake.identifiers import pseudonym_key
+
+    key = pseudonym_key()
+    path = FIX / "messy" / "raw" / "eppgbm" / "feb.csv"
+    cfg = cl._source_cfg("eppgbm", config.sources()["eppgbm"])
+    gaz = cl.gazetteer()
+    folder = engine._spill_dir(tmp_path)
+    assert folder.parent == tmp_path / "restricted"
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    spilled = folder / "eppgbm-00000.pickle"
+    error, keys, other = engine._read_task("eppgbm", str(path), 0, cfg, gaz, TODAY, key,
+                                           str(config.CONFIG_DIR), str(spilled))
+    assert error is None and not other and spilled.is_file()
+    held = cl.clean_file("eppgbm", path, 0, cfg, gaz, TODAY, key)
+    assert_frame_equal(keys, cl.duplicate_input(held, "eppgbm"))
+    dups = cl.judge_duplicates("eppgbm", [keys])
+    assert len(dups)  # the fixture repeats a child's weighing
+    from_disk = engine._finish_task(str(spilled), "eppgbm", dups, key, None, None, True)
+    in_memory = engine._finish_task(held, "eppgbm", dups, key, None, None, True)
+    assert not spilled.exists()
+    assert_frame_equal(from_disk["table"], in_memory["table"])
+    assert_frame_equal(from_disk["rejects"], in_memory["rejects"])
+    assert (from_disk["rejects"]["reason"] == "duplicate").any()
+    assert pickle.dumps(from_disk["intake"]) == pickle.dumps(in_memory["intake"])

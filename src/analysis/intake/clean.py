@@ -1347,7 +1347,7 @@ def _duplicates(source: str, df: pd.DataFrame) -> pd.DataFrame:
         counts = (fam.groupby(["family_key", "period", "_fileno"], dropna=False).size()
                   .rename("_n").reset_index()
                   .sort_values(["_n", "_fileno"], kind="stable"))
-        best = counts.drop_duplicates(["family_key", "period"], keep="last")
+        best = counts.drop_duplicates(["family_key", "period"])
         files = df.drop_duplicates("_fileno").set_index("_fileno")["_file"]
         best = best.assign(_file_kept=best["_fileno"].map(files).to_numpy())
         chosen = fam.merge(best[["family_key", "period", "_fileno", "_file_kept"]],
@@ -1643,6 +1643,7 @@ def combine_source(source: str, parts: list[dict[str, Any]], tables: dict[str, p
             tables[SOURCES[source][0]] = finalise_table(SOURCES[source][0], kept_all)
     corr = [c for p in parts for c in p["corrections"]]
     idents = [p["identity"] for p in parts if p["identity"] is not None]
+    idents = [unique_identity(idents)] if idents else []  # held until every source is done
     findings = [f for p in parts for f in p["findings"]]
     return {
         "tables": tables,
@@ -1653,6 +1654,15 @@ def combine_source(source: str, parts: list[dict[str, Any]], tables: dict[str, p
         "notes": [n for p in parts for n in p["notes"]],
         "findings": pd.concat(findings, ignore_index=True) if findings else None,
     }
+
+
+def unique_identity(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The identity rows of ``frames`` (in their order), each (key, source) once: the first.
+
+    Keeping the first is the same taken in steps (frames in order, then their results) as at
+    once, so sources and the dask engine's batches of files shrink their rows as they come.
+    """
+    return pd.concat(frames, ignore_index=True).drop_duplicates(["key", "source"], ignore_index=True)
 
 
 def collect_findings(parts: list[pd.DataFrame | None]) -> pd.DataFrame:
@@ -1780,8 +1790,7 @@ def clean_all(raw_dir: str | Path, processed_dir: str | Path | None = None, *,
     corrections = _aggregate_corrections([r["corrections"] for r in results.values()
                                           if r["corrections"] is not None])
     ids = [r["identity"] for r in results.values() if r["identity"] is not None]
-    identity = (pd.concat(ids, ignore_index=True).drop_duplicates(["key", "source"])
-                if ids else schemas.empty("identity"))
+    identity = unique_identity(ids) if ids else schemas.empty("identity")
     identity = identity[schemas.columns_of("identity")].reset_index(drop=True).astype(
         {"key": "str", "nik": "str", "no_kk": "str", "nama": "str", "alamat": "str",
          "birth_date": "datetime64[ns]", "source": "str"})
