@@ -93,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
                          "forced on), in the same run; the plans must be equal")
     args = ap.parse_args(argv)
     from analysis.estimates import suppression
+    from analysis.parallel import ProcessMapper
 
     if args.table is not None:
         est = pd.read_parquet(args.table)
@@ -114,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
           f"({int(plan.primary.sum()):,} primary)")
     if args.pool:
         t0 = time.perf_counter()
-        pooled = suppression.plan_suppression(est, m, suppression.ProcessMapper(args.pool, from_cells=0))
+        pooled = suppression.plan_suppression(est, m, ProcessMapper(args.pool))
         pool_s = time.perf_counter() - t0
         same = all((getattr(pooled, k) == getattr(plan, k)).all() for k in ("hidden", "primary", "hide_n"))
         print(f"plan_suppression on {args.pool} processes: {pool_s:.2f} s ({pool_s / took:.2f}x the one "

@@ -8,6 +8,7 @@ import pytest
 
 from analysis.errors import RakorInputError
 from analysis.estimates import suppression
+from analysis.parallel import ProcessMapper
 
 
 def test_primary_and_complementary_suppression_by_hand():
@@ -442,7 +443,7 @@ def _doubled_here_only(part: tuple) -> int:
 
 def test_a_broken_process_pool_runs_the_parts_here_and_says_so():
     with pytest.warns(RuntimeWarning, match="process pool broke.*_doubled_here_only runs in this process"):
-        got = suppression.ProcessMapper(workers=2, from_cells=0)(_doubled_here_only, [([1],), ([2],), ([3],)])
+        got = ProcessMapper(workers=2)(_doubled_here_only, [([1],), ([2],), ([3],)])
     assert got == [2, 4, 6]
 
 
@@ -455,7 +456,7 @@ def test_a_process_pool_settles_the_systems_to_the_same_plan():
         rows += [{**r, "data_period": period} for r in _counts("children_measured", {
             "64.74.01.1001": 3, "64.74.01.1002": 10, "64.74.01.1003": 4, "64.74.02.1001": 30}, source="eppgbm")]
     table = _table(rows)
-    pooled = suppression.plan_suppression(table, 5, suppression.ProcessMapper(workers=2, from_cells=0))
+    pooled = suppression.plan_suppression(table, 5, ProcessMapper(workers=2))
     alone = suppression.plan_suppression(table, 5)
     for name in ("hidden", "primary", "hide_n"):
         np.testing.assert_array_equal(getattr(pooled, name), getattr(alone, name))

@@ -269,9 +269,10 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
 
         mapper = suppression_mapper(client)
     else:
-        from analysis.estimates.suppression import ProcessMapper
+        from analysis.estimates.suppression import PROCESSES_FROM_CELLS
+        from analysis.parallel import ProcessMapper
 
-        mapper = ProcessMapper()
+        mapper = ProcessMapper(from_size=PROCESSES_FROM_CELLS)  # the systems, largest first
     est, out.hide_n = suppress_with_plan(est, mapper=mapper)
     out.estimates = link_suppression(est)  # same rows, same order
     return out

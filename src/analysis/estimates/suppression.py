@@ -760,7 +760,7 @@ def plan_suppression(est: pd.DataFrame, min_cell: int | None = None, mapper=None
         Default ``privacy.min_cell`` (no silent default).
     mapper
         ``None``: the table's independent systems (:func:`_parts`) are settled one after another.
-        Else a callable like ``map`` that settles them elsewhere (:class:`ProcessMapper`, or a dask
+        Else a callable like ``map`` that settles them elsewhere (``parallel.ProcessMapper``, or a dask
         cluster's ``client.map`` and gather): the same plan, as no system reads another.
 
     Returns
@@ -901,47 +901,10 @@ def _map_parts(parts: list[tuple], mapper) -> list[dict[Cell, str]]:
     return list((map if mapper is None or len(parts) < 2 else mapper)(_settle_part, parts))
 
 
-#: a process pool pays for its start (each process imports the analysis modules) from this many
-#: cells to settle (Bontang's sample table has ~15,000; Kalimantan Timur's at scale 0.5 ~630,000)
+#: a process pool (``parallel.ProcessMapper``) pays for its start (each process imports the
+#: analysis modules) from this many cells to settle (Bontang's sample table has ~15,000; Kalimantan
+#: Timur's at scale 0.5 ~630,000)
 PROCESSES_FROM_CELLS = 200_000
-
-
-class ProcessMapper:
-    """A ``mapper`` of :func:`plan_suppression` for the pandas engine: the systems settled by a pool
-    of ``workers`` processes (default: this machine's cores), largest first so that the longest
-    starts first; in this process when there are fewer than ``from_cells`` cells to settle (the
-    lengths of the parts' first items: the worklists' writer passes files,
-    ``linkage.reconcile.verification_worklists``).
-
-    The processes start from a fresh interpreter (``spawn``), which imports the caller's
-    ``__main__``: a script that calls :func:`plan_suppression` on a large table needs the
-    ``if __name__ == "__main__":`` guard (notebooks and ``rakor`` have it). Without it the pool
-    breaks and the parts run here, with a warning naming the function.
-    """
-
-    def __init__(self, workers: int | None = None, from_cells: int = PROCESSES_FROM_CELLS):
-        import os
-
-        self.workers = workers or len(os.sched_getaffinity(0))
-        self.from_cells = from_cells
-
-    def __call__(self, fn, parts: list[tuple]) -> list:
-        if self.workers < 2 or sum(len(part[0]) for part in parts) < self.from_cells:
-            return [fn(part) for part in parts]
-        import multiprocessing
-        import warnings
-        from concurrent.futures import ProcessPoolExecutor
-        from concurrent.futures.process import BrokenProcessPool
-
-        # spawn: a fresh interpreter, not a fork of a kernel's threads; nothing left running after
-        try:
-            with ProcessPoolExecutor(max_workers=min(self.workers, len(parts)),
-                                     mp_context=multiprocessing.get_context("spawn")) as pool:
-                return list(pool.map(fn, parts))
-        except BrokenProcessPool as exc:
-            warnings.warn(f"the process pool broke ({exc}); {getattr(fn, '__name__', fn)} runs in this process",
-                          RuntimeWarning, stacklevel=2)
-            return [fn(part) for part in parts]
 
 
 class _Shown:

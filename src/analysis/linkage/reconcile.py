@@ -852,8 +852,8 @@ def verification_worklists(tables: Mapping[str, pd.DataFrame] | pd.DataFrame, id
             for code, a, b in zip(codes, bounds[:-1], bounds[1:], strict=True)]
     # a province's desa on a pool of this machine's processes (the names stay on it), a part a
     # process and core, every n-th file in a part so that the parts are alike
-    from analysis.estimates.suppression import ProcessMapper
+    from analysis.parallel import ProcessMapper
 
-    mapper = ProcessMapper(from_cells=WORKLIST_PROCESSES_FROM)  # in this process below that
+    mapper = ProcessMapper(from_size=WORKLIST_PROCESSES_FROM)  # in this process below that
     mapper(_write_worklists, [(jobs[i::mapper.workers], columns) for i in range(min(mapper.workers, len(jobs)))])
     return [path for path, _ in jobs]
