@@ -138,11 +138,15 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
                                                eppgbm_period))  # the kelurahan brief: posyandu, RT
         parts.append(eppgbm_checks.z_disagreement_rows(children, period))  # the app's own z-scores, checked
         if client is not None:  # each child's rows in one partition: SKDN and the pairs per child there
+            from distributed import wait
+
             shuffled = engine.by_child(zdf).persist()
+            wait(shuffled)
+            del zdf  # the workers keep the shuffled rows only
             ours = engine.skdn_rows(shuffled, children, period)
             pairs = engine.child_pairs(shuffled, children)
             growth_list = engine.growth_worklist_rows(shuffled, children, period, eppgbm_period)  # the cadre's
-            del shuffled, zdf
+            del shuffled
         else:
             ours = skdn.skdn_rows(children, period)  # growth monitoring (SKDN), every month
             pairs = transitions.child_pairs(children)  # each child followed between rounds with a height
