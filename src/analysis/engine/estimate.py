@@ -19,8 +19,13 @@ concatenate the pairs) on the client.
 
 :func:`growth_worklist_rows` lists the posyandu cadre's children from the same shuffled rows.
 
-The memory limit that remains: every other builder of ``build_all`` (data quality, local
-rows, coverage, ...) runs on the client from the gathered children. The client
+:func:`summed_counts` runs the builders whose figures are counts that add up (the app's
+z-scores checked, the app's own N/T/O/B, stunted children by posyandu and RT): each partition's
+counts (the builder's ``*_counts``) made on a worker, added on the client, turned into rows there
+(its ``*_rows_from_counts``).
+
+The memory limit that remains: every other builder of ``build_all`` (data quality, coverage,
+the kelurahan covariates, the families' links, ...) runs on the client from the gathered children. The client
 holds the cleaned e-PPGBM table (``tables["eppgbm"]``, about 360 bytes a row on the sample) and
 the children (the same columns plus the z-scores, about 410 bytes a row): about 0.8 kB a
 measurement, so some 16 GB for the 20 million measurements of a national round, on one
@@ -268,6 +273,49 @@ def growth_rows(zdf, children: pd.DataFrame, period: str) -> pd.DataFrame:
                 parts += _indicator_rows(combined, n_rows, est, label, f"{z}_ok", "sd", "sd", "z", f"{prefix}_sd")
         parts += round_count_rows(children[children["period"] == rnd], period, rnd)
     return pd.concat(parts, ignore_index=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Builders whose counts add up: each partition counted on a worker, the counts added here
+# --------------------------------------------------------------------------------------------
+
+def add_counts(frames: list[pd.DataFrame | None], values: tuple[str, ...]) -> pd.DataFrame | None:
+    """The counts of frames of the same builder added by their keys (every column not in
+    ``values``; a missing key value a key of its own), sorted by the keys as a groupby sorts.
+
+    A builder's counts (``*_counts``) are integer sums per key, sorted; the counts of parts of its
+    rows added are its counts of all of them. None when every frame is None (the rows lack the
+    builder's column).
+    """
+    given = [f for f in frames if f is not None]
+    if not given:
+        return None
+    kept = [f for f in given if len(f)] or given[:1]
+    frame = pd.concat(kept, ignore_index=True)
+    keys = [c for c in frame.columns if c not in values]
+    return frame.groupby(keys, dropna=False, sort=True)[list(values)].sum().reset_index()
+
+
+def _partition_counts(part: pd.DataFrame, fn, args: tuple, kabkota: bool, data_period: str | None):
+    if kabkota and "kabkota_code" not in part:  # as table.with_area_columns on the client
+        source = part["kecamatan_code"] if "kecamatan_code" in part else part["kelurahan_code"]
+        part = part.assign(kabkota_code=source.astype("str").str.slice(0, 5))
+    if data_period is not None:
+        part = part[part["period"] == data_period]
+    return fn(part, *args)
+
+
+def summed_counts(zdf, fn, values: tuple[str, ...], *args, data_period: str | None = None) -> pd.DataFrame | None:
+    """``fn(rows, *args)`` of the whole z-scored rows, from ``fn`` of each partition (:func:`add_counts`).
+
+    ``data_period``: only the rows of that round are counted. Only the counts come to the client.
+    """
+    import dask
+
+    from analysis.estimates.table import PROVINCE
+
+    tasks = [dask.delayed(_partition_counts)(p, fn, args, PROVINCE, data_period) for p in zdf.to_delayed()]
+    return add_counts(list(dask.compute(*tasks)), values)
 
 
 # --------------------------------------------------------------------------------------------

@@ -81,9 +81,11 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
         A ``distributed.Client``, or None (the pandas engine). With a client the row-level
         e-PPGBM work runs on the cluster (``engine/estimate.py``): the z-scores by
         ``map_partitions`` (the workers read ``eppgbm.parquet``), the WHO growth table from one
-        pass of per-partition moments, SKDN and the child pairs by a shuffle on ``child_key``.
-        The figures equal the pandas engine's. The children are then gathered: every other
-        builder runs on the client from them (the memory limit that remains).
+        pass of per-partition moments, SKDN and the child pairs by a shuffle on ``child_key``, the
+        builders whose counts add up (local rows, the app's z-scores checked, the app's N/T/O/B)
+        from each partition's counts. The figures equal the pandas engine's. The children are
+        also gathered: every other builder runs on the client from them (the memory limit that
+        remains).
 
     Returns
     -------
@@ -134,9 +136,17 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
         eppgbm_period = latest_at_or_before(children["period"], period)
         q_rows, out.quality = data_quality.quality_rows(children, period, eppgbm_period)
         parts.append(q_rows)
-        parts.append(local.stunting_local_rows(children[children["period"] == eppgbm_period], period,
-                                               eppgbm_period))  # the kelurahan brief: posyandu, RT
-        parts.append(eppgbm_checks.z_disagreement_rows(children, period))  # the app's own z-scores, checked
+        if client is not None:  # counts that add up: each partition's on a worker, added here
+            local_counts = engine.summed_counts(zdf, local.stunting_local_counts, local.COUNTS,
+                                                data_period=eppgbm_period)
+            z_counts = engine.summed_counts(zdf, eppgbm_checks.z_disagreement_counts, eppgbm_checks.COUNTS, period)
+            app_counts = engine.summed_counts(zdf, skdn.skdn_app_counts, skdn.APP_COUNTS, period)
+        else:
+            local_counts = local.stunting_local_counts(children[children["period"] == eppgbm_period])
+            z_counts = eppgbm_checks.z_disagreement_counts(children, period)
+            app_counts = skdn.skdn_app_counts(children, period)
+        parts.append(local.stunting_local_rows_from_counts(local_counts, period, eppgbm_period))  # posyandu, RT
+        parts.append(eppgbm_checks.z_disagreement_rows_from_counts(z_counts, period))  # the app's z-scores checked
         if client is not None:  # each child's rows in one partition: SKDN and the pairs per child there
             from distributed import wait
 
@@ -150,7 +160,7 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
         else:
             ours = skdn.skdn_rows(children, period)  # growth monitoring (SKDN), every month
             pairs = transitions.child_pairs(children)  # each child followed between rounds with a height
-        parts += [ours, skdn.skdn_app_rows(children, period),
+        parts += [ours, skdn.skdn_app_rows_from_counts(app_counts, period),
                   skdn.skdn_report_rows(tables.get("eppgbm_bulanan"), ours, period)]
         parts.append(transitions.transition_rows(pairs, period))
     if "eppgbm_bulanan" in tables and len(tables["eppgbm_bulanan"]):  # the monthly kelurahan report

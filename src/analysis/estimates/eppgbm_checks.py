@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["INDICATOR", "z_disagreement_rows"]
+__all__ = ["INDICATOR", "z_disagreement_counts", "z_disagreement_rows", "z_disagreement_rows_from_counts"]
 
 INDICATOR = "eppgbm_z_disagreement"
 #: WHO 2006: stunted when height-for-age z < -2 (the same cut-off as ``compute_zscores``).
@@ -48,36 +48,55 @@ def z_disagreement_rows(children: pd.DataFrame, period: str) -> pd.DataFrame:
     difference points at the app's inputs (age in whole months, no 0.7 cm adjustment between
     lying and standing, a typing error) or at ours; either way the child's record is worth a look.
     """
-    from analysis.estimates.table import (
-        LEVELS,
-        empty_estimates,
-        to_estimate_rows,
-        with_area_columns,
-    )
-    from analysis.estimation.survey import proportion_ci
+    return z_disagreement_rows_from_counts(z_disagreement_counts(children, period), period)
 
-    if children is None or children.empty or "app_haz" not in children.columns:
-        return empty_estimates()
+
+#: the cells of :func:`z_disagreement_counts`: round, area codes and puskesmas (missing kept)
+CELL_KEYS = ("period", "kabkota_code", "kecamatan_code", "kelurahan_code", "puskesmas")
+#: its counts: classified differently, compared
+COUNTS = ("count", "n")
+
+
+def z_disagreement_counts(children: pd.DataFrame, period: str) -> pd.DataFrame | None:
+    """Children compared (``n``) and classified differently (``count``) per finest cell
+    (:data:`CELL_KEYS` present, a missing value a cell of its own), sorted by the cells.
+
+    Counts of parts of the rows add up to the counts of all of them (the dask engine adds those
+    of its partitions). None when the rows carry no app z-score column.
+    """
+    from analysis.estimates.table import with_area_columns
+
+    if children is None or "app_haz" not in children.columns:
+        return None
     c = children.loc[children["period"] <= period]
     ours = c["is_stunted"].astype("boolean")
     both = (c["app_haz"].notna() & ours.notna()).to_numpy()
-    if not both.any():
+    areas = [k for k in ("kabkota_code", "kecamatan_code", "kelurahan_code") if k in c.columns]
+    d = with_area_columns(c.loc[both, ["period", *areas]])
+    d = d.assign(puskesmas=(c.loc[both, "puskesmas"].to_numpy() if "puskesmas" in c.columns
+                            else pd.Series(pd.NA, index=d.index, dtype="str")),
+                 _differs=((c.loc[both, "app_haz"] < STUNTING_CUTOFF).to_numpy()
+                           != ours[both].to_numpy(dtype=bool)).astype(np.int64))
+    keys = [k for k in CELL_KEYS if k in d]
+    return (d.groupby(keys, dropna=False, sort=True)["_differs"].agg(["sum", "size"])
+            .reset_index().rename(columns={"sum": "count", "size": "n"}))
+
+
+def z_disagreement_rows_from_counts(cells: pd.DataFrame | None, period: str) -> pd.DataFrame:
+    """:func:`z_disagreement_rows` from the cells of :func:`z_disagreement_counts`."""
+    from analysis.estimates.table import LEVELS, empty_estimates, to_estimate_rows
+    from analysis.estimation.survey import proportion_ci
+
+    if cells is None or cells.empty:
         return empty_estimates()
-    d = c.loc[both, ["period", "kecamatan_code", "kelurahan_code"]].copy()
-    d = with_area_columns(d)
-    d["_differs"] = ((c.loc[both, "app_haz"] < STUNTING_CUTOFF).to_numpy()
-                     != ours[both].to_numpy(dtype=bool)).astype(np.int64)
-    has_pkm = "puskesmas" in c.columns and c.loc[both, "puskesmas"].notna().any()
-    if has_pkm:
-        d["puskesmas"] = c.loc[both, "puskesmas"].to_numpy()
+    has_pkm = bool(cells["puskesmas"].notna().any())
     parts = []
     for level, area_col in LEVELS.items():  # kab/kota too, in a province
         area = [area_col] if area_col else []
         splits = [(None, "total")] + ([("puskesmas", None)] if has_pkm and level != "kelurahan" else [])
         for extra, _ in splits:
             keys = ["period", *area, *([extra] if extra else [])]
-            g = d.dropna(subset=keys).groupby(keys, sort=True)["_differs"].agg(["sum", "size"])
-            g = g.reset_index().rename(columns={"sum": "count", "size": "n"})
+            g = cells.dropna(subset=keys).groupby(keys, sort=True)[["count", "n"]].sum().reset_index()
             if g.empty:
                 continue
             low, high = proportion_ci(g["count"].to_numpy(), g["n"].to_numpy(), "wilson")

@@ -16,6 +16,8 @@ from analysis.estimates.table import ESTIMATE_COLUMNS, empty_estimates, to_estim
 
 #: the breakdown columns of :func:`stunting_local_rows`
 LOCAL_BREAKDOWNS = ("posyandu", "rt")
+#: the counts of :func:`stunting_local_counts` (the rest of its columns are its keys)
+COUNTS = ("stunted", "measured", "weighed")
 #: label of a child or family whose posyandu / RT the register leaves empty (kept, so parts still
 #: add up to the kelurahan total)
 UNKNOWN = "tidak_diketahui"
@@ -48,13 +50,23 @@ def stunting_local_rows(children: pd.DataFrame, period: str, data_period: str) -
         ``stunting`` (proportion, ``n`` the children measured, method ``ratio:register``: a
         posyandu is too small a domain for a useful CI; the kelurahan total carries it).
     """
+    return stunting_local_rows_from_counts(stunting_local_counts(children), period, data_period)
+
+
+def stunting_local_counts(children: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Stunted, measured and weighed children per breakdown column (``breakdown``: posyandu or
+    rt), kelurahan and part, sorted.
+
+    Counts of parts of the rows add up to the counts of all of them (the dask engine adds those
+    of its partitions). None without rows.
+    """
     if children is None or children.empty:
-        return empty_estimates()
+        return None
     stunted = children["is_stunted"].astype("boolean")
     base = pd.DataFrame({"kelurahan_code": children["kelurahan_code"].astype(str),
                          "stunted": stunted.fillna(False).astype(int),
                          "measured": stunted.notna().astype(int)})
-    parts = []
+    counts = []
     for col in LOCAL_BREAKDOWNS:
         if col not in children:
             continue
@@ -62,6 +74,19 @@ def stunting_local_rows(children: pd.DataFrame, period: str, data_period: str) -
              .groupby(["kelurahan_code", "part"], observed=True)
              .agg(stunted=("stunted", "sum"), measured=("measured", "sum"), weighed=("stunted", "size"))
              .reset_index())
+        counts.append(g.assign(breakdown=col)[["breakdown", "kelurahan_code", "part", *COUNTS]])
+    return pd.concat(counts, ignore_index=True) if counts else None
+
+
+def stunting_local_rows_from_counts(counts: pd.DataFrame | None, period: str, data_period: str) -> pd.DataFrame:
+    """:func:`stunting_local_rows` from the counts of :func:`stunting_local_counts`."""
+    if counts is None or counts.empty:
+        return empty_estimates()
+    parts = []
+    for col in LOCAL_BREAKDOWNS:
+        g = counts.loc[counts["breakdown"] == col].drop(columns="breakdown").reset_index(drop=True)
+        if g.empty:
+            continue
         bd = col + "=" + g["part"].astype(str)
         common = dict(level="kelurahan", area_col="kelurahan_code", period=period, data_period=data_period,
                       source="eppgbm", breakdown=bd)

@@ -29,7 +29,8 @@ from analysis.estimates.table import (
     with_area_columns,
 )
 
-__all__ = ["APP_METHOD", "COUNT_INDICATORS", "REPORT_COLUMNS", "skdn_app_rows", "skdn_report_rows", "skdn_rows"]
+__all__ = ["APP_METHOD", "COUNT_INDICATORS", "REPORT_COLUMNS", "skdn_app_counts", "skdn_app_rows",
+           "skdn_app_rows_from_counts", "skdn_report_rows", "skdn_rows"]
 
 #: count column of ``measures.skdn.skdn_counts`` -> indicator
 COUNT_INDICATORS = {"s": "skdn_s", "d": "skdn_d", "n": "skdn_n", "t": "skdn_t", "o": "skdn_o", "b": "skdn_b",
@@ -173,17 +174,34 @@ def skdn_app_rows(children: pd.DataFrame, period: str) -> pd.DataFrame:
         :data:`APP_METHOD` (ours have ``method`` count), ``source`` eppgbm, ``n`` the weighings
         with a value in the column. Empty when no export carries the column.
     """
-    if children is None or children.empty or "weight_gain" not in children:
-        return empty_estimates()
+    return skdn_app_rows_from_counts(skdn_app_counts(children, period), period)
+
+
+#: the counts of :func:`skdn_app_counts`: the app's N, T, O, B and the weighings with a value
+APP_COUNTS = ("n", "t", "o", "b", "rows")
+
+
+def skdn_app_counts(children: pd.DataFrame, period: str) -> pd.DataFrame | None:
+    """The app's N, T, O, B and the weighings with a value, per kelurahan and month (sorted).
+
+    Counts of parts of the rows add up to the counts of all of them (the dask engine adds those
+    of its partitions). None when the rows carry no ``weight_gain`` column.
+    """
+    if children is None or "weight_gain" not in children:
+        return None
     c = children[(children["period"].astype(str) <= period) & children["weight_gain"].notna()]
-    if c.empty:
-        return empty_estimates()
     code = c["weight_gain"].astype(str)
     t = pd.DataFrame({"kelurahan_code": c["kelurahan_code"].astype(str).to_numpy(),
                       "period": c["period"].astype(str).to_numpy(),
-                      **{k: (code == k.upper()).to_numpy().astype(np.int64) for k in ("n", "t", "o", "b")},
-                      "rows": 1})
-    t = t.groupby(["kelurahan_code", "period"], observed=True).sum().reset_index()
+                      **{k: (code == k.upper()).to_numpy().astype(np.int64) for k in APP_COUNTS[:4]},
+                      "rows": np.ones(len(c), dtype=np.int64)})
+    return t.groupby(["kelurahan_code", "period"], observed=True).sum().reset_index()
+
+
+def skdn_app_rows_from_counts(t: pd.DataFrame | None, period: str) -> pd.DataFrame:
+    """:func:`skdn_app_rows` from the counts of :func:`skdn_app_counts`."""
+    if t is None or t.empty:
+        return empty_estimates()
     parts = []
     for level, area_col, _bd, g in _by_levels(t, ["n", "t", "o", "b", "rows"]):
         for col in ("n", "t", "o", "b"):
