@@ -193,7 +193,7 @@ def test_a_file_state_written_between_the_phases_finishes_as_the_one_held(tmp_pa
     """With the tables written, a file's cleaning task writes the file's state to an owner-only
     folder and returns only the key columns of its kept rows: the worker holds nothing while
     the other files are read. Finishing from that file gives what finishing the state held in
-    memory gives, and removes the file."""
+    memory gives, and leaves the file for a task run again (the client removes it)."""
     import pickle
     import stat
 
@@ -219,8 +219,34 @@ def test_a_file_state_written_between_the_phases_finishes_as_the_one_held(tmp_pa
     assert len(dups)  # the fixture repeats a child's weighing
     from_disk = engine._finish_task(str(spilled), "eppgbm", dups, key, None, None, True)
     in_memory = engine._finish_task(held, "eppgbm", dups, key, None, None, True)
-    assert not spilled.exists()
+    again = engine._finish_task(str(spilled), "eppgbm", dups, key, None, None, True)
+    assert_frame_equal(again["rejects"], from_disk["rejects"])
     assert_frame_equal(from_disk["table"], in_memory["table"])
     assert_frame_equal(from_disk["rejects"], in_memory["rejects"])
     assert (from_disk["rejects"]["reason"] == "duplicate").any()
     assert pickle.dumps(from_disk["intake"]) == pickle.dumps(in_memory["intake"])
+
+
+def test_the_client_removes_each_written_state_once_it_has_the_files_result(tmp_path, monkeypatch):
+    from analysis.engine import clean as engine
+
+    class Here:  # a client whose futures are their results
+        def gather(self, futures):
+            return list(futures)
+
+        def cancel(self, futures):
+            pass
+
+    monkeypatch.setattr(engine, "GATHER_FILES", 2)
+    paths = [tmp_path / f"eppgbm-{i:05d}.pickle" for i in range(3)]
+    for p in paths:
+        p.write_bytes(b"state")
+    ident = [pd.DataFrame({"key": keys, "source": "eppgbm", "nama": names})
+             for keys, names in ((["a", "b"], ["Ani", "Budi"]), (["b", "c"], ["Budi S", "Citra"]), (["a"], ["Ani"]))]
+    results = [{"identity": i, "intake": n} for n, i in enumerate(ident)]
+    got = engine._gather_results(Here(), results, [str(p) for p in paths])
+    assert not any(p.exists() for p in paths)
+    assert [r["intake"] for r in got] == [0, 1, 2]
+    # the first of each key per batch of 2 files, on the batch's first result
+    assert got[0]["identity"]["nama"].tolist() == ["Ani", "Budi", "Citra"] and got[1]["identity"] is None
+    assert got[2]["identity"]["key"].tolist() == ["a"]

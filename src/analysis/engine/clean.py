@@ -16,7 +16,8 @@ heavy ones on the workers:
    holding it) applies the file's duplicate rejects, checks the row accounting, finalises the
    rows kept and writes them as the file's partition ``<table>.parquet/part-NNNNN.parquet``
    (the file's number in name order), then returns the small tables: intake row, rejects,
-   findings, corrections, identity, notes. A written state is removed once read.
+   findings, corrections, identity, notes. A written state is removed once the client has the
+   file's result (a finishing task run again, after a worker was lost, still finds it).
 
 Partitions follow the file order, so ``pd.read_parquet(<table>.parquet)`` gives the pandas
 engine's table row for row. Three tables are gathered and written whole by the client, as
@@ -85,10 +86,8 @@ def _finish_task(state: cl.FileState, source: str, dups: pd.DataFrame, key: byte
     ``state``: the file's state, or the path it was written to by :func:`_read_task`.
     """
     if isinstance(state, str):
-        spilled = Path(state)
-        with open(spilled, "rb") as f:
+        with open(state, "rb") as f:
             state = pickle.load(f)  # noqa: S301 (this run's own file, in an owner-only folder)
-        spilled.unlink()
     cl.apply_duplicates(state, dups)
     res = cl.file_result(state, source, key)
     kept = res.pop("kept")
@@ -200,7 +199,7 @@ def _clean_sources(client, todo, *, gaz, today, key, processed_dir, config_dir, 
 
     results = {}
     for s, fs in finish.items():
-        res = _gather_results(client, fs)
+        res = _gather_results(client, fs, [spilled(s, i) for i in range(len(fs))])
         client.cancel(states[s])  # the workers may forget the files' states
         tables: dict[str, pd.DataFrame] = {}
         name = cl.SOURCES[s][0]
@@ -225,18 +224,22 @@ def _clean_sources(client, todo, *, gaz, today, key, processed_dir, config_dir, 
 GATHER_FILES = 8
 
 
-def _gather_results(client, futures: list) -> list[dict[str, Any]]:
+def _gather_results(client, futures: list, states: list[str | None]) -> list[dict[str, Any]]:
     """The finishing tasks' results in file order, :data:`GATHER_FILES` at a time.
 
     Each batch's identity rows are kept once, the first of each key, on the batch's first
     result (the others then have none): ``clean.combine_source`` and ``clean_all``, which keep
     the first in the same order, give the identity table they give from every file's rows.
+    ``states``: the files' written states (None: held on the workers), removed once gathered.
     """
     out: list[dict[str, Any]] = []
     for start in range(0, len(futures), GATHER_FILES):
         batch = futures[start:start + GATHER_FILES]
         res = client.gather(batch)
         client.cancel(batch)
+        for path in states[start:start + GATHER_FILES]:
+            if path is not None:
+                Path(path).unlink(missing_ok=True)
         ids = [r["identity"] for r in res if r["identity"] is not None]
         for r in res:
             r["identity"] = None
