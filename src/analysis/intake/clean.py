@@ -1347,7 +1347,7 @@ def _duplicates(source: str, df: pd.DataFrame) -> pd.DataFrame:
         counts = (fam.groupby(["family_key", "period", "_fileno"], dropna=False).size()
                   .rename("_n").reset_index()
                   .sort_values(["_n", "_fileno"], kind="stable"))
-        best = counts.drop_duplicates(["family_key", "period"])
+        best = counts.drop_duplicates(["family_key", "period"], keep="last")
         files = df.drop_duplicates("_fileno").set_index("_fileno")["_file"]
         best = best.assign(_file_kept=best["_fileno"].map(files).to_numpy())
         chosen = fam.merge(best[["family_key", "period", "_fileno", "_file_kept"]],
