@@ -1,5 +1,7 @@
 """The dask engine on a real distributed cluster on loopback (#18)."""
 
+from pathlib import Path
+
 import dask.dataframe as dd
 import numpy as np
 from test_engine_sums import _frame
@@ -28,5 +30,13 @@ def test_running_scheduler_two_workers(dask_scheduler):
 
 
 def test_local_cluster():
+    import stat
+
     with dask_client(None, workers=2) as client:
         _check(client)
+        # the workers' scratch space (where they spill) is an owner-only folder of this run
+        dirs = {Path(d) for d in client.run(lambda dask_worker: dask_worker.local_directory).values()}
+        scratch = {next(p for p in d.parents if p.name.startswith("rakor-dask-")) for d in dirs}
+        assert len(scratch) == 1
+        assert stat.S_IMODE(next(iter(scratch)).stat().st_mode) == 0o700
+    assert not next(iter(scratch)).exists()

@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -83,8 +85,14 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Ite
         finally:
             client.close()
         return
-    # silence_logs: a worker's heartbeat racing the shutdown logs a traceback that is no error
-    with LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True,
-                      host="127.0.0.1", dashboard_address=None,
-                      silence_logs=logging.CRITICAL) as cluster, Client(cluster) as client:
-        yield client
+    # silence_logs: a worker's heartbeat racing the shutdown logs a traceback that is no error.
+    # local_directory: what a worker spills to disk under memory pressure goes to an owner-only
+    # folder of this run (mkdtemp: 0700), removed after, not to the shared temp folder.
+    scratch = tempfile.mkdtemp(prefix="rakor-dask-")
+    try:
+        with LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True,
+                          host="127.0.0.1", dashboard_address=None, local_directory=scratch,
+                          silence_logs=logging.CRITICAL) as cluster, Client(cluster) as client:
+            yield client
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
