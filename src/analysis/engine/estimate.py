@@ -33,6 +33,8 @@ machine; a province of 2 million children (about 4 million rows) needs some 3 GB
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -296,26 +298,34 @@ def add_counts(frames: list[pd.DataFrame | None], values: tuple[str, ...]) -> pd
     return frame.groupby(keys, dropna=False, sort=True)[list(values)].sum().reset_index()
 
 
-def _partition_counts(part: pd.DataFrame, fn, args: tuple, kabkota: bool, data_period: str | None):
+@dataclass(frozen=True)
+class Counts:
+    """A builder's counts: ``fn(rows, *args)`` (a ``*_counts`` function), its count columns
+    ``values``, and ``data_period``: only the rows of that round (None: every row)."""
+
+    fn: Callable
+    values: tuple[str, ...]
+    args: tuple = ()
+    data_period: str | None = None
+
+
+def _partition_counts(part: pd.DataFrame, builders: tuple[Counts, ...], kabkota: bool) -> list:
     if kabkota and "kabkota_code" not in part:  # as table.with_area_columns on the client
         source = part["kecamatan_code"] if "kecamatan_code" in part else part["kelurahan_code"]
         part = part.assign(kabkota_code=source.astype("str").str.slice(0, 5))
-    if data_period is not None:
-        part = part[part["period"] == data_period]
-    return fn(part, *args)
+    return [b.fn(part if b.data_period is None else part[part["period"] == b.data_period], *b.args)
+            for b in builders]
 
 
-def summed_counts(zdf, fn, values: tuple[str, ...], *args, data_period: str | None = None) -> pd.DataFrame | None:
-    """``fn(rows, *args)`` of the whole z-scored rows, from ``fn`` of each partition (:func:`add_counts`).
-
-    ``data_period``: only the rows of that round are counted. Only the counts come to the client.
-    """
+def summed_counts(zdf, *builders: Counts) -> list[pd.DataFrame | None]:
+    """Each builder's counts of the whole z-scored rows, from its counts of each partition
+    (:func:`add_counts`), all in one pass over the partitions. Only the counts come to the client."""
     import dask
 
     from analysis.estimates.table import PROVINCE
 
-    tasks = [dask.delayed(_partition_counts)(p, fn, args, PROVINCE, data_period) for p in zdf.to_delayed()]
-    return add_counts(list(dask.compute(*tasks)), values)
+    per_part = dask.compute(*[dask.delayed(_partition_counts)(p, builders, PROVINCE) for p in zdf.to_delayed()])
+    return [add_counts([counts[i] for counts in per_part], b.values) for i, b in enumerate(builders)]
 
 
 # --------------------------------------------------------------------------------------------

@@ -137,10 +137,10 @@ def build_all(tables: dict[str, pd.DataFrame], period: str, processed_dir: Path 
         q_rows, out.quality = data_quality.quality_rows(children, period, eppgbm_period)
         parts.append(q_rows)
         if client is not None:  # counts that add up: each partition's on a worker, added here
-            local_counts = engine.summed_counts(zdf, local.stunting_local_counts, local.COUNTS,
-                                                data_period=eppgbm_period)
-            z_counts = engine.summed_counts(zdf, eppgbm_checks.z_disagreement_counts, eppgbm_checks.COUNTS, period)
-            app_counts = engine.summed_counts(zdf, skdn.skdn_app_counts, skdn.APP_COUNTS, period)
+            local_counts, z_counts, app_counts = engine.summed_counts(
+                zdf, engine.Counts(local.stunting_local_counts, local.COUNTS, data_period=eppgbm_period),
+                engine.Counts(eppgbm_checks.z_disagreement_counts, eppgbm_checks.COUNTS, (period,)),
+                engine.Counts(skdn.skdn_app_counts, skdn.APP_COUNTS, (period,)))
         else:
             local_counts = local.stunting_local_counts(children[children["period"] == eppgbm_period])
             z_counts = eppgbm_checks.z_disagreement_counts(children, period)
