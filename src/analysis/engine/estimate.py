@@ -142,11 +142,10 @@ def partition_moments(part: pd.DataFrame, rounds: list[str], cells: list[str], k
     configuration adds the kab/kota column as the client does.
     """
     from analysis.estimates.growth import who_design
+    from analysis.estimates.table import with_area_columns
 
     out = {}
-    if kabkota and "kabkota_code" not in part:  # as table.with_area_columns on the client
-        source = part["kecamatan_code"] if "kecamatan_code" in part else part["kelurahan_code"]
-        part = part.assign(kabkota_code=source.astype("str").str.slice(0, 5))
+    part = with_area_columns(part, province=kabkota)  # as on the client
     for rnd in rounds:
         d = who_design(part[part["period"] == rnd])
         out[(rnd, "rows")] = len(d)
@@ -310,9 +309,9 @@ class Counts:
 
 
 def _partition_counts(part: pd.DataFrame, builders: tuple[Counts, ...], kabkota: bool) -> list:
-    if kabkota and "kabkota_code" not in part:  # as table.with_area_columns on the client
-        source = part["kecamatan_code"] if "kecamatan_code" in part else part["kelurahan_code"]
-        part = part.assign(kabkota_code=source.astype("str").str.slice(0, 5))
+    from analysis.estimates.table import with_area_columns
+
+    part = with_area_columns(part, province=kabkota)  # as on the client
     return [b.fn(part if b.data_period is None else part[part["period"] == b.data_period], *b.args)
             for b in builders]
 

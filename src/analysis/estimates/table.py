@@ -120,7 +120,7 @@ def area_names() -> pd.Series:
     return pd.Series(gazetteer().names, name="nama").rename_axis("kode")
 
 
-def with_area_columns(data: pd.DataFrame) -> pd.DataFrame:
+def with_area_columns(data: pd.DataFrame, province: bool | None = None) -> pd.DataFrame:
     """``data`` with a ``kabkota_code`` column (the first two parts of its kecamatan or kelurahan
     code) when the region is a province and the column is missing; else ``data`` unchanged.
 
@@ -128,12 +128,15 @@ def with_area_columns(data: pd.DataFrame) -> pd.DataFrame:
     ----------
     data
         Rows with ``kecamatan_code`` or ``kelurahan_code``.
+    province
+        Whether the region is a province; default :data:`PROVINCE`. A dask worker is given the
+        client's, whatever configuration the worker was started with.
 
     Returns
     -------
     pandas.DataFrame
     """
-    if not PROVINCE or "kabkota_code" in data:
+    if not (PROVINCE if province is None else province) or "kabkota_code" in data:
         return data
     source = data["kecamatan_code"] if "kecamatan_code" in data else data["kelurahan_code"]
     return data.assign(kabkota_code=source.astype("str").str.slice(0, 5))

@@ -1660,7 +1660,8 @@ def unique_identity(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """The identity rows of ``frames`` (in their order), each (key, source) once: the first.
 
     Keeping the first is the same taken in steps (frames in order, then their results) as at
-    once, so sources and the dask engine's batches of files shrink their rows as they come.
+    once, so the dask engine's batches of files shrink their rows as they come, and each source's
+    table (:func:`combine_source`) is that of its files' rows.
     """
     return pd.concat(frames, ignore_index=True).drop_duplicates(["key", "source"], ignore_index=True)
 
@@ -1790,7 +1791,8 @@ def clean_all(raw_dir: str | Path, processed_dir: str | Path | None = None, *,
     corrections = _aggregate_corrections([r["corrections"] for r in results.values()
                                           if r["corrections"] is not None])
     ids = [r["identity"] for r in results.values() if r["identity"] is not None]
-    identity = unique_identity(ids) if ids else schemas.empty("identity")
+    # each source's are kept once already (combine_source), and no two sources share a row
+    identity = pd.concat(ids, ignore_index=True) if ids else schemas.empty("identity")
     identity = identity[schemas.columns_of("identity")].reset_index(drop=True).astype(
         {"key": "str", "nik": "str", "no_kk": "str", "nama": "str", "alamat": "str",
          "birth_date": "datetime64[ns]", "source": "str"})
